@@ -1,0 +1,85 @@
+package dev.tffashion.pipeline.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
+
+import dev.tffashion.pipeline.graph.PipelineGraph;
+
+/**
+ * Creates the pipeline's topics with explicit settings (partitions, compaction for {@code serve.endpoint} and {@code status}),
+ * idempotently: existing topics are left as they are. Every service runs it at start-up, so any start order works.
+ */
+public final class TopicProvisioner {
+
+    private static final Logger LOG = Logger.getLogger(TopicProvisioner.class);
+
+    private TopicProvisioner() {
+    }
+
+    /** Ensures every topic of the graph exists; returns the names it created. */
+    public static List<String> ensureTopics(String bootstrapServers, PipelineGraph graph, int partitions, short replication,
+            Duration timeout) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (PipelineGraph.TopicSpec spec : graph.topics(partitions)) {
+                if (!existing.contains(spec.name())) {
+                    missing.add(newTopic(spec, replication));
+                }
+            }
+            return create(admin, missing, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " to create the pipeline topics within "
+                    + timeout.toSeconds() + " s: is the broker running? (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static NewTopic newTopic(PipelineGraph.TopicSpec spec, short replication) {
+        NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replication);
+        if (spec.compacted()) {
+            topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0",
+                    TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(Duration.ofHours(1).toMillis())));
+        }
+        return topic;
+    }
+
+    private static List<String> create(Admin admin, Collection<NewTopic> topics, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<String> created = new ArrayList<>();
+        for (var entry : admin.createTopics(topics).values().entrySet()) {
+            try {
+                entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                created.add(entry.getKey());
+                LOG.infof("created topic %s", entry.getKey());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+        return created;
+    }
+}
