@@ -1,0 +1,131 @@
+package dev.tffashion.filedrop;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.tffashion.filedrop.config.FileDropConfig;
+import dev.tffashion.filedrop.messaging.DropPublisher;
+import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.store.ContentRef;
+import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.pipeline.store.Contents;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Accepts drops: checks the content, stores it (inline or in the content store), publishes the annotated value on the task's
+ * {@code droppedFile} topic and answers with its id. An {@code Idempotency-Key} makes a retried upload return the first id.
+ */
+@ApplicationScoped
+public class DropService {
+
+    /** Annotation holding the client's Idempotency-Key. */
+    public static final String IDEMPOTENCY_KEY = "idempotencyKey";
+    /** Annotation holding the uploaded file name, if any. */
+    public static final String FILE_NAME = "fileName";
+
+    private static final Logger LOG = Logger.getLogger(DropService.class);
+
+    private final Map<String, String> inFlightKeys = new ConcurrentHashMap<>();
+
+    @Inject
+    FileDropConfig config;
+
+    @Inject
+    PipelineGraph graph;
+
+    @Inject
+    ContentStore store;
+
+    @Inject
+    DropPublisher publisher;
+
+    @Inject
+    ValueIndex index;
+
+    @Inject
+    MeterRegistry registry;
+
+    /** The result of a drop: the value, and whether it was an idempotent replay of an earlier one. */
+    public record Accepted(AnnotatedValue value, boolean replayed) {
+    }
+
+    /** Checks, stores and publishes one drop on {@code scriptInput} or {@code imageInput}. */
+    public Accepted drop(String task, byte[] bytes, String fileName, String idempotencyKey) {
+        try {
+            Accepted accepted = accept(task, bytes, fileName, idempotencyKey);
+            registry.counter("tffashion.drops.accepted", "task", task).increment();
+            return accepted;
+        } catch (DropRefusedException e) {
+            registry.counter("tffashion.drops.refused", "task", task, "reason", e.reason()).increment();
+            LOG.infof("refused %s drop (%s): %s", task, e.reason(), e.getMessage());
+            throw e;
+        }
+    }
+
+    private Accepted accept(String task, byte[] bytes, String fileName, String idempotencyKey) {
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : task + "/" + idempotencyKey.strip();
+        if (key != null) {
+            Optional<AnnotatedValue> earlier = index.byIdempotencyKey(key);
+            if (earlier.isPresent()) {
+                return new Accepted(earlier.get(), true);
+            }
+        }
+        String mediaType;
+        if ("imageInput".equals(task)) {
+            checkSize(bytes.length, config.maxImageBytes(), "picture");
+            mediaType = ImageCheck.check(bytes, config.maxImagePixels()).mediaType();
+        } else {
+            checkSize(bytes.length, config.maxScriptBytes(), "script");
+            mediaType = ScriptCheck.check(bytes, fileName);
+        }
+        if (key != null && inFlightKeys.putIfAbsent(key, task) != null) {
+            throw new DropRefusedException(409, "in-flight", "a drop with the same Idempotency-Key is being stored right now",
+                    "retry in a moment to get its id");
+        }
+        try {
+            ContentRef content = Contents.store(store, bytes, mediaType);
+            PipelineGraph.Output output = graph.output(task, "droppedFile");
+            AnnotatedValue value = AnnotatedValue.builder().id(ValueIds.random()).pipeline(graph.name()).task(task)
+                    .output(output.name()).type(output.type().wireName()).content(content).createdAt(Instant.now())
+                    .annotation(FILE_NAME, fileName).annotation(IDEMPOTENCY_KEY, key == null ? null : idempotencyKey.strip())
+                    .build();
+            publisher.publish(task, value);
+            index.add(value);
+            LOG.infof("accepted %s drop %s (%s, %d bytes%s)", task, value.id(), mediaType, bytes.length,
+                    fileName == null ? "" : ", " + fileName);
+            return new Accepted(value, false);
+        } finally {
+            if (key != null) {
+                inFlightKeys.remove(key);
+            }
+        }
+    }
+
+    private static void checkSize(long size, long max, String what) {
+        if (size > max) {
+            throw new DropRefusedException(413, "too-large", "the " + what + " is " + size + " bytes, more than the limit of " + max
+                    + " bytes", "send a smaller file, or raise the limit (file-drop.max-" + ("picture".equals(what) ? "image" : "script")
+                            + "-bytes)");
+        }
+    }
+
+    /** Throws 413 as soon as a declared or counted body size exceeds the task's limit. */
+    public void checkDeclaredSize(String task, long size) {
+        checkSize(size, limit(task), "imageInput".equals(task) ? "picture" : "script");
+    }
+
+    /** The byte limit of a task's drops. */
+    public long limit(String task) {
+        return "imageInput".equals(task) ? config.maxImageBytes() : config.maxScriptBytes();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.tffashion.filedrop.rest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+import dev.tffashion.filedrop.DropRefusedException;
+import dev.tffashion.filedrop.DropService;
+import io.smallrye.common.annotation.Blocking;
+
+/**
+ * {@code POST /scriptInput} and {@code POST /imageInput}: a raw body ({@code curl --data-binary @file}) or multipart
+ * ({@code curl -F file=@file}); {@code 202 {"id": ...}} once the value is on Kafka.
+ */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class DropResource {
+
+    @Inject
+    DropService drops;
+
+    @POST
+    @Path("scriptInput")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    public Response scriptMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
+        return multipart("scriptInput", file, key);
+    }
+
+    @POST
+    @Path("scriptInput")
+    @Consumes(MediaType.WILDCARD)
+    public Response scriptRaw(InputStream body, @HeaderParam("Content-Length") Long length,
+            @HeaderParam("Idempotency-Key") String key, @QueryParam("name") String name) {
+        return raw("scriptInput", body, length, key, name);
+    }
+
+    @POST
+    @Path("imageInput")
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    public Response imageMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
+        return multipart("imageInput", file, key);
+    }
+
+    @POST
+    @Path("imageInput")
+    @Consumes(MediaType.WILDCARD)
+    public Response imageRaw(InputStream body, @HeaderParam("Content-Length") Long length,
+            @HeaderParam("Idempotency-Key") String key, @QueryParam("name") String name) {
+        return raw("imageInput", body, length, key, name);
+    }
+
+    private Response raw(String task, InputStream body, Long length, String key, String name) {
+        if (length != null) {
+            drops.checkDeclaredSize(task, length);
+        }
+        byte[] bytes = readLimited(task, body);
+        return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
+    }
+
+    private Response multipart(String task, FileUpload file, String key) {
+        if (file == null) {
+            throw new DropRefusedException(400, "no-file", "the multipart request has no part named 'file'",
+                    "send it as: curl -F file=@garment.png http://localhost:8080/" + task);
+        }
+        drops.checkDeclaredSize(task, file.size());
+        try {
+            byte[] bytes = Files.readAllBytes(file.uploadedFile());
+            return accepted(drops.drop(task, bytes, FileNames.sanitize(file.fileName()), key));
+        } catch (IOException e) {
+            throw new DropRefusedException(400, "unreadable", "the uploaded part could not be read: " + e.getMessage(),
+                    "send the file again");
+        }
+    }
+
+    private byte[] readLimited(String task, InputStream body) {
+        long limit = drops.limit(task);
+        try (InputStream in = body) {
+            byte[] bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+            drops.checkDeclaredSize(task, bytes.length);
+            return bytes;
+        } catch (IOException e) {
+            throw new DropRefusedException(400, "unreadable", "the request body could not be read: " + e.getMessage(),
+                    "send the file again");
+        }
+    }
+
+    private static Response accepted(DropService.Accepted accepted) {
+        return Response.status(202).entity(Map.of("id", accepted.value().id(), "replayed", accepted.replayed())).build();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.tffashion.filedrop.rest;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.pipeline.graph.PipelineGraph;
+
+/** {@code GET /v1/pipeline}: the graph (tasks, links, topics) from the one source of truth, with each task's latest status. */
+@Path("/v1/pipeline")
+@Produces(MediaType.APPLICATION_JSON)
+public class PipelineResource {
+
+    @Inject
+    PipelineGraph graph;
+
+    @Inject
+    ValueIndex index;
+
+    @GET
+    public Map<String, Object> pipeline() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", graph.name());
+        body.put("description", graph.description());
+        body.put("tasks", graph.tasks());
+        body.put("links", graph.links());
+        body.put("statusTopic", graph.statusTopic());
+        body.put("status", index.status());
+        return body;
+    }
+}
