@@ -1,0 +1,134 @@
+package dev.tffashion.predict;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.tffashion.predict.client.TfServingClient;
+import dev.tffashion.predict.config.PredictConfig;
+
+/**
+ * Classifies a batch of tensors with the served model: reads (and caches) the model's signature, shapes the tensors to its input,
+ * sends tensors of the same shape together in Predict calls of at most {@code predict.batch-size}, and isolates the tensors TF Serving
+ * refuses (INVALID_ARGUMENT) by retrying a refused group one tensor at a time. Transient failures propagate: the caller waits and
+ * tries the whole batch again.
+ */
+@ApplicationScoped
+public class Predictor {
+
+    private static final Logger LOG = Logger.getLogger(Predictor.class);
+
+    /** What became of one tensor. */
+    public sealed interface Outcome permits Predicted, Refused {
+        TensorInput input();
+    }
+
+    /** Classified by the model (and version) that answered. */
+    public record Predicted(TensorInput input, ModelSignature model, Classification classification) implements Outcome {
+    }
+
+    /** Refused by TF Serving; the reason goes with the dead letter. */
+    public record Refused(TensorInput input, RejectedInputException reason) implements Outcome {
+    }
+
+    private final Map<Endpoint, ModelSignature> signatures = new ConcurrentHashMap<>();
+
+    @Inject
+    TfServingClient client;
+
+    @Inject
+    PredictConfig config;
+
+    @Inject
+    PredictMetrics metrics;
+
+    /** The model's signature as TF Serving reports it (cached per endpoint). */
+    public ModelSignature signature(Endpoint endpoint) {
+        ModelSignature cached = signatures.get(endpoint);
+        if (cached != null) {
+            return cached;
+        }
+        ModelSignature signature = client.metadata(endpoint);
+        signatures.keySet().removeIf(e -> !e.equals(endpoint));
+        signatures.put(endpoint, signature);
+        LOG.infof("model %s: %s", endpoint.describe(), signature.describe());
+        return signature;
+    }
+
+    /**
+     * Classifies every tensor, in input order.
+     *
+     * @throws ServingUnavailableException when TF Serving or the model does not answer (nothing is lost: try again later)
+     * @throws ServingFailedException when the model cannot classify (not the tensors' fault)
+     */
+    public List<Outcome> predict(Endpoint endpoint, List<TensorInput> inputs) {
+        ModelSignature model = signature(endpoint);
+        Map<String, List<TensorInput>> groups = new LinkedHashMap<>();
+        Map<String, long[]> groupDims = new LinkedHashMap<>();
+        for (TensorInput input : inputs) {
+            long[] dims = InputShaper.instanceDims(model.inputDims(), input.shape());
+            String key = Arrays.toString(dims);
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(input);
+            groupDims.put(key, dims);
+        }
+        int chunk = Math.max(1, Math.min(config.batchSize(), InputShaper.maxBatch(model.inputDims())));
+        Map<TensorInput, Outcome> outcomes = new IdentityHashMap<>();
+        try {
+            for (var group : groups.entrySet()) {
+                List<TensorInput> members = group.getValue();
+                for (int from = 0; from < members.size(); from += chunk) {
+                    List<TensorInput> part = members.subList(from, Math.min(members.size(), from + chunk));
+                    call(endpoint, model, groupDims.get(group.getKey()), part).forEach(o -> outcomes.put(o.input(), o));
+                }
+            }
+        } catch (ModelNotLoadedException e) {
+            signatures.remove(endpoint);
+            throw e;
+        }
+        return inputs.stream().map(outcomes::get).toList();
+    }
+
+    private List<Outcome> call(Endpoint endpoint, ModelSignature model, long[] dims, List<TensorInput> part) {
+        long start = System.nanoTime();
+        try {
+            TfServingClient.Scores scores = client.predict(endpoint, model, dims, part.stream().map(TensorInput::values).toList());
+            metrics.predictCall(Duration.ofNanos(System.nanoTime() - start), part.size());
+            ModelSignature answered = model.withVersion(scores.version());
+            List<Outcome> outcomes = new ArrayList<>(part.size());
+            for (int i = 0; i < part.size(); i++) {
+                outcomes.add(new Predicted(part.get(i), answered, Classification.of(scores.rows().get(i), answered.describe())));
+            }
+            return outcomes;
+        } catch (RejectedInputException e) {
+            if (part.size() == 1) {
+                TensorInput input = part.get(0);
+                return List.of(new Refused(input, new RejectedInputException("tensor " + input.tensorId() + " (shape "
+                    + Arrays.toString(input.shape()) + ", sent as " + ModelSignature.dims(batchDims(dims)) + " to input '"
+                    + model.inputName() + "' " + ModelSignature.dims(model.inputDims()) + "): " + e.getMessage(), e)));
+            }
+            LOG.debugf("TF Serving refused a group of %d tensors; trying them one by one: %s", part.size(), e.getMessage());
+            List<Outcome> outcomes = new ArrayList<>(part.size());
+            for (TensorInput input : part) {
+                outcomes.addAll(call(endpoint, model, dims, List.of(input)));
+            }
+            return outcomes;
+        }
+    }
+
+    private static long[] batchDims(long[] dims) {
+        long[] all = new long[dims.length + 1];
+        all[0] = 1;
+        System.arraycopy(dims, 0, all, 1, dims.length);
+        return all;
+    }
+}

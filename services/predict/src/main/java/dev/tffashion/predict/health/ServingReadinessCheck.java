@@ -1,0 +1,75 @@
+package dev.tffashion.predict.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.tffashion.predict.Endpoint;
+import dev.tffashion.predict.ModelSignature;
+import dev.tffashion.predict.client.TfServingClient;
+import dev.tffashion.predict.config.PredictConfig;
+import dev.tffashion.predict.messaging.EndpointWatcher;
+
+/**
+ * Readiness "the served model answers": UP with {@code state=waiting} while serve has announced no model yet (predict waits, which
+ * is not a fault), UP with the model's signature when TF Serving answers GetModelMetadata for the announced model, DOWN with the
+ * reason when it does not. Kafka's own readiness comes from Quarkus' Kafka and messaging checks.
+ */
+@Readiness
+@ApplicationScoped
+public class ServingReadinessCheck implements HealthCheck {
+
+    static final String NAME = "tf-serving model";
+
+    @Inject
+    EndpointWatcher endpoints;
+
+    @Inject
+    TfServingClient client;
+
+    @Inject
+    PredictConfig config;
+
+    private volatile Probe last;
+
+    /** A cached probe result. */
+    private record Probe(Endpoint endpoint, long at, ModelSignature signature, String failure) {
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder response = HealthCheckResponse.named(NAME);
+        var endpoint = endpoints.current();
+        if (endpoint.isEmpty()) {
+            return response.up().withData("state", "waiting")
+                .withData("reason", endpoints.caughtUp() ? "no model is served yet; tensors wait on Kafka" : "reading the endpoint topic")
+                .build();
+        }
+        Probe probe = probe(endpoint.get());
+        response.withData("model", endpoint.get().describe()).withData("circuit", client.circuitState(endpoint.get()).name());
+        if (probe.signature() != null) {
+            return response.up().withData("state", "serving").withData("signature", probe.signature().describe()).build();
+        }
+        return response.down().withData("state", "waiting").withData("reason", probe.failure()).build();
+    }
+
+    private Probe probe(Endpoint endpoint) {
+        Probe cached = last;
+        if (cached != null && cached.endpoint().equals(endpoint)
+            && System.nanoTime() - cached.at() < config.health().cacheFor().toNanos()) {
+            return cached;
+        }
+        Probe fresh;
+        try {
+            fresh = new Probe(endpoint, System.nanoTime(), client.probe(endpoint, config.health().deadline()), null);
+        } catch (RuntimeException e) {
+            fresh = new Probe(endpoint, System.nanoTime(), null, e.getMessage());
+        }
+        last = fresh;
+        return fresh;
+    }
+}
