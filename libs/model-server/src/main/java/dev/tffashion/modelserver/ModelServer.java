@@ -1,0 +1,341 @@
+package dev.tffashion.modelserver;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelConfigList;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+
+/**
+ * A TensorFlow-Serving-compatible model server on TensorFlow Java: TF Serving's gRPC services (PredictionService,
+ * ModelService) and REST API over TF Serving's model base path layout ({@code <base>/<version>/saved_model.pb}).
+ * Embeddable ({@link #builder()}) and runnable standalone ({@link ModelServerMain}).
+ *
+ * <pre>{@code
+ * try (ModelServer server = ModelServer.builder().modelName("fashion").modelBasePath(models).build().start()) {
+ *     String target = server.grpcTarget();   // 127.0.0.1:<free port>
+ *     ...
+ *     server.pollNow();                      // pick up a version folder renamed into place just now
+ * }
+ * }</pre>
+ */
+public final class ModelServer implements AutoCloseable {
+
+    /** A port value that turns the REST API off. */
+    public static final int DISABLED = -1;
+
+    private static final Logger LOG = Logger.getLogger(ModelServer.class.getName());
+    private static final int MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
+
+    private final ModelServerConfig config;
+    private final String host;
+    private final int requestedGrpcPort;
+    private final int requestedRestPort;
+    private final Duration pollInterval;
+    private final int restThreads;
+    private final ModelRegistry registry = new ModelRegistry();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private ScheduledExecutorService poller;
+    private Server grpc;
+    private RestApi rest;
+    private volatile boolean closed;
+
+    private ModelServer(Builder builder) {
+        this.config = builder.config();
+        this.host = builder.host;
+        this.requestedGrpcPort = builder.grpcPort;
+        this.requestedRestPort = builder.restPort;
+        this.pollInterval = builder.pollInterval;
+        this.restThreads = builder.restThreads;
+    }
+
+    /** A builder with the embedded defaults: host 127.0.0.1, free gRPC and REST ports, a poll every second. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Checks the CPU, loads the models' current versions (a failed load is reported, not thrown), then opens the
+     * gRPC and REST ports and starts polling the base paths.
+     *
+     * @return this server
+     * @throws IOException              when a port cannot be bound
+     * @throws IllegalStateException    when the CPU cannot run TensorFlow (see {@link NativeCpuCheck}) or the server was closed
+     * @throws IllegalArgumentException when the model configuration is invalid
+     */
+    public synchronized ModelServer start() throws IOException {
+        if (closed || poller != null) {
+            throw new IllegalStateException("A ModelServer starts once; build a new one");
+        }
+        NativeCpuCheck.requireSupportedCpu();
+        poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "model-server-poller");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            try {
+                onPoller(() -> {
+                    registry.apply(config);
+                    registry.pollAll();
+                });
+            } catch (ServingException e) {
+                throw new IllegalArgumentException("Invalid model configuration: " + e.getMessage(), e);
+            }
+            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedGrpcPort))
+                .addService(new PredictionServiceImpl(registry))
+                .addService(new ModelServiceImpl(this))
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .build()
+                .start();
+            if (requestedRestPort != DISABLED) {
+                rest = new RestApi(registry, host, requestedRestPort, restThreads);
+                rest.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        if (!pollInterval.isZero()) {
+            long millis = pollInterval.toMillis();
+            poller.scheduleWithFixedDelay(this::pollQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        }
+        LOG.info(() -> "Running gRPC ModelServer at " + host + ":" + grpcPort()
+            + (rest == null ? "" : "; REST API at http://" + host + ":" + restPort() + "/v1/models/"));
+        return this;
+    }
+
+    private void pollQuietly() {
+        try {
+            registry.pollAll();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Polling the model base paths failed; retrying at the next poll", e);
+        }
+    }
+
+    private void onPoller(Runnable task) {
+        try {
+            poller.submit(task).get();
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("The model server is closed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for the model poller", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Polls every base path now, on the poller thread, and returns once new versions are loaded (or failed). */
+    public void pollNow() {
+        requireRunning();
+        onPoller(registry::pollAll);
+    }
+
+    /** Asks for a poll now without waiting; the future completes once it ran. */
+    public CompletableFuture<Void> requestPoll() {
+        requireRunning();
+        try {
+            return CompletableFuture.runAsync(registry::pollAll, poller);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("The model server is closed", e);
+        }
+    }
+
+    /** The statuses of a model's versions (oldest first), as GetModelStatus reports them; empty for an unknown model. */
+    public List<VersionStatus> versionStatus(String modelName) {
+        ServedModel model = registry.find(modelName);
+        return model == null ? List.of() : model.statuses();
+    }
+
+    /** Replaces the served models (TF Serving's HandleReloadConfigRequest) and polls them before returning. */
+    void reloadConfig(ModelServerConfig newConfig) {
+        requireRunning();
+        onPoller(() -> {
+            registry.apply(newConfig);
+            registry.pollAll();
+        });
+    }
+
+    ModelRegistry registry() {
+        return registry;
+    }
+
+    private void requireRunning() {
+        if (poller == null || closed) {
+            throw new IllegalStateException("The model server is not running");
+        }
+    }
+
+    /** The bound gRPC port. */
+    public int grpcPort() {
+        requireRunning();
+        return grpc.getPort();
+    }
+
+    /** The bound REST port, or {@link #DISABLED}. */
+    public int restPort() {
+        requireRunning();
+        return rest == null ? DISABLED : rest.port();
+    }
+
+    /** The address the ports are bound to. */
+    public String host() {
+        return host;
+    }
+
+    /** The gRPC target for a channel, {@code host:port}. */
+    public String grpcTarget() {
+        return host + ":" + grpcPort();
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    /** Stops polling, closes the ports (waiting briefly for in-flight calls), then unloads every model. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (poller != null) {
+                poller.shutdownNow();
+                poller.awaitTermination(30, TimeUnit.SECONDS);
+            }
+            if (rest != null) {
+                rest.stop();
+            }
+            if (grpc != null) {
+                grpc.shutdown();
+                if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+                    grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            registry.closeAll();
+            terminated.countDown();
+            LOG.info("Model server stopped");
+        }
+    }
+
+    /** Settings of a {@link ModelServer}. */
+    public static final class Builder {
+        private String modelName = "default";
+        private Path modelBasePath;
+        private ModelServerConfig modelConfig;
+        private String host = "127.0.0.1";
+        private int grpcPort;
+        private int restPort;
+        private Duration pollInterval = Duration.ofSeconds(1);
+        private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+        private Builder() {
+        }
+
+        /** The model name clients ask for (TF Serving's --model_name; default "default"). */
+        public Builder modelName(String name) {
+            this.modelName = Objects.requireNonNull(name, "modelName");
+            return this;
+        }
+
+        /** The folder holding the numeric version folders (TF Serving's --model_base_path). */
+        public Builder modelBasePath(Path basePath) {
+            this.modelBasePath = Objects.requireNonNull(basePath, "modelBasePath");
+            return this;
+        }
+
+        /** Serves several models (TF Serving's --model_config_file); replaces modelName/modelBasePath. */
+        Builder modelConfig(ModelServerConfig config) {
+            this.modelConfig = Objects.requireNonNull(config, "modelConfig");
+            return this;
+        }
+
+        /** The address to bind (default 127.0.0.1; "0.0.0.0" for every interface). */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The gRPC port; 0 (default) picks a free one. */
+        public Builder grpcPort(int port) {
+            this.grpcPort = checkPort(port, false);
+            return this;
+        }
+
+        /** The REST port; 0 (default) picks a free one, {@link ModelServer#DISABLED} turns REST off. */
+        public Builder restPort(int port) {
+            this.restPort = checkPort(port, true);
+            return this;
+        }
+
+        /** How often the base paths are polled (default 1 s); zero polls only at start and on {@link #pollNow()}. */
+        public Builder pollInterval(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("pollInterval must not be negative: " + interval);
+            }
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** Threads serving REST requests. */
+        public Builder restThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("restThreads must be at least 1: " + threads);
+            }
+            this.restThreads = threads;
+            return this;
+        }
+
+        private static int checkPort(int port, boolean mayDisable) {
+            if ((port < 0 || port > 65535) && !(mayDisable && port == DISABLED)) {
+                throw new IllegalArgumentException("port must be 0 (free port) to 65535" + (mayDisable ? " or DISABLED" : "")
+                    + ": " + port);
+            }
+            return port;
+        }
+
+        private ModelServerConfig config() {
+            if (modelConfig != null) {
+                return modelConfig;
+            }
+            if (modelBasePath == null) {
+                throw new IllegalArgumentException("Set modelBasePath (the folder of numeric version folders) or a model config");
+            }
+            return ModelServerConfig.newBuilder()
+                .setModelConfigList(ModelConfigList.newBuilder().addConfig(ModelConfig.newBuilder()
+                    .setName(modelName)
+                    .setBasePath(modelBasePath.toAbsolutePath().toString())
+                    .setModelPlatform("tensorflow")))
+                .build();
+        }
+
+        /** A server with these settings, not started yet. */
+        public ModelServer build() {
+            return new ModelServer(this);
+        }
+    }
+}

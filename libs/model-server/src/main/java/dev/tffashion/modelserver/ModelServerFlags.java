@@ -1,0 +1,101 @@
+package dev.tffashion.modelserver;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** The command line of {@link ModelServerMain}: tensorflow_model_server's flags, as {@code --flag=value} or {@code --flag value}. */
+record ModelServerFlags(int port, int restApiPort, String modelName, String modelBasePath, String modelConfigFile,
+                        long pollWaitSeconds, int restApiNumThreads, String host, boolean help) {
+
+    static final String USAGE = """
+        usage: java -jar model-server.jar [flags]   (the flags of tensorflow_model_server)
+          --port=8500                         gRPC port (0: a free port)
+          --rest_api_port=0                   REST API port (0: no REST API, as in TF Serving)
+          --model_name=default                the model's name in requests
+          --model_base_path=PATH              folder of numeric version folders: PATH/<version>/saved_model.pb
+          --model_config_file=FILE            a ModelServerConfig in protobuf text format, instead of the two above
+          --file_system_poll_wait_seconds=1   seconds between polls of the base path (0: only at startup)
+          --rest_api_num_threads=N            threads serving REST requests
+          --host=0.0.0.0                      address to bind (not a TF Serving flag)
+          --help                              this text
+        """;
+
+    private static final Set<String> KNOWN = Set.of("port", "rest_api_port", "model_name", "model_base_path",
+        "model_config_file", "file_system_poll_wait_seconds", "rest_api_num_threads", "host", "help");
+
+    /**
+     * Parses the arguments.
+     *
+     * @throws IllegalArgumentException naming the flag that is unknown, lacks a value or has a bad one
+     */
+    static ModelServerFlags parse(String... args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
+                throw new IllegalArgumentException("Unexpected argument '" + arg + "': flags look like --port=8500");
+            }
+            String flag = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+            String value = null;
+            int eq = flag.indexOf('=');
+            if (eq >= 0) {
+                value = flag.substring(eq + 1);
+                flag = flag.substring(0, eq);
+            }
+            if (flag.equals("h")) {
+                flag = "help";
+            }
+            if (!KNOWN.contains(flag)) {
+                throw new IllegalArgumentException("Unknown flag --" + flag);
+            }
+            if (flag.equals("help")) {
+                values.put(flag, value == null ? "true" : value);
+                continue;
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("Flag --" + flag + " needs a value: --" + flag + "=VALUE or --" + flag + " VALUE");
+                }
+                value = args[++i];
+            }
+            values.put(flag, value);
+        }
+        boolean help = Boolean.parseBoolean(values.getOrDefault("help", "false"));
+        String basePath = values.get("model_base_path");
+        String configFile = values.get("model_config_file");
+        if (!help && basePath == null && configFile == null) {
+            throw new IllegalArgumentException("Set --model_base_path (with --model_name) or --model_config_file");
+        }
+        if (basePath != null && configFile != null) {
+            throw new IllegalArgumentException("Set either --model_base_path or --model_config_file, not both");
+        }
+        long pollWait = integer(values, "file_system_poll_wait_seconds", 1, 0, Integer.MAX_VALUE);
+        return new ModelServerFlags(
+            (int) integer(values, "port", 8500, 0, 65535),
+            (int) integer(values, "rest_api_port", 0, 0, 65535),
+            values.getOrDefault("model_name", "default"),
+            basePath,
+            configFile,
+            pollWait,
+            (int) integer(values, "rest_api_num_threads", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 1024),
+            values.getOrDefault("host", "0.0.0.0"),
+            help);
+    }
+
+    private static long integer(Map<String, String> values, String flag, long fallback, long min, long max) {
+        String text = values.get(flag);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value < min || value > max) {
+                throw new IllegalArgumentException("Flag --" + flag + " must be between " + min + " and " + max + ", got " + text);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Flag --" + flag + " takes a whole number, got '" + text + "'");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.tffashion.modelserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** tensorflow_model_server's flags, in both --flag=value and --flag value forms. */
+class ModelServerFlagsTest {
+
+    @Test
+    void parsesBothForms() {
+        ModelServerFlags flags = ModelServerFlags.parse("--port=8500", "--rest_api_port", "8501", "--model_name=fashion",
+            "--model_base_path", "/models/fashion", "--file_system_poll_wait_seconds=2");
+        assertEquals(8500, flags.port());
+        assertEquals(8501, flags.restApiPort());
+        assertEquals("fashion", flags.modelName());
+        assertEquals("/models/fashion", flags.modelBasePath());
+        assertEquals(2, flags.pollWaitSeconds());
+        assertEquals("0.0.0.0", flags.host());
+    }
+
+    @Test
+    void defaultsAreTfServings() {
+        ModelServerFlags flags = ModelServerFlags.parse("--model_base_path=/m");
+        assertEquals(8500, flags.port());
+        assertEquals(0, flags.restApiPort());
+        assertEquals("default", flags.modelName());
+        assertEquals(1, flags.pollWaitSeconds());
+    }
+
+    @Test
+    void badInputIsNamed() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m", "--enable_batching"))
+            .getMessage().contains("--enable_batching"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m", "--port=x"))
+            .getMessage().contains("--port"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path"))
+            .getMessage().contains("needs a value"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--port=8500"))
+            .getMessage().contains("--model_base_path"));
+    }
+}
