@@ -1,0 +1,97 @@
+package dev.tffashion.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** deploy/compose.yaml validates with docker-compose (alone and with the end-to-end override) and wires what it should. */
+class ComposeTest {
+
+    static final String COMPOSE = "deploy/compose.yaml";
+    static final String E2E_OVERRIDE = "deploy/e2e/compose.e2e.yaml";
+
+    @BeforeAll
+    static void needsDockerCompose() {
+        Assumptions.assumeTrue(Manifests.onPath("docker-compose"),
+                "SKIPPED: docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)");
+    }
+
+    @Test
+    void configIsValid() {
+        Manifests.run(List.of("docker-compose", "-f", COMPOSE, "config", "-q"), "docker-compose");
+    }
+
+    @Test
+    void configWithTheEndToEndOverrideIsValid() {
+        Manifests.run(List.of("docker-compose", "-f", COMPOSE, "-f", E2E_OVERRIDE, "config", "-q"), "docker-compose");
+    }
+
+    @Test
+    void runsKafkaTfServingAndTheFiveServicesOnTheProjectVersion() {
+        JsonNode services = resolved(List.of(COMPOSE)).path("services");
+        Set<String> names = new TreeSet<>();
+        services.fieldNames().forEachRemaining(names::add);
+        Set<String> expected = new TreeSet<>(Hardening.SERVICES);
+        expected.addAll(List.of("kafka", "tf-serving", "volumes-init"));
+        assertEquals(expected, names);
+        assertTrue(services.path("kafka").path("image").asText().startsWith("apache/kafka:"));
+        assertTrue(services.path("tf-serving").path("image").asText().startsWith("tensorflow/serving:"));
+        String version = System.getProperty("project.version");
+        for (String name : Hardening.SERVICES) {
+            JsonNode service = services.path(name);
+            assertEquals("tf-fashion/" + name + ":" + version, service.path("image").asText(), name + ": image tag");
+            assertEquals("kafka:9092", service.path("environment").path("KAFKA_BOOTSTRAP_SERVERS").asText(), name);
+            assertEquals("/data/store", service.path("environment").path("TF_FASHION_STORE_ROOT").asText(), name);
+            assertTrue(mounts(service).contains("store:/data/store"), name + " mounts the store volume: " + mounts(service));
+            assertEquals("185:0", service.path("user").asText(), name + " runs as uid 185");
+        }
+        JsonNode serveManager = services.path("serve-manager");
+        assertEquals("external", serveManager.path("environment").path("SERVING_MODE").asText());
+        assertEquals("tf-serving:8500", serveManager.path("environment").path("SERVING_GRPC_TARGET").asText());
+        assertTrue(mounts(serveManager).contains("models:/data/models"), "serve-manager writes the models volume");
+        assertTrue(mounts(services.path("tf-serving")).contains("models:/models"), "TF Serving reads the models volume");
+        assertTrue(services.path("file-drop").path("ports").toString().contains("8080"), "the file drop is published on 8080");
+    }
+
+    @Test
+    void endToEndOverrideOnlySwapsImagesOfKafkaAndTfServing() {
+        JsonNode plain = resolved(List.of(COMPOSE)).path("services");
+        JsonNode overridden = resolved(List.of(COMPOSE, E2E_OVERRIDE)).path("services");
+        for (String name : Hardening.SERVICES) {
+            assertEquals(new TreeSet<>(mounts(plain.path(name))), new TreeSet<>(mounts(overridden.path(name))), name + ": volumes");
+            ((ObjectNode) plain.path(name)).remove("volumes");
+            ((ObjectNode) overridden.path(name)).remove("volumes");
+            assertEquals(plain.path(name), overridden.path(name), name + " runs as in deploy/compose.yaml");
+        }
+        assertTrue(overridden.path("kafka").path("image").asText().startsWith("tf-fashion-e2e/"));
+        assertTrue(overridden.path("tf-serving").path("image").asText().startsWith("tf-fashion-e2e/"));
+    }
+
+    private static JsonNode resolved(List<String> files) {
+        List<String> command = new ArrayList<>(List.of("docker-compose"));
+        files.forEach(f -> {
+            command.add("-f");
+            command.add(f);
+        });
+        command.add("config");
+        return Manifests.documents(Manifests.run(command, "docker-compose")).get(0);
+    }
+
+    private static List<String> mounts(JsonNode service) {
+        List<String> mounts = new ArrayList<>();
+        for (JsonNode volume : service.path("volumes")) {
+            mounts.add(volume.isTextual() ? volume.asText().replaceAll(":rw$", "")
+                    : volume.path("source").asText() + ":" + volume.path("target").asText());
+        }
+        return mounts;
+    }
+}

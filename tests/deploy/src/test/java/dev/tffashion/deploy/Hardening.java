@@ -1,0 +1,158 @@
+package dev.tffashion.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Checks every deployment form must pass: least privilege, non-root pods, probes, resources, the front door's routes. */
+final class Hardening {
+
+    static final List<String> SERVICES = List.of("file-drop", "learn", "serve-manager", "image-convert", "predict");
+
+    /** What the serve-manager may do: reconcile the tf-serving Deployment and Service, in its namespace only. */
+    static final Map<String, Set<String>> SERVE_MANAGER_RULES = Map.of(
+            "apps/deployments", Set.of("get", "list", "watch", "create", "update", "patch"),
+            "/services", Set.of("get", "list", "watch", "create", "update", "patch"));
+
+    private Hardening() {
+    }
+
+    /** Every check, on one rendering of a deployment form. */
+    static void assertAll(List<HasMetadata> objects) {
+        assertServeManagerRbac(objects);
+        for (String name : SERVICES) {
+            Deployment deployment = Manifests.named(objects, Deployment.class, name);
+            assertPodHardened(deployment);
+            assertServiceSelects(Manifests.named(objects, Service.class, name), deployment);
+        }
+        assertEquals(SERVICES.size(), Manifests.ofKind(objects, Deployment.class).size(), "one Deployment per service, no more");
+        assertIngressRoutesToFileDrop(Manifests.named(objects, Ingress.class, "tf-fashion"));
+    }
+
+    static void assertServeManagerRbac(List<HasMetadata> objects) {
+        Role role = Manifests.named(objects, Role.class, "serve-manager");
+        Map<String, Set<String>> granted = new TreeMap<>();
+        for (PolicyRule rule : role.getRules()) {
+            assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), "no non-resource URLs");
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    assertFalse(group.contains("*") || resource.contains("*") || rule.getVerbs().contains("*"),
+                            "no wildcards in the serve-manager's Role: " + rule);
+                    granted.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(rule.getVerbs());
+                }
+            }
+        }
+        Map<String, Set<String>> allowed = new TreeMap<>();
+        SERVE_MANAGER_RULES.forEach((resource, verbs) -> allowed.put(resource, new TreeSet<>(verbs)));
+        assertEquals(allowed, granted,
+                "the serve-manager's Role grants exactly what reconciling tf-serving needs");
+
+        RoleBinding binding = Manifests.named(objects, RoleBinding.class, "serve-manager");
+        assertEquals("Role", binding.getRoleRef().getKind(), "bound as a namespaced Role, never a ClusterRole");
+        assertEquals("serve-manager", binding.getRoleRef().getName());
+        assertEquals(1, binding.getSubjects().size());
+        assertEquals("ServiceAccount", binding.getSubjects().get(0).getKind());
+        assertEquals("serve-manager", binding.getSubjects().get(0).getName());
+        assertNotNull(Manifests.named(objects, ServiceAccount.class, "serve-manager"));
+        assertTrue(Manifests.ofKind(objects, ClusterRole.class).isEmpty(), "no ClusterRole");
+        assertTrue(Manifests.ofKind(objects, ClusterRoleBinding.class).isEmpty(),
+                "no ClusterRoleBinding");
+    }
+
+    static void assertPodHardened(Deployment deployment) {
+        String name = deployment.getMetadata().getName();
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        if (name.equals("serve-manager")) {
+            assertEquals("serve-manager", pod.getServiceAccountName(), "serve-manager runs under its own ServiceAccount");
+        } else {
+            assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), name + " has no use for an API token");
+            assertTrue(pod.getServiceAccountName() == null || pod.getServiceAccountName().equals("default"),
+                    name + " needs no ServiceAccount of its own");
+        }
+        PodSecurityContext podSecurity = pod.getSecurityContext();
+        assertNotNull(podSecurity, name + ": pod securityContext");
+        assertEquals(Boolean.TRUE, podSecurity.getRunAsNonRoot(), name + ": runAsNonRoot");
+        assertNotNull(podSecurity.getRunAsUser(), name + ": runAsUser");
+        assertTrue(podSecurity.getRunAsUser() > 0, name + ": runAsUser is not root");
+        assertNotNull(podSecurity.getSeccompProfile(), name + ": seccompProfile");
+
+        assertEquals(1, pod.getContainers().size(), name + ": one container");
+        Container container = pod.getContainers().get(0);
+        assertTrue(container.getImage().startsWith("tf-fashion/" + name + ":"), name + ": image " + container.getImage());
+        SecurityContext security = container.getSecurityContext();
+        assertNotNull(security, name + ": container securityContext");
+        assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation(), name + ": allowPrivilegeEscalation");
+        assertEquals(Boolean.TRUE, security.getReadOnlyRootFilesystem(), name + ": readOnlyRootFilesystem");
+        assertTrue(security.getPrivileged() == null || !security.getPrivileged(), name + ": not privileged");
+        assertEquals(List.of("ALL"), security.getCapabilities().getDrop(), name + ": drops every capability");
+
+        assertProbe(container.getLivenessProbe(), "/q/health/live", name + ": livenessProbe");
+        assertProbe(container.getReadinessProbe(), "/q/health/ready", name + ": readinessProbe");
+        assertNotNull(container.getStartupProbe(), name + ": startupProbe");
+
+        var resources = container.getResources();
+        assertNotNull(resources.getRequests().get("cpu"), name + ": cpu request");
+        assertNotNull(resources.getRequests().get("memory"), name + ": memory request");
+        assertNotNull(resources.getLimits().get("memory"), name + ": memory limit");
+
+        Set<String> mounts = new TreeSet<>();
+        container.getVolumeMounts().forEach(m -> mounts.add(m.getMountPath()));
+        assertTrue(mounts.contains("/tmp"), name + ": a writable /tmp under the read-only root");
+        assertTrue(mounts.contains("/data"), name + ": the shared claim at /data");
+        assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                && "tf-fashion-data".equals(v.getPersistentVolumeClaim().getClaimName())), name + ": claim tf-fashion-data");
+        assertTrue(container.getEnvFrom().stream().anyMatch(e -> e.getConfigMapRef() != null
+                && "tf-fashion-config".equals(e.getConfigMapRef().getName())), name + ": settings from tf-fashion-config");
+    }
+
+    private static void assertProbe(Probe probe, String path, String what) {
+        assertNotNull(probe, what);
+        assertNotNull(probe.getHttpGet(), what + " over HTTP");
+        assertEquals(path, probe.getHttpGet().getPath(), what);
+    }
+
+    static void assertServiceSelects(Service service, Deployment deployment) {
+        Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+        service.getSpec().getSelector().forEach((key, value) -> assertEquals(value, podLabels.get(key),
+                "Service " + service.getMetadata().getName() + " selects its pods by " + key));
+        assertEquals(deployment.getSpec().getSelector().getMatchLabels(), service.getSpec().getSelector(),
+                "Service and Deployment select the same pods");
+        assertEquals("http", service.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+    }
+
+    static void assertIngressRoutesToFileDrop(Ingress ingress) {
+        assertEquals(1, ingress.getSpec().getRules().size());
+        var rule = ingress.getSpec().getRules().get(0);
+        assertTrue(rule.getHost().startsWith("tf-fashion."), "host tf-fashion.<namespace>.<domain>: " + rule.getHost());
+        Set<String> paths = new TreeSet<>();
+        for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+            paths.add(path.getPath());
+            assertEquals("file-drop", path.getBackend().getService().getName(), path.getPath() + " goes to the file drop");
+            assertEquals("Prefix", path.getPathType());
+        }
+        assertEquals(new TreeSet<>(List.of("/", "/scriptInput", "/imageInput", "/v1")), paths);
+    }
+}
