@@ -1,0 +1,172 @@
+// Training: learn's progress (epoch, ETA), loss and accuracy per epoch, the model versions with their accuracy and
+// the confusion matrix of the one selected.
+
+import { h, clear, dateTime, duration, number, percent, parseJson, shortId } from './dom.js';
+import { CLASSES, epochChart, readPerClass } from './charts.js';
+import { progressOf } from './graph.js';
+import { sourceIds } from './state.js';
+
+const SHORT = { 'T-shirt/top': 'T-shirt', 'Ankle boot': 'Boot' };
+
+export class TrainingView {
+  constructor(elements, store, viewer) {
+    this.el = elements;
+    this.store = store;
+    this.viewer = viewer;
+    this.points = new Map();
+    this.runState = null;
+    this.selectedModel = null;
+    this.modelsSignature = null;
+    store.onChange((kind, payload) => {
+      if (kind === 'status' && payload.task === 'learn') this.record(payload);
+    });
+  }
+
+  /** Keeps one point per epoch of the current run; a new run (active again after an end, or an earlier epoch) starts afresh. */
+  record(event) {
+    const d = event.details || {};
+    const history = parseJson(d.history, null);
+    if (Array.isArray(history) && history.length) {
+      this.points = new Map(history.map((p, i) => [Number(p.epoch ?? i + 1), toPoint(p, i + 1)]));
+    } else if (d.epoch !== undefined) {
+      const epoch = Number(d.epoch);
+      const newRun = event.state === 'active' && this.runState !== null && this.runState !== 'active';
+      const earlier = this.points.size && epoch < Math.max(...this.points.keys());
+      if (newRun || earlier) this.points = new Map();
+      if (Number.isFinite(epoch)) this.points.set(epoch, toPoint(d, epoch));
+    } else if (event.state === 'active' && this.runState !== 'active') {
+      this.points = new Map();
+    }
+    this.runState = event.state;
+  }
+
+  render() {
+    this.renderProgress();
+    this.renderModels();
+  }
+
+  renderProgress() {
+    const event = this.store.status.get('learn');
+    const state = event?.state || 'idle';
+    const d = event?.details || {};
+    const progress = progressOf(event);
+    const { status, bar, barText, chart } = this.el;
+    bar.value = progress ?? (state === 'succeeded' ? 1 : 0);
+    bar.dataset.state = state;
+    if (progress === null && state === 'active') bar.removeAttribute('value');
+    const parts = [];
+    if (d.epoch !== undefined) parts.push(`epoch ${d.epoch}${d.epochs ? ' of ' + d.epochs : ''}`);
+    if (d.step !== undefined) parts.push(`step ${d.step}`);
+    if (d.loss !== undefined) parts.push(`loss ${number(d.loss)}`);
+    if (d.accuracy !== undefined) parts.push(`accuracy ${percent(d.accuracy)}`);
+    if (state === 'active' && d.etaSeconds !== undefined) parts.push(`about ${duration(d.etaSeconds)} left`);
+    barText.textContent = (progress !== null ? Math.round(progress * 100) + ' % · ' : '') + parts.join(' · ');
+    const headline = {
+      idle: 'No training yet: drop a recipe to train a model.',
+      waiting: 'Waiting',
+      active: 'Training',
+      succeeded: 'Training finished',
+      failed: 'Training failed',
+    }[state] || state;
+    const text = headline + (event?.reason ? ': ' + event.reason : state === 'idle' ? '' : '.');
+    if (status.textContent !== text) status.textContent = text;
+    status.dataset.state = state;
+    let points = [...this.points.values()].sort((a, b) => a.epoch - b.epoch);
+    if (points.length <= 1 && state !== 'active') {
+      const history = parseJson(this.store.valuesOf('learn', 'model')[0]?.annotations?.history, null);
+      if (Array.isArray(history) && history.length) points = history.map((p, i) => toPoint(p, i + 1));
+    }
+    clear(chart).append(epochChart(points, d.epochs));
+  }
+
+  renderModels() {
+    const models = this.store.valuesOf('learn', 'model');
+    const endpoints = this.store.valuesOf('serve');
+    const serving = endpoints[0];
+    const signature = JSON.stringify([models.map((m) => m.id), endpoints.map((e) => e.id), this.selectedModel]);
+    if (signature === this.modelsSignature) return;
+    this.modelsSignature = signature;
+    const { models: box, confusion } = this.el;
+    if (!models.length) {
+      clear(box).append(h('p', { class: 'muted' }, ['No model yet.']));
+      clear(confusion);
+      return;
+    }
+    if (!this.selectedModel || !models.some((m) => m.id === this.selectedModel)) this.selectedModel = models[0].id;
+    const rows = models.map((model) => {
+      const a = model.annotations || {};
+      const served = this.store.endpointsOfModel(model.id);
+      const servedText = served.length
+        ? served.map((e) => 'version ' + (e.annotations?.modelVersion ?? '?') + (e === serving ? ' (serving)' : '')).join(', ')
+        : '–';
+      const selected = model.id === this.selectedModel;
+      const recipe = sourceIds(model, 'script')[0];
+      return h('tr', { class: selected ? 'selected' : '', dataset: { modelId: model.id } }, [
+        h('td', {}, [dateTime(model.createdAt)]),
+        h('td', {}, [a.model || a.modelType || '–']),
+        h('td', { class: 'num' }, [a.testAccuracy !== undefined ? percent(a.testAccuracy) : '–']),
+        h('td', { class: 'num' }, [a.trainingSeconds !== undefined ? duration(a.trainingSeconds) : '–']),
+        h('td', {}, [servedText]),
+        h('td', {}, [
+          h('button', { type: 'button', class: 'link-button', title: model.id, onclick: () => this.viewer.showValue(model.id) }, [shortId(model.id)]),
+          recipe ? h('span', { class: 'muted small' }, [' from recipe ', h('button', {
+            type: 'button', class: 'link-button', title: recipe, onclick: () => this.viewer.showValue(recipe),
+          }, [shortId(recipe)])]) : null,
+        ]),
+        h('td', {}, [h('button', {
+          type: 'button',
+          class: 'button small',
+          'aria-pressed': String(selected),
+          onclick: () => {
+            this.selectedModel = model.id;
+            this.renderModels();
+          },
+        }, ['confusion matrix'])]),
+      ]);
+    });
+    clear(box).append(h('table', { class: 'models' }, [
+      h('caption', { class: 'visually-hidden' }, ['Model versions, newest first']),
+      h('thead', {}, [h('tr', {}, ['Trained', 'Model', 'Test accuracy', 'Training time', 'Served as', 'Value', ''].map((t) => h('th', { scope: 'col' }, [t])))]),
+      h('tbody', {}, rows),
+    ]));
+    clear(confusion).append(confusionMatrix(models.find((m) => m.id === this.selectedModel)));
+  }
+}
+
+function toPoint(p, epoch) {
+  return { epoch: Number(p.epoch ?? epoch), loss: Number(p.loss), accuracy: Number(p.accuracy ?? p.acc) };
+}
+
+function confusionMatrix(model) {
+  const a = model?.annotations || {};
+  const matrix = parseJson(a.confusionMatrix, null);
+  const perClass = readPerClass(a.perClassAccuracy);
+  if (!Array.isArray(matrix) || !matrix.length) {
+    return h('p', { class: 'muted small' }, ['This model carries no confusion matrix.']);
+  }
+  const names = matrix.map((_, i) => perClass[i]?.name && !/^\d+$/.test(perClass[i].name) ? perClass[i].name : CLASSES[i] ?? String(i));
+  const head = h('tr', {}, [
+    h('th', { scope: 'col', class: 'corner' }, ['true ↓ / predicted →']),
+    ...names.map((n) => h('th', { scope: 'col', title: n }, [SHORT[n] || n])),
+    perClass.length ? h('th', { scope: 'col' }, ['accuracy']) : null,
+  ]);
+  const body = matrix.map((row, i) => {
+    const total = row.reduce((x, y) => x + Number(y), 0) || 1;
+    return h('tr', {}, [
+      h('th', { scope: 'row', title: names[i] }, [SHORT[names[i]] || names[i]]),
+      ...row.map((count, j) => {
+        const share = Number(count) / total;
+        const style = `--share:${share.toFixed(3)}`;
+        return h('td', { class: 'cell ' + (i === j ? 'diag' : 'off') + (share > 0.5 ? ' strong' : ''), style,
+          title: `true ${names[i]}, predicted ${names[j]}: ${count} (${percent(share)})` }, [String(count)]);
+      }),
+      perClass.length ? h('td', { class: 'num' }, [percent(perClass[i]?.accuracy)]) : null,
+    ]);
+  });
+  return h('table', { class: 'confusion-table' }, [
+    h('caption', {}, [`Confusion matrix of ${a.model || 'model'} ${shortId(model.id)}` +
+      (a.testAccuracy !== undefined ? ` (test accuracy ${percent(a.testAccuracy)})` : '')]),
+    h('thead', {}, [head]),
+    h('tbody', {}, body),
+  ]);
+}
