@@ -1,0 +1,391 @@
+#!/usr/bin/env node
+// Drives the tf-fashion UI in a real headless Chromium (Debian's /usr/bin/chromium, through playwright-core):
+// checks the graph of six tasks and their colours, drops a recipe and a picture through the page's file inputs
+// with the keyboard only, checks that a refused drop shows the API's own error, and, unless --smoke, waits for
+// learn to go yellow then green, serve to turn yellow, and the picture's prediction with its bar chart; then
+// reloads the page and checks it rebuilds its state. Screenshots go to tests/ui/out/. Exits non-zero on failure.
+//
+//   node ui-test.mjs [BASE_URL] [--smoke] [--timeout-minutes N] [--recipe FILE] [--image FILE]
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const out = path.join(here, 'out');
+const STATES = ['idle', 'waiting', 'active', 'succeeded', 'failed'];
+const COLOURS = { idle: 'gray', waiting: 'orange', active: 'yellow', succeeded: 'green', failed: 'red' };
+
+const options = parseArgs(process.argv.slice(2));
+const base = options.base.replace(/\/$/, '');
+const STEP = 30_000;
+const started = Date.now();
+
+function parseArgs(args) {
+  const o = { base: process.env.UI_TEST_BASE_URL || 'http://127.0.0.1:8080', smoke: false, timeoutMinutes: 15, recipe: null, image: null };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--smoke') o.smoke = true;
+    else if (a === '--timeout-minutes') o.timeoutMinutes = Number(args[++i]);
+    else if (a === '--recipe') o.recipe = args[++i];
+    else if (a === '--image') o.image = args[++i];
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: node ui-test.mjs [BASE_URL] [--smoke] [--timeout-minutes N] [--recipe FILE] [--image FILE]');
+      process.exit(0);
+    } else if (a.startsWith('--')) fail(`unknown option ${a}; see --help`);
+    else o.base = a;
+  }
+  if (!Number.isFinite(o.timeoutMinutes) || o.timeoutMinutes <= 0) fail('--timeout-minutes needs a positive number');
+  return o;
+}
+
+function log(message) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+}
+
+function fail(message) {
+  const error = new Error(message);
+  error.expected = true;
+  throw error;
+}
+
+function check(condition, message) {
+  if (!condition) fail(message);
+}
+
+// ---------- sample files ----------
+
+function recipeFile() {
+  if (options.recipe) return path.resolve(options.recipe);
+  const sample = path.join(root, 'samples/recipes/mlp.yaml');
+  if (fs.existsSync(sample)) return sample;
+  const fallback = path.join(out, 'mlp.yaml');
+  fs.writeFileSync(fallback, '# written by tests/ui because samples/recipes/mlp.yaml is missing\nmodel: mlp\nepochs: 3\nbatchSize: 128\nlearningRate: 0.001\nseed: 42\n');
+  log(`samples/recipes/mlp.yaml is missing: using ${path.relative(root, fallback)}`);
+  return fallback;
+}
+
+function imageFile() {
+  if (options.image) return path.resolve(options.image);
+  const dir = path.join(root, 'samples/images');
+  if (fs.existsSync(dir)) {
+    const found = fs.readdirSync(dir).filter((f) => /\.(png|jpe?g|gif|bmp)$/i.test(f)).sort();
+    if (found.length) return path.join(dir, found[0]);
+  }
+  const fallback = path.join(out, 'fashion-mnist-test-0.png');
+  fs.writeFileSync(fallback, fashionMnistPng() ?? syntheticPng());
+  log(`samples/images/ has no picture: using ${path.relative(root, fallback)}`);
+  return fallback;
+}
+
+/** The first Fashion-MNIST test image (an ankle boot), from Debian's dataset-fashion-mnist, as a 28x28 gray PNG. */
+function fashionMnistPng() {
+  const file = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+  if (!fs.existsSync(file)) return null;
+  const idx = zlib.gunzipSync(fs.readFileSync(file));
+  check(idx.readUInt32BE(0) === 2051, `${file} is not an IDX image file`);
+  return png(28, 28, idx.subarray(16, 16 + 28 * 28));
+}
+
+/** A dark T-shirt-like shape on white, when no dataset is installed. */
+function syntheticPng() {
+  const w = 64;
+  const pixels = Buffer.alloc(w * w, 255);
+  for (let y = 8; y < 58; y++) {
+    for (let x = 8; x < 56; x++) {
+      const sleeve = y < 24 && (x < 20 || x >= 44);
+      const body = x >= 20 && x < 44;
+      if (sleeve || body) pixels[y * w + x] = 40;
+    }
+  }
+  return png(w, w, pixels);
+}
+
+function png(width, height, gray) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body) >>> 0);
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  const rows = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) gray.copy(rows, y * (width + 1) + 1, y * width, (y + 1) * width);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// ---------- page checks ----------
+
+async function api(pathName, init) {
+  const response = await fetch(base + pathName, init);
+  const text = await response.text();
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, body };
+}
+
+async function graphStates(page) {
+  return page.$$eval('#graph g.node[data-task]', (nodes) => nodes.map((n) => ({
+    task: n.dataset.task,
+    state: n.dataset.state,
+    fill: getComputedStyle(n.querySelector('.node-box')).fill,
+  })));
+}
+
+async function checkGraph(page, pipeline) {
+  const expected = pipeline.tasks.map((t) => t.name);
+  await page.waitForFunction((n) => document.querySelectorAll('#graph g.node[data-task]').length === n, expected.length, { timeout: STEP });
+  const nodes = await graphStates(page);
+  check(nodes.length === 6, `the graph shows ${nodes.length} tasks, not six`);
+  check(expected.every((name) => nodes.some((n) => n.task === name)), `the graph misses a task: ${JSON.stringify(nodes.map((n) => n.task))}`);
+  const swatches = await page.$$eval('.legend .swatch', (els) => Object.fromEntries(els.map((e) => [
+    [...e.classList].find((c) => c.startsWith('state-')).slice(6), getComputedStyle(e).backgroundColor])));
+  for (const node of nodes) {
+    check(STATES.includes(node.state), `task ${node.task} has no known state: ${node.state}`);
+    check(sameColour(node.fill, swatches[node.state]), `task ${node.task} is ${node.state} but drawn in ${node.fill}, not ${swatches[node.state]}`);
+  }
+  const links = await page.$$eval('#graph g.edge-label text', (els) => els.map((e) => e.textContent));
+  check(links.length >= pipeline.links.length, `the graph shows ${links.length} link counts for ${pipeline.links.length} links`);
+  log(`graph: ${nodes.map((n) => `${n.task}=${n.state} (${COLOURS[n.state]})`).join(', ')}; link counts ${links.join(' ')}`);
+  return nodes;
+}
+
+function sameColour(a, b) {
+  const norm = (c) => (c || '').replace(/\s+/g, '');
+  return norm(a) === norm(b);
+}
+
+async function recordTransitions(page) {
+  await page.evaluate(() => {
+    window.__uiTest = { transitions: [] };
+    const record = (node) => window.__uiTest.transitions.push({ task: node.dataset.task, state: node.dataset.state, at: Date.now() });
+    document.querySelectorAll('#graph g.node[data-task]').forEach(record);
+    new MutationObserver((mutations) => {
+      for (const m of mutations) {
+        if (m.attributeName === 'data-state' && m.target.dataset.state !== m.oldValue) record(m.target);
+      }
+    }).observe(document.getElementById('graph'), { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-state'] });
+  });
+}
+
+async function transitions(page) {
+  return page.evaluate(() => window.__uiTest.transitions);
+}
+
+/** Moves the focus with the Tab key only until the file input has it, then opens its picker with Enter. */
+async function keyboardDrop(page, inputId, file, resultId) {
+  await page.evaluate(() => {
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.locator('body').focus();
+  let presses = 0;
+  for (; presses < 80; presses++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((id) => document.activeElement?.id === id, inputId)) break;
+  }
+  check(presses < 80, `#${inputId} was not reached with the Tab key`);
+  const focusVisible = await page.evaluate((id) => {
+    const label = document.querySelector(`label[for=${id}]`);
+    return getComputedStyle(label).outlineStyle !== 'none';
+  }, inputId);
+  check(focusVisible, `the focused #${inputId} shows no focus outline on its label`);
+  const before = await page.locator(`#${resultId} .result[data-outcome]`).count();
+  let chooser;
+  try {
+    [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Enter')]);
+  } catch {
+    [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press('Space')]);
+  }
+  await chooser.setFiles(file);
+  await page.waitForFunction(({ id, n }) => document.querySelectorAll(`#${id} .result[data-outcome]`).length > n,
+    { id: resultId, n: before }, { timeout: STEP });
+  const result = page.locator(`#${resultId} .result[data-outcome]`).first();
+  const outcome = await result.getAttribute('data-outcome');
+  const text = (await result.textContent()).trim();
+  check(outcome === 'accepted', `dropping ${path.basename(file)} was refused: ${text}`);
+  const id = await result.getAttribute('data-id');
+  check(text.includes(id), `the drop result does not show the returned id ${id}: ${text}`);
+  log(`keyboard drop (${presses + 1} Tab presses, then Enter) of ${path.basename(file)}: ${text}`);
+  return id;
+}
+
+/** Drops a file on a drop zone with a real DataTransfer, as a mouse drag from the desktop would. */
+async function dragAndDrop(page, task, name, bytes, type) {
+  const resultId = task === 'imageInput' ? 'image-result' : 'script-result';
+  const before = await page.locator(`#${resultId} .result[data-outcome]`).count();
+  await page.evaluate(({ task, name, data, type }) => {
+    const file = new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type });
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    const zone = document.querySelector(`.dropzone[data-task=${task}]`);
+    for (const kind of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    }
+  }, { task, name, data: Buffer.from(bytes).toString('base64'), type });
+  await page.waitForFunction(({ id, n }) => document.querySelectorAll(`#${id} .result[data-outcome]`).length > n,
+    { id: resultId, n: before }, { timeout: STEP });
+  const result = page.locator(`#${resultId} .result[data-outcome]`).first();
+  return {
+    outcome: await result.getAttribute('data-outcome'),
+    error: (await result.locator('.api-error').textContent().catch(() => '')) || '',
+    text: (await result.textContent()).trim(),
+  };
+}
+
+async function waitForState(page, task, state, since, minutes) {
+  const deadline = Date.now() + minutes * 60_000;
+  let lastReport = 0;
+  while (Date.now() < deadline) {
+    const seen = (await transitions(page)).find((t) => t.task === task && t.state === state && t.at >= since);
+    if (seen) return seen.at;
+    if (Date.now() - lastReport > 15_000) {
+      lastReport = Date.now();
+      const nodes = await graphStates(page);
+      const progress = await page.textContent('#training-progress-text').catch(() => '');
+      log(`waiting for ${task} ${state} (${COLOURS[state]}): ${nodes.map((n) => `${n.task}=${n.state}`).join(' ')}${progress ? ' | ' + progress : ''}`);
+    }
+    await page.waitForTimeout(250);
+  }
+  const reason = await page.$eval(`#graph g.node[data-task=${task}]`, (n) => n.getAttribute('aria-label'));
+  return fail(`${task} did not turn ${state} within ${minutes} min; now: ${reason}`);
+}
+
+async function main() {
+  fs.mkdirSync(out, { recursive: true });
+  const pipelineResponse = await api('/v1/pipeline').catch((e) => fail(`${base} does not answer (${e.cause?.code || e.message}): start file-drop or bin/tf-fashion up first`));
+  check(pipelineResponse.status === 200, `GET /v1/pipeline answered ${pipelineResponse.status}`);
+  const pipeline = pipelineResponse.body;
+  const recipe = recipeFile();
+  const image = imageFile();
+
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-fashion-ui-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1360, height: 1000 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push('console: ' + m.text()));
+  const mode = options.smoke ? 'smoke' : 'full';
+  try {
+    await page.goto(base + '/', { waitUntil: 'load' });
+    const title = await page.title();
+    log(`opened ${base}/ ("${title}") in ${await context.browser()?.version?.() ?? 'Chromium'}; mode ${mode}`);
+    await checkGraph(page, pipeline);
+    await page.waitForSelector('#connection[data-state=live]', { timeout: STEP });
+    log('live updates connected (GET /v1/events)');
+    await recordTransitions(page);
+
+    const droppedAt = Date.now();
+    const recipeId = await keyboardDrop(page, 'script-file', recipe, 'script-result');
+    check((await api(`/v1/values/${recipeId}`)).status === 200, `GET /v1/values/${recipeId} does not know the dropped recipe`);
+
+    const refused = await dragAndDrop(page, 'imageInput', 'not-a-picture.txt', Buffer.from('this is text, not a picture\n'), 'text/plain');
+    const direct = await api('/imageInput', { method: 'POST', body: 'this is text, not a picture\n', headers: { 'Content-Type': 'text/plain' } });
+    check(refused.outcome === 'refused', `a text file dropped as a picture was not refused: ${refused.text}`);
+    check(direct.body?.error && refused.error === direct.body.error, `the page shows "${refused.error}", the API says "${direct.body?.error}"`);
+    log(`drag-and-drop of a text file on the picture zone shows the API's error: ${refused.text}`);
+
+    let imageId;
+    if (options.smoke) {
+      imageId = await keyboardDrop(page, 'image-file', image, 'image-result');
+      await page.waitForSelector(`.prediction[data-image-id="${imageId}"]`, { timeout: STEP });
+      log(`the picture's card is shown (state ${await page.getAttribute(`.prediction[data-image-id="${imageId}"]`, 'data-state')})`);
+    } else {
+      const active = await waitForState(page, 'learn', 'active', droppedAt, options.timeoutMinutes);
+      log('learn turned yellow (active)');
+      await waitForState(page, 'learn', 'succeeded', active, options.timeoutMinutes);
+      log(`learn turned green (succeeded); ${await page.textContent('#training-progress-text')}`);
+      await page.screenshot({ path: path.join(out, 'ui-trained.png'), fullPage: true });
+      const points = await page.$$eval('#training-chart circle.dot', (c) => c.length);
+      check(points > 0, 'the loss/accuracy chart shows no point');
+      await page.waitForFunction(() => document.querySelector('#graph g.node[data-task=serve]')?.dataset.state === 'active',
+        null, { timeout: options.timeoutMinutes * 60_000 });
+      log(`serve is yellow (active): ${await page.$eval('#graph g.node[data-task=serve]', (n) => n.getAttribute('aria-label'))}`);
+      await page.waitForSelector('#models table.models tbody tr', { timeout: STEP });
+      const row = await page.$$eval('#models tbody tr:first-child td', (tds) => tds.map((td) => td.textContent.replace(/\s+/g, ' ').trim()));
+      log(`newest model: ${row.filter(Boolean).join(' | ')}`);
+
+      imageId = await keyboardDrop(page, 'image-file', image, 'image-result');
+      const card = `.prediction[data-image-id="${imageId}"]`;
+      await page.waitForSelector(`${card}[data-state=predicted] svg.bars`, { timeout: options.timeoutMinutes * 60_000 });
+      const bars = await page.$$eval(`${card} svg.bars rect.bar`, (r) => r.length);
+      check(bars === 10, `the prediction's bar chart has ${bars} bars, not ten`);
+      const className = (await page.textContent(`${card} .class-name`)).trim();
+      const model = (await page.textContent(`${card} .model-version`)).trim();
+      const preview = await page.$$eval(`${card} .preview-slot img, ${card} .preview-slot canvas`, (e) => e.length);
+      check(preview === 1, 'the prediction card shows no 28x28 preview');
+      const lineageHref = await page.getAttribute(`${card} a.lineage-link`, 'href');
+      const predictionId = await page.getAttribute(card, 'data-prediction-id');
+      check(lineageHref === `/v1/values/${predictionId}/lineage`, `the lineage link is ${lineageHref}`);
+      const lineage = (await api(lineageHref)).body;
+      const chain = [];
+      for (let n = lineage; n; n = (n.sources || [])[0]) chain.push(n.value?.type ?? 'missing');
+      log(`prediction: ${className} (${model}); 10 bars; lineage ${chain.join(' → ')}`);
+      check(JSON.stringify(lineage).includes(imageId), 'the lineage of the prediction does not reach the dropped picture');
+      await page.click(`${card} a.lineage-link`);
+      await page.waitForSelector('#viewer[open] .lineage-tree li', { timeout: STEP });
+      await page.screenshot({ path: path.join(out, 'ui-lineage.png') });
+      await page.keyboard.press('Escape');
+    }
+
+    const shot = path.join(out, `ui-${mode}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    log(`screenshot ${path.relative(root, shot)}`);
+
+    const beforeReload = await graphStates(page);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('#connection[data-state=live]', { timeout: STEP });
+    await page.waitForSelector(`.prediction[data-image-id="${imageId}"]`, { timeout: STEP });
+    await page.waitForFunction((want) => want.every((w) => document.querySelector(`#graph g.node[data-task=${w.task}]`)?.dataset.state === w.state),
+      beforeReload, { timeout: STEP }).catch(() => null);
+    const afterReload = await graphStates(page);
+    const changed = afterReload.filter((n) => beforeReload.find((b) => b.task === n.task)?.state !== n.state);
+    check(changed.length === 0 || !options.smoke, `after a reload the graph differs: ${JSON.stringify(changed)}`);
+    const scriptCount = await page.textContent('.tab[data-task=scriptInput] .count');
+    check(Number.parseInt(scriptCount, 10) >= 1, `after a reload the scriptInput link counts ${scriptCount} values`);
+    if (!options.smoke) {
+      await page.waitForSelector(`.prediction[data-image-id="${imageId}"][data-state=predicted] svg.bars`, { timeout: STEP });
+    }
+    log(`after a reload the page rebuilt its state: ${afterReload.map((n) => `${n.task}=${n.state}`).join(' ')}, scriptInput values ${scriptCount}`);
+    check(pageErrors.length === 0, `the page reported errors: ${pageErrors.join(' | ')}`);
+    log(`PASSED (${mode})`);
+  } catch (e) {
+    const shot = path.join(out, `ui-${mode}-failure.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => null);
+    console.error(`FAILED: ${e.message}${e.expected ? '' : '\n' + e.stack}\n(screenshot ${path.relative(root, shot)})`);
+    if (pageErrors.length) console.error(`page errors: ${pageErrors.join(' | ')}`);
+    process.exitCode = 1;
+  } finally {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`FAILED: ${e.message}`);
+  process.exitCode = 1;
+});
