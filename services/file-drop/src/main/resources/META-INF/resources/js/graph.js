@@ -220,10 +220,11 @@ function nodeDetail(task, event) {
     }
   }
   if (d.version !== undefined) return `model version ${d.version}`;
-  if (event?.state === 'failed' && event.reason) return event.reason;
+  if ((event?.state === 'failed' || event?.state === 'waiting') && event.reason) return event.reason;
   const c = event?.counters || {};
   const produced = c.produced ?? c.published ?? c.accepted;
   if (produced !== undefined) return `${produced} out` + (c.failed ? ` · ${c.failed} failed` : '');
+  if (c.consumed !== undefined) return `${c.consumed} in` + (c.failed ? ` · ${c.failed} failed` : '');
   if (!event) return 'no status yet';
   return task.service && task.service !== task.name ? task.service : '';
 }
