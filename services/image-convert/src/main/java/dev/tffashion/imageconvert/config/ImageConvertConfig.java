@@ -1,0 +1,36 @@
+package dev.tffashion.imageconvert.config;
+
+import dev.tffashion.imageconvert.Centering;
+import dev.tffashion.imageconvert.PreprocessorOptions;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the imageConvert task, under {@code tf-fashion.image-convert}. */
+@ConfigMapping(prefix = "tf-fashion.image-convert")
+public interface ImageConvertConfig {
+
+    /** Largest picture accepted, in pixels (width x height, read from the header before decoding). */
+    @WithDefault("50000000")
+    long maxPixels();
+
+    /** Pictures with a longer side are subsampled while decoding, to bound memory; the output has 28 pixels a side. */
+    @WithDefault("1024")
+    int maxDecodeSide();
+
+    /** How the garment is placed on the 28x28 canvas: {@code bounding-box} (as Fashion-MNIST) or {@code center-of-mass}. */
+    @WithDefault("bounding-box")
+    Centering centering();
+
+    /** A pixel belongs to the garment when it stands out from the background by more than this fraction of the contrast. */
+    @WithDefault("0.1")
+    float foregroundThreshold();
+
+    /** Contrast, in gray levels of 255, below which a picture is refused as blank. */
+    @WithDefault("12")
+    int minContrast();
+
+    /** These settings as preprocessor options. */
+    default PreprocessorOptions toOptions() {
+        return new PreprocessorOptions(maxPixels(), maxDecodeSide(), centering(), foregroundThreshold(), minContrast());
+    }
+}
