@@ -133,6 +133,10 @@ public final class Preprocessor {
                 + " (or another of " + ImageFormat.SUPPORTED + ") and send that.");
         }
         if (format == ImageFormat.PNG) checkPngComplete(bytes);
+        if (format == ImageFormat.BMP || format == ImageFormat.WEBP) {
+            long declared = format == ImageFormat.BMP ? u32le(bytes, 2) : u32le(bytes, 4) + 8;
+            if (declared > bytes.length) throw truncated(format, bytes.length);
+        }
         return format;
     }
 
@@ -149,6 +153,21 @@ public final class Preprocessor {
         throw truncated(ImageFormat.PNG, b.length);
     }
 
+    /** After a decoding error: does the file lack the end its format requires? */
+    private static boolean endsEarly(ImageFormat format, byte[] b) {
+        int n = b.length;
+        return switch (format) {
+            case JPEG -> n < 4 || (b[n - 2] & 0xFF) != 0xFF || (b[n - 1] & 0xFF) != 0xD9;
+            case GIF -> b[n - 1] != 0x3B;
+            default -> false;
+        };
+    }
+
+    private static long u32le(byte[] b, int at) {
+        if (at + 4 > b.length) return 0;
+        return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24;
+    }
+
     private Decoded decode(ImageFormat format, byte[] bytes) throws ImageRejectedException {
         ImageReader reader = readerFor(format);
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -159,7 +178,7 @@ public final class Preprocessor {
                 width = reader.getWidth(0);
                 height = reader.getHeight(0);
             } catch (IOException | RuntimeException e) {
-                throw damaged(format, bytes.length, e);
+                throw damaged(format, bytes, e);
             }
             if (width <= 0 || height <= 0) {
                 throw new ImageRejectedException(Reason.CORRUPT, "The " + format.displayName() + " header gives a size of "
@@ -181,7 +200,7 @@ public final class Preprocessor {
             try {
                 image = reader.read(0, param);
             } catch (IOException | RuntimeException e) {
-                throw damaged(format, bytes.length, e);
+                throw damaged(format, bytes, e);
             }
             for (String warning : warnings) {
                 if (isTruncation(warning)) throw truncated(format, bytes.length);
@@ -212,12 +231,13 @@ public final class Preprocessor {
         }
     }
 
-    private static ImageRejectedException damaged(ImageFormat format, int size, Throwable e) {
+    private static ImageRejectedException damaged(ImageFormat format, byte[] bytes, Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof EOFException || (t.getMessage() != null && isTruncation(t.getMessage()))) {
-                return truncated(format, size);
+                return truncated(format, bytes.length);
             }
         }
+        if (endsEarly(format, bytes)) return truncated(format, bytes.length);
         String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new ImageRejectedException(Reason.CORRUPT, "The file starts like a " + format.displayName()
             + " picture but cannot be decoded (" + detail + "): the data is damaged. Re-save the picture as PNG or JPEG"

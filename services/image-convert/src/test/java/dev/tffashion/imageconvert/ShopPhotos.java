@@ -3,6 +3,7 @@ package dev.tffashion.imageconvert;
 import java.awt.geom.AffineTransform;
 import java.awt.image.AffineTransformOp;
 import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 /**
  * Test support: turns a Fashion-MNIST image into a "shop photo" of the same garment: dark on a white (or off-white)
  * background, enlarged 6-14 times with bilinear interpolation, placed off-centre on an off-square canvas, tinted a
- * dark colour, optionally with a transparent background, and encoded as JPEG, GIF, BMP or PNG.
+ * dark colour, optionally with a transparent background, and encoded as JPEG, GIF, BMP (24-bit or 8-bit RLE) or PNG.
  *
  * <p>Half of the photos keep a sharp silhouette, as a photo of the garment would (enlarged pixels outside the original
  * garment stay background); the other half have soft edges, the bilinear ramp half a source pixel wide around it.
@@ -27,7 +28,7 @@ final class ShopPhotos {
 
     /** The encodings a shop photo comes in. */
     enum Kind {
-        JPEG("jpg"), GIF("gif"), BMP("bmp"), PNG_RGB("png"), PNG_RGBA("png");
+        JPEG("jpg"), GIF("gif"), BMP("bmp"), BMP_RLE8("bmp"), PNG_RGB("png"), PNG_RGBA("png");
 
         final String extension;
 
@@ -90,6 +91,7 @@ final class ShopPhotos {
             }
         }
         photo.setRGB(0, 0, width, height, argb, 0, width);
+        if (kind == Kind.BMP_RLE8) photo = indexed(ink, side, left, top, width, height, paper, colour);
         String description = String.format(Locale.ROOT, "%s %dx%d, garment %dpx at (%d,%d), %s edges, colour #%02x%02x%02x, %s",
             kind, width, height, side, left, top, sharp ? "sharp" : "soft", colour[0], colour[1], colour[2],
             alpha ? "transparent background" : "background " + paper);
@@ -117,11 +119,27 @@ final class ShopPhotos {
         return out;
     }
 
+    /** The same photo as 8 bits per pixel: a palette of 256 blends from the paper to the garment colour. */
+    private static BufferedImage indexed(float[] ink, int side, int left, int top, int width, int height, int paper, int[] colour) {
+        byte[][] palette = new byte[3][256];
+        for (int k = 0; k < 256; k++) {
+            float a = k / 255f;
+            for (int c = 0; c < 3; c++) palette[c][k] = (byte) Math.round(paper * (1 - a) + colour[c] * a);
+        }
+        IndexColorModel model = new IndexColorModel(8, 256, palette[0], palette[1], palette[2]);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_INDEXED, model);
+        WritableRaster raster = image.getRaster();
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) raster.setSample(left + x, top + y, 0, Math.round(ink[y * side + x]));
+        }
+        return image;
+    }
+
     static byte[] encode(BufferedImage image, Kind kind) {
         String format = switch (kind) {
             case JPEG -> "jpeg";
             case GIF -> "gif";
-            case BMP -> "bmp";
+            case BMP, BMP_RLE8 -> "bmp";
             default -> "png";
         };
         ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
@@ -132,6 +150,9 @@ final class ShopPhotos {
             if (kind == Kind.JPEG) {
                 param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
                 param.setCompressionQuality(0.85f);
+            } else if (kind == Kind.BMP_RLE8) {
+                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+                param.setCompressionType("BI_RLE8");
             }
             writer.write(null, new IIOImage(image, null, null), param);
         } catch (IOException e) {
