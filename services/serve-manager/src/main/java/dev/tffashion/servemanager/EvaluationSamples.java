@@ -1,0 +1,126 @@
+package dev.tffashion.servemanager;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.tffashion.pipeline.Json;
+
+/**
+ * Reads the evaluation samples a model carries in {@value #PATH}: test images with the probabilities the trained model gave them.
+ * Tolerant of the shapes a producer may write: a top-level array or {@code {"samples": [...]}}; each image as 28 rows of 28 or 784
+ * flat values (also under {@code pixels}); the expected probabilities under {@code probabilities} (or {@code expected}).
+ */
+public final class EvaluationSamples {
+
+    /** Where a SavedModel carries its samples, relative to the version folder. */
+    public static final String PATH = "assets.extra/evaluation_samples.json";
+    /** Values per image (28 x 28). */
+    public static final int PIXELS = 28 * 28;
+
+    private EvaluationSamples() {
+    }
+
+    /** One sample: a flattened 28x28 image in [0,1] and the class probabilities expected for it. */
+    public record Sample(int index, Integer label, float[] image, float[] probabilities) {
+    }
+
+    /** Reads the samples of a version folder; empty when the file is absent. */
+    public static List<Sample> read(Path versionFolder) {
+        Path file = versionFolder.resolve(PATH);
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        try {
+            return parse(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ModelRejectedException("verify", "cannot read " + PATH + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses samples.
+     *
+     * @throws ModelRejectedException naming the sample and field that is wrong
+     */
+    public static List<Sample> parse(byte[] json) {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new ModelRejectedException("verify", PATH + " is not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode array = root != null && root.isObject() ? root.get("samples") : root;
+        if (array == null || !array.isArray()) {
+            throw new ModelRejectedException("verify", PATH + " must be a JSON array of samples (or an object with a \"samples\" array)");
+        }
+        List<Sample> samples = new ArrayList<>();
+        int position = 0;
+        for (JsonNode node : array) {
+            samples.add(sample(node, position++));
+        }
+        return samples;
+    }
+
+    private static Sample sample(JsonNode node, int position) {
+        String where = PATH + " sample " + position;
+        if (!node.isObject()) {
+            throw new ModelRejectedException("verify", where + " is not a JSON object");
+        }
+        int index = node.hasNonNull("index") ? node.get("index").asInt() : position;
+        Integer label = node.hasNonNull("label") && node.get("label").canConvertToInt() ? node.get("label").asInt() : null;
+        JsonNode image = first(node, "image", "pixels", "input");
+        if (image == null) {
+            throw new ModelRejectedException("verify", where + " has no \"image\" (28 rows of 28 values, or 784 values)");
+        }
+        List<Float> pixels = new ArrayList<>();
+        flatten(image, pixels, where + " image", 0);
+        if (pixels.size() != PIXELS) {
+            throw new ModelRejectedException("verify", where + " image has " + pixels.size() + " values; expected " + PIXELS + " (28x28)");
+        }
+        JsonNode expected = first(node, "probabilities", "expected", "expectedProbabilities", "output");
+        if (expected == null) {
+            throw new ModelRejectedException("verify", where + " has no \"probabilities\" (the expected class probabilities)");
+        }
+        List<Float> probabilities = new ArrayList<>();
+        flatten(expected, probabilities, where + " probabilities", 0);
+        if (probabilities.isEmpty()) {
+            throw new ModelRejectedException("verify", where + " has no expected probabilities");
+        }
+        return new Sample(index, label, toArray(pixels), toArray(probabilities));
+    }
+
+    private static JsonNode first(JsonNode node, String... names) {
+        for (String name : names) {
+            if (node.hasNonNull(name)) {
+                return node.get(name);
+            }
+        }
+        return null;
+    }
+
+    private static void flatten(JsonNode node, List<Float> out, String where, int depth) {
+        if (node.isNumber()) {
+            out.add(node.floatValue());
+        } else if (node.isArray() && depth < 4) {
+            for (JsonNode child : node) {
+                flatten(child, out, where, depth + 1);
+            }
+        } else {
+            throw new ModelRejectedException("verify", where + " must hold numbers (nested arrays of at most 3 levels), found "
+                    + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private static float[] toArray(List<Float> values) {
+        float[] array = new float[values.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = values.get(i);
+        }
+        return array;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.tffashion.servemanager;
+
+/**
+ * A model value that is not served, with the reason: not a model, an archive that does not unpack, a version that fails to load or
+ * to agree with its evaluation samples. The reason travels to the failed status and to the dead-letter record.
+ */
+public class ModelRejectedException extends RuntimeException {
+
+    private final String kind;
+
+    /**
+     * @param kind short cause for metrics: invalid, archive, load, verify, replay
+     */
+    public ModelRejectedException(String kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public ModelRejectedException(String kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    /** Short cause for metrics and status details: invalid, archive, load, verify, replay. */
+    public String kind() {
+        return kind;
+    }
+}

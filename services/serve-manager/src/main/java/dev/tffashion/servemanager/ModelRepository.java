@@ -1,0 +1,231 @@
+package dev.tffashion.servemanager;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.jboss.logging.Logger;
+
+import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.store.Contents;
+
+/**
+ * The served model's base path, as TF Serving watches it: numeric version folders {@code <base>/<n>/saved_model.pb}. A model is
+ * unpacked into {@code .incoming-<n>} and renamed to {@code <n>} in one atomic step, so a server never sees half a version and a
+ * live version is never rewritten; a refused version is renamed to {@code .failed-<n>}. Version numbers only grow: the next one is
+ * above every numeric, incoming and failed folder. Each version carries a marker file naming the model value it came from, so a
+ * restarted service knows what it serves and a replayed value is not installed twice.
+ */
+public final class ModelRepository {
+
+    /** The marker file in each version folder (TF Serving ignores files it does not know). */
+    public static final String MARKER = "tf-fashion-model.json";
+    /** Prefix of a version being unpacked. */
+    public static final String INCOMING = ".incoming-";
+    /** Prefix of a version moved aside. */
+    public static final String FAILED = ".failed-";
+
+    private static final Logger LOG = Logger.getLogger(ModelRepository.class);
+    private static final Pattern VERSION = Pattern.compile("(\\.incoming-|\\.failed-)?(\\d{1,18})");
+
+    private final Path basePath;
+
+    public ModelRepository(Path basePath) {
+        this.basePath = basePath.toAbsolutePath().normalize();
+    }
+
+    /** The folder of numeric version folders (TF Serving's model base path). */
+    public Path basePath() {
+        return basePath;
+    }
+
+    /** Creates the base path and removes what a crash left half-unpacked ({@code .incoming-<n>}, never seen by a server). */
+    public void prepare() {
+        try {
+            Files.createDirectories(basePath);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the model base path " + basePath + ": " + e.getMessage()
+                    + " (check serving.models-root and its permissions)", e);
+        }
+        for (Path incoming : list(INCOMING)) {
+            LOG.infof("removing %s, left half-unpacked by an earlier run", incoming);
+            deleteTree(incoming);
+        }
+    }
+
+    /** The next version number: one above every version, incoming and failed folder. */
+    public long nextVersion() {
+        long max = 0;
+        for (Path entry : entries()) {
+            Matcher m = VERSION.matcher(entry.getFileName().toString());
+            if (m.matches()) {
+                max = Math.max(max, Long.parseLong(m.group(2)));
+            }
+        }
+        return max + 1;
+    }
+
+    /** The numeric version folders, oldest first. */
+    public List<InstalledVersion> versions() {
+        return list("").stream().map(this::read).sorted(Comparator.comparingLong(InstalledVersion::version)).toList();
+    }
+
+    /** The versions moved aside, oldest first. */
+    public List<InstalledVersion> failedVersions() {
+        return list(FAILED).stream().map(this::read).sorted(Comparator.comparingLong(InstalledVersion::version)).toList();
+    }
+
+    /** The highest numeric version: the one TF Serving serves. */
+    public Optional<InstalledVersion> live() {
+        List<InstalledVersion> all = versions();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /** The version (live, older or failed) that was installed from the given model value. */
+    public Optional<InstalledVersion> findByModelValue(String modelValueId) {
+        return Stream.concat(versions().stream(), failedVersions().stream())
+                .filter(v -> modelValueId.equals(v.modelValueId())).findFirst();
+    }
+
+    /**
+     * Unpacks a SavedModel archive as the next version: into {@code .incoming-<n>}, marker written, then renamed to {@code <n>}.
+     * The archive may hold the SavedModel at its top level or inside one folder.
+     *
+     * @throws ModelRejectedException when the archive does not unpack or holds no SavedModel (the incoming folder is removed)
+     */
+    public InstalledVersion install(InputStream archive, String modelValueId, String sha256, String testAccuracy) {
+        prepare();
+        long version = nextVersion();
+        Path incoming = basePath.resolve(INCOMING + version);
+        try {
+            Contents.extractTar(archive, incoming);
+            Path root = savedModelRoot(incoming, modelValueId);
+            InstalledVersion installed = new InstalledVersion(version, modelValueId, sha256, testAccuracy, Instant.now(), null,
+                    basePath.resolve(Long.toString(version)));
+            Files.write(root.resolve(MARKER), Json.toBytes(installed));
+            move(root, installed.folder());
+            if (!root.equals(incoming)) {
+                deleteTree(incoming);
+            }
+            LOG.infof("installed model %s as version %d at %s", modelValueId, version, installed.folder());
+            return installed;
+        } catch (ModelRejectedException e) {
+            deleteTree(incoming);
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(incoming);
+            throw new ModelRejectedException("archive", "the archive of model " + modelValueId + " cannot be unpacked: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Renames a version to {@code .failed-<n>} with the reason in its marker, so the server drops it and the number is not reused. */
+    public InstalledVersion moveAside(InstalledVersion version, String reason) {
+        Path target = basePath.resolve(FAILED + version.version());
+        try {
+            move(version.folder(), target);
+            InstalledVersion failed = version.withFailure(reason, target);
+            Files.write(target.resolve(MARKER), Json.toBytes(failed));
+            LOG.infof("moved version %d aside to %s: %s", version.version(), target, reason);
+            return failed;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move version " + version.version() + " aside to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path savedModelRoot(Path incoming, String modelValueId) throws IOException {
+        if (isSavedModel(incoming)) {
+            return incoming;
+        }
+        try (Stream<Path> children = Files.list(incoming)) {
+            List<Path> folders = children.filter(Files::isDirectory).toList();
+            if (folders.size() == 1 && isSavedModel(folders.get(0))) {
+                return folders.get(0);
+            }
+        }
+        throw new ModelRejectedException("archive", "the archive of model " + modelValueId + " holds no SavedModel: expected "
+                + "saved_model.pb at its top level (or in its only folder)");
+    }
+
+    private static boolean isSavedModel(Path dir) {
+        return Files.isRegularFile(dir.resolve("saved_model.pb")) || Files.isRegularFile(dir.resolve("saved_model.pbtxt"));
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        if (Files.exists(to)) {
+            throw new FileAlreadyExistsException(to.toString(), null, "a version folder is never rewritten");
+        }
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the file system of " + to.getParent() + " cannot rename atomically: " + e.getMessage(), e);
+        }
+    }
+
+    private InstalledVersion read(Path folder) {
+        Matcher m = VERSION.matcher(folder.getFileName().toString());
+        long version = m.matches() ? Long.parseLong(m.group(2)) : -1;
+        Path marker = folder.resolve(MARKER);
+        if (Files.isRegularFile(marker)) {
+            try {
+                InstalledVersion stored = Json.fromBytes(Files.readAllBytes(marker), InstalledVersion.class);
+                return new InstalledVersion(version, stored.modelValueId(), stored.sha256(), stored.testAccuracy(),
+                        stored.installedAt(), stored.failure(), folder);
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("unreadable marker %s (%s): treating version %d as not installed by this service", marker, e.getMessage(),
+                        version);
+            }
+        }
+        String failure = folder.getFileName().toString().startsWith(FAILED) ? "moved aside (no marker)" : null;
+        return new InstalledVersion(version, null, null, null, null, failure, folder);
+    }
+
+    private List<Path> list(String prefix) {
+        List<Path> matching = new ArrayList<>();
+        for (Path entry : entries()) {
+            Matcher m = VERSION.matcher(entry.getFileName().toString());
+            String found = m.matches() && m.group(1) != null ? m.group(1) : "";
+            if (m.matches() && found.equals(prefix) && Files.isDirectory(entry)) {
+                matching.add(entry);
+            }
+        }
+        return matching;
+    }
+
+    private List<Path> entries() {
+        if (!Files.isDirectory(basePath)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(basePath)) {
+            return entries.toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the model base path " + basePath + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot remove %s: %s", dir, e.getMessage());
+        }
+    }
+}

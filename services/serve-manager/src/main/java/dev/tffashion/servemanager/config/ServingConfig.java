@@ -1,0 +1,149 @@
+package dev.tffashion.servemanager.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the serve-manager, under {@code serving.*} (environment: {@code SERVING_*}). */
+@ConfigMapping(prefix = "serving")
+public interface ServingConfig {
+
+    /** Who runs the model server: {@code embedded} (in this process), {@code external} (a running TF Serving) or {@code kubernetes}. */
+    @WithDefault("embedded")
+    ServingMode mode();
+
+    /** The folder holding one sub-folder per model name, each with the numeric version folders TF Serving watches. */
+    @WithDefault(".tf-fashion/models")
+    String modelsRoot();
+
+    /** The served model's name: the folder under the models root and the name clients ask TF Serving for. */
+    @WithDefault("fashion")
+    String modelName();
+
+    /** The signature that is checked and announced. */
+    @WithDefault("serving_default")
+    String signatureName();
+
+    /** TF Serving's gRPC port: the embedded server's (0 picks a free one) and the container/Service port on Kubernetes. */
+    @WithDefault("8500")
+    int grpcPort();
+
+    /** TF Serving's REST port: the embedded server's (0 picks a free one) and the container/Service port on Kubernetes. */
+    @WithDefault("8501")
+    int restPort();
+
+    /**
+     * The gRPC target ({@code host:port}) this service uses and announces. Required in external mode; on Kubernetes it defaults
+     * to the reconciled Service ({@code <name>.<namespace>.svc:<grpc-port>}); ignored in embedded mode.
+     */
+    Optional<String> grpcTarget();
+
+    /** The REST base URL that is announced ({@code http://host:port}); derived like {@link #grpcTarget()} when absent. */
+    Optional<String> restUrl();
+
+    /** How long a new version may take to become AVAILABLE before it is moved aside. */
+    @WithDefault("120s")
+    Duration availableTimeout();
+
+    /** How often GetModelStatus is asked while waiting for a version. */
+    @WithDefault("200ms")
+    Duration statusPollInterval();
+
+    /** Timeout of each gRPC call to the model server (GetModelStatus, GetModelMetadata, Predict). */
+    @WithDefault("30s")
+    Duration callTimeout();
+
+    /** Largest absolute difference allowed between a served probability and the expected one. */
+    @WithDefault("1e-4")
+    double tolerance();
+
+    /** Refuse a model that carries no evaluation samples (assets.extra/evaluation_samples.json); false only smoke-tests it. */
+    @WithDefault("true")
+    boolean requireEvaluationSamples();
+
+    /** How long publishing the endpoint value may wait for Kafka's acknowledgement. */
+    @WithDefault("30s")
+    Duration publishTimeout();
+
+    /** The embedded model server. */
+    Embedded embedded();
+
+    /** The TF Serving Deployment and Service reconciled in kubernetes mode. */
+    Kubernetes kubernetes();
+
+    /** Settings of the embedded model server (libs/model-server). */
+    interface Embedded {
+        /** The address its ports bind to; 127.0.0.1 keeps it on this machine, 0.0.0.0 opens it to the network. */
+        @WithDefault("127.0.0.1")
+        String host();
+
+        /** The host name announced to clients; defaults to the bind host ({@code localhost} when that is 0.0.0.0). */
+        Optional<String> advertisedHost();
+
+        /** How often the model server scans the base path on its own (it is also told at once after each install). */
+        @WithDefault("1s")
+        Duration pollInterval();
+    }
+
+    /** Settings of kubernetes mode. */
+    interface Kubernetes {
+        /** The namespace of the TF Serving Deployment and Service; defaults to the client's (the pod's own) namespace. */
+        Optional<String> namespace();
+
+        /** Name of the Deployment and the Service. */
+        @WithDefault("tf-serving")
+        String name();
+
+        /** The TF Serving image, with its version tag. */
+        @WithDefault("tensorflow/serving:2.18.0")
+        String image();
+
+        /** Image pull policy of the TF Serving container. */
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+
+        /** The PersistentVolumeClaim holding the models (shared with this service, which writes them at the models root). */
+        @WithDefault("tf-fashion-models")
+        String modelsClaim();
+
+        /** Sub-path of the claim that holds the models root (empty: the claim's root). */
+        Optional<String> modelsSubPath();
+
+        /** Where TF Serving sees the models root inside its container. */
+        @WithDefault("/models")
+        String modelsMountPath();
+
+        /** Replicas created with the Deployment; later runs leave the count alone (an autoscaler or a person may change it). */
+        @WithDefault("1")
+        int replicas();
+
+        /** The non-root user id TF Serving runs as. */
+        @WithDefault("1000")
+        long runAsUser();
+
+        /** How often TF Serving scans the base path for new versions, in seconds. */
+        @WithDefault("1")
+        int fileSystemPollSeconds();
+
+        /** CPU request of the TF Serving container. */
+        @WithDefault("250m")
+        String cpuRequest();
+
+        /** Memory request of the TF Serving container. */
+        @WithDefault("512Mi")
+        String memoryRequest();
+
+        /** CPU limit of the TF Serving container (empty: none). */
+        Optional<String> cpuLimit();
+
+        /** Memory limit of the TF Serving container. */
+        @WithDefault("2Gi")
+        String memoryLimit();
+
+        /** Reconcile the Deployment and Service at start-up and before each install. */
+        @WithDefault("true")
+        boolean reconcile();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.tffashion.servemanager;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.Softmax;
+import org.tensorflow.types.TFloat32;
+
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.store.ContentRef;
+import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.pipeline.store.Contents;
+
+/**
+ * Builds small Fashion-MNIST-shaped SavedModels with TensorFlow Java (input {@code images} float32 [-1,28,28], output
+ * {@code probabilities} [-1,10], signature serving_default) with their evaluation samples, as services/learn exports them.
+ */
+final class TestModels {
+
+    static final int PIXELS = 28 * 28;
+    static final int CLASSES = 10;
+
+    private TestModels() {
+    }
+
+    /** Exports a softmax-regression SavedModel whose weights depend on the seed, plus 20 evaluation samples. */
+    static Path export(Path dir, long seed, boolean nestedImages) throws IOException {
+        Random random = new Random(seed);
+        float[] weights = new float[PIXELS * CLASSES];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (random.nextFloat() - 0.5f) * 0.4f;
+        }
+        float[] bias = new float[CLASSES];
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] = (random.nextFloat() - 0.5f) * 0.2f;
+        }
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28)));
+            Ops init = tf.withInitScope();
+            Variable<TFloat32> w = init.withName("weights").variable(init.constant(Shape.of(PIXELS, CLASSES), DataBuffers.of(weights)));
+            Variable<TFloat32> b = init.withName("bias").variable(init.constant(Shape.of(CLASSES), DataBuffers.of(bias)));
+            Softmax<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(
+                    tf.math.add(tf.linalg.matMul(tf.reshape(images, tf.constant(new long[] {-1, PIXELS})), w), b));
+            try (Session session = new Session(graph)) {
+                session.initialize();
+                SavedModelBundle.exporter(dir.toString()).withTags("serve").withSession(session)
+                        .withSignature(Signature.builder().key("serving_default").methodName("tensorflow/serving/predict")
+                                .input("images", images).output("probabilities", probabilities).build())
+                        .export();
+            }
+        }
+        writeSamples(dir, seed, nestedImages, 0f);
+        return dir;
+    }
+
+    /** Writes 20 evaluation samples computed in process; a non-zero skew makes the expected probabilities wrong. */
+    static void writeSamples(Path dir, long seed, boolean nestedImages, float skew) throws IOException {
+        int n = 20;
+        float[] pixels = images(n, seed + 1000);
+        float[][] expected = inProcess(dir, pixels);
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Map<String, Object> sample = new LinkedHashMap<>();
+            sample.put("index", i);
+            sample.put("label", i % CLASSES);
+            float[] flat = new float[PIXELS];
+            System.arraycopy(pixels, i * PIXELS, flat, 0, PIXELS);
+            if (nestedImages) {
+                float[][] rows = new float[28][28];
+                for (int r = 0; r < 28; r++) {
+                    System.arraycopy(flat, r * 28, rows[r], 0, 28);
+                }
+                sample.put("image", rows);
+            } else {
+                sample.put("image", flat);
+            }
+            float[] probabilities = expected[i].clone();
+            probabilities[0] += skew;
+            sample.put("probabilities", probabilities);
+            samples.add(sample);
+        }
+        Files.createDirectories(dir.resolve("assets.extra"));
+        Files.write(dir.resolve(EvaluationSamples.PATH), Json.toBytes(samples));
+    }
+
+    /** n deterministic images in [0,1], flattened. */
+    static float[] images(int n, long seed) {
+        Random random = new Random(seed);
+        float[] pixels = new float[n * PIXELS];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat();
+        }
+        return pixels;
+    }
+
+    /** The probabilities the SavedModel gives in process, one row per image. */
+    static float[][] inProcess(Path dir, float[] pixels) {
+        int n = pixels.length / PIXELS;
+        try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve");
+             TFloat32 input = TFloat32.tensorOf(Shape.of(n, 28, 28), DataBuffers.of(pixels));
+             Result result = bundle.function("serving_default").call(Map.<String, Tensor>of("images", input))) {
+            TFloat32 output = (TFloat32) result.get("probabilities").orElseThrow();
+            float[] flat = new float[n * CLASSES];
+            output.asRawTensor().data().asFloats().read(flat);
+            float[][] rows = new float[n][CLASSES];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(flat, i * CLASSES, rows[i], 0, CLASSES);
+            }
+            return rows;
+        }
+    }
+
+    /** A learn.model value for a directory tarred into the store. */
+    static AnnotatedValue modelValue(ContentStore store, Path dir, String accuracy) {
+        ContentRef ref = Contents.storeDirectory(store, dir);
+        return modelValue(ref, accuracy);
+    }
+
+    /** A learn.model value for stored content. */
+    static AnnotatedValue modelValue(ContentRef ref, String accuracy) {
+        return AnnotatedValue.builder().id(ValueIds.random()).pipeline("tf-fashion").task("learn").output("model").type("modelFile")
+                .content(ref).sourceInput("script", ValueIds.random()).annotation("testAccuracy", accuracy).build();
+    }
+}
