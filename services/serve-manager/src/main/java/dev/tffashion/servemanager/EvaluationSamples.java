@@ -12,8 +12,10 @@ import dev.tffashion.pipeline.Json;
 
 /**
  * Reads the evaluation samples a model carries in {@value #PATH}: test images with the probabilities the trained model gave them.
- * Tolerant of the shapes a producer may write: a top-level array or {@code {"samples": [...]}}; each image as 28 rows of 28 or 784
- * flat values (also under {@code pixels}); the expected probabilities under {@code probabilities} (or {@code expected}).
+ * services/learn writes {@code {"samples": [{"testIndex", "label", "pixels": [784 raw values 0..255], "probabilities": [10]}]}},
+ * and the model's input is {@code pixels / 255f}. Also read: a top-level array instead of the object; {@code index} for
+ * {@code testIndex}; {@code image} with the model's input itself (values in [0,1]) as 28 rows of 28 or 784 flat values; the
+ * expected probabilities under {@code expected}.
  */
 public final class EvaluationSamples {
 
@@ -71,16 +73,30 @@ public final class EvaluationSamples {
         if (!node.isObject()) {
             throw new ModelRejectedException("verify", where + " is not a JSON object");
         }
-        int index = node.hasNonNull("index") ? node.get("index").asInt() : position;
+        JsonNode indexNode = first(node, "testIndex", "index");
+        int index = indexNode != null ? indexNode.asInt() : position;
         Integer label = node.hasNonNull("label") && node.get("label").canConvertToInt() ? node.get("label").asInt() : null;
-        JsonNode image = first(node, "image", "pixels", "input");
+        boolean raw = !node.hasNonNull("image") && node.hasNonNull("pixels");
+        JsonNode image = first(node, "image", "pixels");
         if (image == null) {
-            throw new ModelRejectedException("verify", where + " has no \"image\" (28 rows of 28 values, or 784 values)");
+            throw new ModelRejectedException("verify", where + " has no \"pixels\" (784 raw values 0..255) and no \"image\" "
+                    + "(the model input in [0,1], 28 rows of 28 or 784 values)");
         }
+        String field = raw ? "pixels" : "image";
         List<Float> pixels = new ArrayList<>();
-        flatten(image, pixels, where + " image", 0);
+        flatten(image, pixels, where + " " + field, 0);
         if (pixels.size() != PIXELS) {
-            throw new ModelRejectedException("verify", where + " image has " + pixels.size() + " values; expected " + PIXELS + " (28x28)");
+            throw new ModelRejectedException("verify", where + " " + field + " has " + pixels.size() + " values; expected " + PIXELS
+                    + " (28x28)");
+        }
+        if (raw) {
+            for (int i = 0; i < pixels.size(); i++) {
+                float value = pixels.get(i);
+                if (value < 0 || value > 255) {
+                    throw new ModelRejectedException("verify", where + " pixels[" + i + "] is " + value + "; raw pixels are 0..255");
+                }
+                pixels.set(i, value / 255f);
+            }
         }
         JsonNode expected = first(node, "probabilities", "expected", "expectedProbabilities", "output");
         if (expected == null) {

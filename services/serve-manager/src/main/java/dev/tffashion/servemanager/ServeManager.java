@@ -226,7 +226,6 @@ public class ServeManager {
         }
         timer.stop(registry.timer("tffashion.serve.install"));
         counter("installed", "none").increment();
-        status.increment(TASK, "produced");
         return Outcome.INSTALLED;
     }
 
@@ -238,6 +237,7 @@ public class ServeManager {
                 signature.name(), signature.inputName(), signature.outputName(), version.modelValueId(), version.testAccuracy(),
                 config.mode().name().toLowerCase(java.util.Locale.ROOT));
         publisher.publish(announced.toValue(graph.name()), config.publishTimeout());
+        status.increment(TASK, "produced");
         live = version;
         endpoint = announced;
         liveVersion.set(version.version());

@@ -14,7 +14,7 @@ class EvaluationSamplesTest {
     @Test
     void nestedAndFlatImagesAndAWrappingObjectAreRead() {
         String nested = "[{\"index\": 3, \"label\": 1, \"image\": " + rows(28, 28) + ", \"probabilities\": [0.25, 0.75]}]";
-        String flat = "{\"samples\": [{\"pixels\": " + flatImage() + ", \"expected\": [1.0]}]}";
+        String flat = "{\"samples\": [{\"image\": " + flatImage() + ", \"expected\": [1.0]}]}";
 
         List<EvaluationSamples.Sample> a = EvaluationSamples.parse(nested.getBytes(StandardCharsets.UTF_8));
         List<EvaluationSamples.Sample> b = EvaluationSamples.parse(flat.getBytes(StandardCharsets.UTF_8));
@@ -27,6 +27,23 @@ class EvaluationSamplesTest {
             assertThat(s.probabilities()).containsExactly(0.25f, 0.75f);
         });
         assertThat(b).singleElement().satisfies(s -> assertThat(s.index()).isZero());
+    }
+
+    @Test
+    void learnsRawPixelsAreScaledTo01AsTheModelReadsThem() {
+        StringBuilder pixels = new StringBuilder("[");
+        for (int i = 0; i < 784; i++) {
+            pixels.append(i == 0 ? "" : ",").append(i == 1 ? "51" : i == 2 ? "255" : "0");
+        }
+        String json = "{\"signature\": \"serving_default\", \"input\": \"images\", \"samples\": [{\"testIndex\": 19, \"label\": 4, "
+                + "\"className\": \"Coat\", \"pixels\": " + pixels + "], \"probabilities\": [0.5, 0.5], \"predicted\": 0}]}";
+
+        EvaluationSamples.Sample sample = EvaluationSamples.parse(json.getBytes(StandardCharsets.UTF_8)).get(0);
+
+        assertThat(sample.index()).isEqualTo(19);
+        assertThat(sample.label()).isEqualTo(4);
+        assertThat(sample.image()[1]).isEqualTo(51 / 255f);
+        assertThat(sample.image()[2]).isEqualTo(1f);
     }
 
     @Test

@@ -117,7 +117,7 @@ class ServeFlowTest {
     @Test
     @Order(1)
     void aTrainedModelBecomesAnEndpointThatAnswersAsInProcessInference() throws Exception {
-        firstModel = TestModels.export(temp.resolve("first"), 1, true);
+        firstModel = TestModels.export(temp.resolve("first"), 1, TestModels.Samples.LEARN);
         first = TestModels.modelValue(store, firstModel, "0.8123");
         send(first);
 
@@ -157,7 +157,7 @@ class ServeFlowTest {
     @Test
     @Order(2)
     void aModelThatDoesNotLoadIsMovedAsideAndTheFirstKeepsServing() throws Exception {
-        Path broken = TestModels.export(temp.resolve("broken"), 2, false);
+        Path broken = TestModels.export(temp.resolve("broken"), 2, TestModels.Samples.FLAT);
         Files.write(broken.resolve("saved_model.pb"), "this is not a SavedModel protocol buffer".getBytes(StandardCharsets.UTF_8));
         AnnotatedValue value = TestModels.modelValue(store, broken, null);
         send(value);
@@ -176,8 +176,8 @@ class ServeFlowTest {
     @Test
     @Order(3)
     void aModelThatDisagreesWithItsSamplesIsMovedAsideAndTheFirstServesAgain() throws Exception {
-        Path wrong = TestModels.export(temp.resolve("wrong"), 3, false);
-        TestModels.writeSamples(wrong, 3, false, 0.01f);
+        Path wrong = TestModels.export(temp.resolve("wrong"), 3, TestModels.Samples.FLAT);
+        TestModels.writeSamples(wrong, 3, TestModels.Samples.FLAT, 0.01f);
         AnnotatedValue value = TestModels.modelValue(store, wrong, null);
         send(value);
 
@@ -191,7 +191,7 @@ class ServeFlowTest {
     @Test
     @Order(4)
     void aSecondModelBecomesTheNextVersionWithoutOneFailedRequest() throws Exception {
-        Path model = TestModels.export(temp.resolve("second"), 4, false);
+        Path model = TestModels.export(temp.resolve("second"), 4, TestModels.Samples.NESTED);
         second = TestModels.modelValue(store, model, "0.85");
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger answered = new AtomicInteger();

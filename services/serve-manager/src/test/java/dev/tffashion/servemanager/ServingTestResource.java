@@ -36,7 +36,7 @@ public class ServingTestResource implements QuarkusTestResourceLifecycleManager 
         try {
             root = Files.createTempDirectory("serve-manager-test");
             if (preinstall != null) {
-                Path model = TestModels.export(root.resolve("exported"), 11, false);
+                Path model = TestModels.export(root.resolve("exported"), 11, TestModels.Samples.LEARN);
                 ModelRepository repository = new ModelRepository(root.resolve("models/fashion"));
                 ByteArrayOutputStream tar = new ByteArrayOutputStream();
                 Contents.writeTar(model, tar);

@@ -42,8 +42,18 @@ final class TestModels {
     private TestModels() {
     }
 
+    /** How the evaluation samples are written. */
+    enum Samples {
+        /** As services/learn writes them: {"samples": [{"testIndex", "label", "pixels": [784 ints 0..255], "probabilities"}]}. */
+        LEARN,
+        /** A top-level array, each "image" as 28 rows of 28 values in [0,1]. */
+        NESTED,
+        /** A top-level array, each "image" as 784 values in [0,1]. */
+        FLAT
+    }
+
     /** Exports a softmax-regression SavedModel whose weights depend on the seed, plus 20 evaluation samples. */
-    static Path export(Path dir, long seed, boolean nestedImages) throws IOException {
+    static Path export(Path dir, long seed, Samples format) throws IOException {
         Random random = new Random(seed);
         float[] weights = new float[PIXELS * CLASSES];
         for (int i = 0; i < weights.length; i++) {
@@ -69,23 +79,29 @@ final class TestModels {
                         .export();
             }
         }
-        writeSamples(dir, seed, nestedImages, 0f);
+        writeSamples(dir, seed, format, 0f);
         return dir;
     }
 
     /** Writes 20 evaluation samples computed in process; a non-zero skew makes the expected probabilities wrong. */
-    static void writeSamples(Path dir, long seed, boolean nestedImages, float skew) throws IOException {
+    static void writeSamples(Path dir, long seed, Samples format, float skew) throws IOException {
         int n = 20;
         float[] pixels = images(n, seed + 1000);
         float[][] expected = inProcess(dir, pixels);
         List<Map<String, Object>> samples = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Map<String, Object> sample = new LinkedHashMap<>();
-            sample.put("index", i);
+            sample.put(format == Samples.LEARN ? "testIndex" : "index", i);
             sample.put("label", i % CLASSES);
             float[] flat = new float[PIXELS];
             System.arraycopy(pixels, i * PIXELS, flat, 0, PIXELS);
-            if (nestedImages) {
+            if (format == Samples.LEARN) {
+                int[] raw = new int[PIXELS];
+                for (int p = 0; p < PIXELS; p++) {
+                    raw[p] = Math.round(flat[p] * 255f);
+                }
+                sample.put("pixels", raw);
+            } else if (format == Samples.NESTED) {
                 float[][] rows = new float[28][28];
                 for (int r = 0; r < 28; r++) {
                     System.arraycopy(flat, r * 28, rows[r], 0, 28);
@@ -100,15 +116,16 @@ final class TestModels {
             samples.add(sample);
         }
         Files.createDirectories(dir.resolve("assets.extra"));
-        Files.write(dir.resolve(EvaluationSamples.PATH), Json.toBytes(samples));
+        Files.write(dir.resolve(EvaluationSamples.PATH), Json.toBytes(format == Samples.LEARN
+                ? Map.of("signature", "serving_default", "input", "images", "output", "probabilities", "samples", samples) : samples));
     }
 
-    /** n deterministic images in [0,1], flattened. */
+    /** n deterministic images of raw pixels scaled to [0,1] ({@code k / 255f}), flattened. */
     static float[] images(int n, long seed) {
         Random random = new Random(seed);
         float[] pixels = new float[n * PIXELS];
         for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = random.nextFloat();
+            pixels[i] = random.nextInt(256) / 255f;
         }
         return pixels;
     }
