@@ -30,7 +30,7 @@ fi
 
 if [ "$maven" = 1 ]; then
     modules="$(printf 'services/%s,' "${SERVICES[@]}")"
-    ./mvnw -B -pl "${modules%,}" -am package -DskipTests
+    ./mvnw -B -pl "${modules%,}" -am package -Dmaven.test.skip=true
 fi
 
 args=()

@@ -115,7 +115,7 @@ maven_build() {
     say "maven: the five services and the model server"
     local modules; modules="$(printf 'services/%s,' "${SERVICES[@]}")libs/model-server"
     # shellcheck disable=SC2086
-    ./mvnw -B -q -pl "$modules" -am package -DskipTests ${E2E_MAVEN_ARGS:-} > "$WORK/maven.log" 2>&1 || fail "maven build failed; see $WORK/maven.log"
+    ./mvnw -B -q -pl "$modules" -am package -Dmaven.test.skip=true ${E2E_MAVEN_ARGS:-} > "$WORK/maven.log" 2>&1 || fail "maven build failed; see $WORK/maven.log"
 }
 
 stand_in_images() {
@@ -154,15 +154,17 @@ wait_until() { # seconds description command...
     say "$what"
 }
 
-all_healthy() {
+not_healthy() { # prints "service:state" for each container that is not healthy yet
     local service id state
     for service in kafka "${SERVICES[@]}"; do
         id="$("${COMPOSE[@]}" ps -q "$service")"
-        [ -n "$id" ] || return 1
-        state="$("$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")"
-        [ "$state" = healthy ] || return 1
+        state=missing
+        [ -z "$id" ] || state="$("$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")"
+        [ "$state" = healthy ] || printf '%s:%s ' "$service" "$state"
     done
 }
+
+all_healthy() { [ -z "$(not_healthy)" ]; }
 
 prediction_ready() {
     local body
@@ -193,7 +195,7 @@ export TF_FASHION_HTTP_PORT TF_FASHION_KAFKA_PORT TF_FASHION_GRPC_PORT TF_FASHIO
 say "docker-compose up (file drop on http://127.0.0.1:$TF_FASHION_HTTP_PORT)"
 "${COMPOSE[@]}" up -d > "$WORK/up.log" 2>&1 || fail "docker-compose up failed; see $WORK/up.log"
 wait_until 300 "every container is healthy" all_healthy \
-    || { "${COMPOSE[@]}" ps; fail "not every container became healthy within 300 s; logs in $WORK/compose.log"; }
+    || { "${COMPOSE[@]}" ps; fail "not healthy within 300 s: $(not_healthy)- logs in $WORK/compose.log"; }
 
 RECIPE_ID="$(curl -sf -m 30 --data-binary @deploy/e2e/recipe.yaml "http://127.0.0.1:$TF_FASHION_HTTP_PORT/scriptInput")" \
     || fail "POST /scriptInput failed"

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,14 +78,22 @@ class ComposeTest {
         assertTrue(overridden.path("tf-serving").path("image").asText().startsWith("tf-fashion-e2e/"));
     }
 
+    private static final Map<List<String>, String> RESOLVED = new ConcurrentHashMap<>();
+
+    /** {@code docker-compose -f ... config}, read once per list of files. */
     private static JsonNode resolved(List<String> files) {
+        String yaml = RESOLVED.computeIfAbsent(files, ComposeTest::config);
+        return Manifests.documents(yaml).get(0);
+    }
+
+    private static String config(List<String> files) {
         List<String> command = new ArrayList<>(List.of("docker-compose"));
         files.forEach(f -> {
             command.add("-f");
             command.add(f);
         });
         command.add("config");
-        return Manifests.documents(Manifests.run(command, "docker-compose")).get(0);
+        return Manifests.run(command, "docker-compose");
     }
 
     private static List<String> mounts(JsonNode service) {

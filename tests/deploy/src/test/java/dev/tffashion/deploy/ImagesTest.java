@@ -52,6 +52,8 @@ class ImagesTest {
             assertTrue(Pattern.compile("(?m)^HEALTHCHECK .*").matcher(text).find() && text.contains("/q/health/ready"),
                     name + ": HEALTHCHECK on /q/health/ready");
             assertTrue(text.contains("COPY target/quarkus-app/"), name + ": Quarkus fast-jar layout");
+            assertTrue(text.contains("QUARKUS_HTTP_PORT=8080") && text.contains("EXPOSE 8080"),
+                    name + ": serves on 8080, the port of the probes, Services and compose");
         }
         String learn = Manifests.read(Manifests.ROOT.resolve("services/learn/src/main/docker/Dockerfile.jvm"));
         assertTrue(learn.contains("dataset-fashion-mnist") && learn.contains("/usr/share/datasets/fashion-mnist"),
