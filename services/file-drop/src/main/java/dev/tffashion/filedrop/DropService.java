@@ -16,6 +16,8 @@ import dev.tffashion.filedrop.messaging.ValueIndex;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.ValueIds;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.quarkus.StatusReporter;
+import dev.tffashion.pipeline.status.TaskState;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
@@ -55,6 +57,9 @@ public class DropService {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    StatusReporter status;
+
     /** The result of a drop: the value, and whether it was an idempotent replay of an earlier one. */
     public record Accepted(AnnotatedValue value, boolean replayed) {
     }
@@ -64,10 +69,16 @@ public class DropService {
         try {
             Accepted accepted = accept(task, bytes, fileName, idempotencyKey);
             registry.counter("tffashion.drops.accepted", "task", task).increment();
+            if (!accepted.replayed()) {
+                status.increment(task, "accepted");
+                status.report(task, TaskState.SUCCEEDED, "accepted " + (fileName == null ? accepted.value().id() : fileName));
+            }
             return accepted;
         } catch (DropRefusedException e) {
             registry.counter("tffashion.drops.refused", "task", task, "reason", e.reason()).increment();
             LOG.infof("refused %s drop (%s): %s", task, e.reason(), e.getMessage());
+            status.increment(task, "refused");
+            status.report(task, TaskState.FAILED, "last drop refused: " + e.getMessage());
             throw e;
         }
     }

@@ -33,7 +33,7 @@ import org.testcontainers.utility.DockerImageName;
  * }
  * }</pre>
  *
- * <p>Init args (or system properties {@code tf-fashion.kafka.mode} / {@code tf-fashion.kafka.image}):
+ * <p>Init args (or system properties {@code kafka-local.test.mode} / {@code kafka-local.test.image}):
  * {@value #MODE} = {@code auto} (default: container when Docker answers and the container starts, else embedded),
  * {@code container} or {@code embedded}; {@value #IMAGE} (default
  * {@value #DEFAULT_IMAGE}); {@value #PARTITIONS} = default partitions of new topics (default 1); {@value #TOPICS} and
@@ -54,10 +54,10 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
     /** Image used in container mode unless {@value #IMAGE} says otherwise: the broker version of the clients. */
     public static final String DEFAULT_IMAGE = "apache/kafka:4.1.2";
     /** System property that holds the bootstrap servers while the resource runs (readable from any class loader). */
-    public static final String BOOTSTRAP_PROPERTY = "tf-fashion.test.kafka.bootstrap.servers";
+    public static final String BOOTSTRAP_PROPERTY = "kafka-local.test.bootstrap.servers";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTestResource.class);
-    private static final String SYSTEM_PREFIX = "tf-fashion.kafka.";
+    private static final String SYSTEM_PREFIX = "kafka-local.test.";
     private static volatile String current;
 
     private Map<String, String> initArgs = Map.of();

@@ -1,0 +1,163 @@
+package dev.tffashion.filedrop.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.junit.jupiter.api.Test;
+
+import dev.tffashion.filedrop.TestImages;
+import dev.tffashion.kafkalocal.testing.KafkaTestResource;
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.Json;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kafka.InjectKafkaCompanion;
+import io.restassured.http.ContentType;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+class DropResourceTest {
+
+    private static final String IMAGES = "tf-fashion.imageInput.droppedFile";
+    private static final String SCRIPTS = "tf-fashion.scriptInput.droppedFile";
+
+    @InjectKafkaCompanion
+    KafkaCompanion companion;
+
+    @Test
+    void aRawPictureIsAcceptedPublishedAndServedBackByteForByte() {
+        byte[] png = TestImages.garment("png", 64, 48);
+        String id = given().body(png).post("/imageInput").then().statusCode(202).body("id", notNullValue())
+                .extract().path("id");
+
+        ConsumerRecord<String, byte[]> record = recordWithKey(IMAGES, id);
+        AnnotatedValue value = Json.fromBytes(record.value(), AnnotatedValue.class);
+        assertEquals("imageInput", value.task());
+        assertEquals("imageFile", value.type());
+        assertEquals("image/png", value.mediaType());
+        assertEquals(png.length, value.size());
+        assertEquals("1.0", header(record, "ce_specversion"));
+        assertEquals("/tf-fashion/imageInput/droppedFile", header(record, "ce_source"));
+
+        byte[] content = given().get("/v1/values/" + id + "/content").then().statusCode(200).contentType("image/png")
+                .extract().asByteArray();
+        assertArrayEquals(png, content);
+        given().get("/v1/values/" + id).then().statusCode(200).body("id", equalTo(id)).body("sha256", equalTo(value.sha256()));
+    }
+
+    @Test
+    void multipartKeepsTheFileNameWithoutItsFolders() {
+        byte[] jpeg = TestImages.garment("jpeg", 100, 80);
+        String id = given().multiPart("file", "../../etc/shirt.jpg", jpeg, "image/jpeg").post("/imageInput").then()
+                .statusCode(202).extract().path("id");
+        AnnotatedValue value = Json.fromBytes(recordWithKey(IMAGES, id).value(), AnnotatedValue.class);
+        assertEquals("shirt.jpg", value.annotation("fileName"));
+        assertEquals("image/jpeg", value.mediaType());
+    }
+
+    @Test
+    void anIdempotencyKeyMakesARetryReturnTheFirstId() {
+        byte[] gif = TestImages.garment("gif", 30, 30);
+        String first = given().header("Idempotency-Key", "retry-1").body(gif).post("/imageInput").then().statusCode(202)
+                .extract().path("id");
+        String second = given().header("Idempotency-Key", "retry-1").body(gif).post("/imageInput").then().statusCode(202)
+                .body("replayed", equalTo(true)).extract().path("id");
+        assertEquals(first, second);
+    }
+
+    @Test
+    void badPicturesAreRefusedWithJsonErrorsAndNeverReachKafka() {
+        byte[] png = TestImages.garment("png", 40, 40);
+        Map<String, byte[]> bad = Map.of(
+                "text", "hello, I am not a picture".getBytes(StandardCharsets.UTF_8),
+                "empty", new byte[0],
+                "truncated", Arrays.copyOf(png, png.length / 2),
+                "svg", TestImages.SVG.getBytes(StandardCharsets.UTF_8),
+                "huge", TestImages.pngHeaderOnly(20000, 20000));
+        Map<String, Integer> expected = Map.of("text", 415, "empty", 400, "truncated", 422, "svg", 415, "huge", 413);
+        for (var entry : bad.entrySet()) {
+            given().body(entry.getValue()).post("/imageInput").then()
+                    .statusCode(expected.get(entry.getKey()))
+                    .contentType(ContentType.JSON)
+                    .body("error", notNullValue()).body("hint", notNullValue());
+        }
+        given().body(TestImages.SVG).contentType("image/svg+xml").post("/imageInput").then().statusCode(415)
+                .body("error", containsString("SVG"));
+
+        String marker = given().body(png).post("/imageInput").then().statusCode(202).extract().path("id");
+        Set<Long> sizes = recordsUntil(IMAGES, marker).stream()
+                .map(r -> Json.fromBytes(r.value(), AnnotatedValue.class).size()).collect(Collectors.toSet());
+        for (byte[] refused : bad.values()) {
+            assertTrue(!sizes.contains((long) refused.length) || refused.length == png.length,
+                    "a refused drop of " + refused.length + " bytes reached Kafka");
+        }
+    }
+
+    @Test
+    void scriptsMustBeUtf8TextWithinTheLimit() {
+        String id = given().body("model: mlp\nepochs: 1\n").post("/scriptInput").then().statusCode(202).extract().path("id");
+        AnnotatedValue value = Json.fromBytes(recordWithKey(SCRIPTS, id).value(), AnnotatedValue.class);
+        assertEquals("application/yaml", value.mediaType());
+        assertEquals("scriptFile", value.type());
+        assertTrue(value.data().startsWith("data:application/yaml;base64,"));
+
+        given().multiPart("file", "learn_script.py", "import tensorflow as tf\n".getBytes(StandardCharsets.UTF_8))
+                .post("/scriptInput").then().statusCode(202);
+        given().body(new byte[] { 0, (byte) 0xff, (byte) 0xfe, 1, 2 }).post("/scriptInput").then().statusCode(415)
+                .body("error", containsString("UTF-8"));
+        given().body(new byte[0]).post("/scriptInput").then().statusCode(400);
+        given().body(new byte[2 * 1024 * 1024]).post("/scriptInput").then().statusCode(413).body("hint", containsString("limit"));
+    }
+
+    @Test
+    void lineageAndPredictionsAnswerForDroppedValues() {
+        String id = given().body(TestImages.garment("bmp", 28, 28)).post("/imageInput").then().statusCode(202).extract().path("id");
+        given().get("/v1/values/" + id + "/lineage").then().statusCode(200).body("value.id", equalTo(id));
+        given().get("/v1/predictions/" + id).then().statusCode(404).body("state", equalTo("converting"));
+        given().get("/v1/values/does-not-exist").then().statusCode(404).body("hint", notNullValue());
+        given().get("/v1/pipeline").then().statusCode(200).body("tasks.size()", equalTo(6)).body("links.size()", equalTo(5));
+    }
+
+    @Test
+    void healthAndMetricsAreServed() {
+        given().get("/q/health/ready").then().statusCode(200);
+        given().body(new byte[0]).post("/imageInput").then().statusCode(400);
+        given().get("/q/metrics").then().statusCode(200).body(containsString("tffashion_drops_refused_total"));
+    }
+
+    private ConsumerRecord<String, byte[]> recordWithKey(String topic, String key) {
+        return recordsUntil(topic, key).stream().filter(r -> key.equals(r.key())).findFirst().orElseThrow();
+    }
+
+    private List<ConsumerRecord<String, byte[]>> recordsUntil(String topic, String key) {
+        var task = companion.consume(Serdes.String(), Serdes.ByteArray()).fromTopics(topic);
+        try {
+            task.awaitRecords(1, Duration.ofSeconds(30));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> task.getRecords().stream().anyMatch(r -> key.equals(r.key())));
+            return List.copyOf(task.getRecords());
+        } finally {
+            task.stop();
+        }
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
