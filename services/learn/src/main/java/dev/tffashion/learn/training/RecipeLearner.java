@@ -1,0 +1,30 @@
+package dev.tffashion.learn.training;
+
+import dev.tffashion.fashionmnist.FashionMnist;
+import dev.tffashion.learn.ExportedModel;
+import dev.tffashion.learn.ProgressListener;
+import dev.tffashion.learn.Recipe;
+import dev.tffashion.learn.config.LearnConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Trains a recipe on Fashion-MNIST and exports the model: the in-process way of learning. */
+@ApplicationScoped
+public class RecipeLearner {
+
+    private final DatasetProvider datasets;
+    private final LearnConfig config;
+
+    public RecipeLearner(DatasetProvider datasets, LearnConfig config) {
+        this.datasets = datasets;
+        this.config = config;
+    }
+
+    /** Trains {@code recipe} and exports the SavedModel into {@code directory}; progress goes to {@code listener}. */
+    public ExportedModel learn(Recipe recipe, Path directory, ProgressListener listener) throws IOException {
+        FashionMnist data = datasets.get();
+        TrainingRun run = new Trainer(listener, config.training().progressInterval(), config.training().threads()).train(recipe, data);
+        return ModelExporter.export(run, data, directory);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.tffashion.learn.training;
+
+import dev.tffashion.learn.Recipe;
+
+/**
+ * What a finished training loop produced.
+ *
+ * @param trainingSeconds wall time of the optimisation loop
+ * @param finalLoss       mean training loss over the last epoch
+ * @param finalAccuracy   mean training accuracy over the last epoch
+ */
+public record TrainingRun(Recipe recipe, TrainedParameters parameters, int trainExamples, long steps, double trainingSeconds,
+    double finalLoss, double finalAccuracy) {
+}

@@ -1,0 +1,152 @@
+package dev.tffashion.learn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class RecipeTest {
+
+    private static Recipe parse(String yaml) {
+        return Recipe.parse(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<String> problems(String yaml) {
+        return problems(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<String> problems(byte[] content) {
+        return assertThrows(RecipeException.class, () -> Recipe.parse(content)).problems();
+    }
+
+    @Test
+    void parsesAFullRecipe() {
+        Recipe recipe = parse("""
+            # a comment
+            model: cnn
+            epochs: 3
+            batchSize: 32
+            learningRate: 5e-4
+            seed: -7
+            maxTrainExamples: 1000
+            """);
+        assertEquals(new Recipe(ModelKind.CNN, 3, 32, 0.0005, -7, OptionalInt.of(1000)), recipe);
+    }
+
+    @Test
+    void fillsMissingFieldsFromTheModelsDefaults() {
+        assertEquals(Recipe.defaults(ModelKind.MLP), parse("model: mlp\n"));
+        assertEquals(Recipe.defaults(ModelKind.CNN), parse("\uFEFFmodel: CNN"));
+    }
+
+    @Test
+    void theSampleRecipesAreTheDefaults() throws IOException {
+        Path samples = Path.of("../../samples/recipes");
+        assertEquals(Recipe.defaults(ModelKind.MLP), Recipe.parse(Files.readAllBytes(samples.resolve("mlp.yaml"))));
+        assertEquals(Recipe.defaults(ModelKind.CNN), Recipe.parse(Files.readAllBytes(samples.resolve("cnn.yaml"))));
+        assertEquals(OptionalInt.of(5000), Recipe.parse(Files.readAllBytes(samples.resolve("quick.yaml"))).maxTrainExamples());
+    }
+
+    @Test
+    void roundTripsThroughYaml() {
+        Recipe recipe = new Recipe(ModelKind.MLP, 2, 10, 0.01, 3, OptionalInt.of(50));
+        assertEquals(recipe, Recipe.parse(recipe.toYaml().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void rejectsAnUnsupportedModel() {
+        assertEquals(List.of("line 1: model 'transformer' is not supported; use mlp or cnn"), problems("model: transformer\n"));
+    }
+
+    @Test
+    void rejectsAMissingModel() {
+        assertEquals(List.of("line 1: field 'model' is missing; use mlp or cnn"), problems("epochs: 3\n"));
+    }
+
+    @Test
+    void rejectsNegativeEpochs() {
+        assertEquals(List.of("line 2: epochs -2 is out of range; use a whole number from 1 to 1000"),
+            problems("model: mlp\nepochs: -2\n"));
+    }
+
+    @Test
+    void rejectsNonNumbersAndBadRanges() {
+        List<String> problems = problems("""
+            model: mlp
+            epochs: ten
+            batchSize: 0
+            learningRate: 2
+            seed: 1.5
+            maxTrainExamples: 60001
+            """);
+        assertEquals(List.of(
+            "line 2: epochs 'ten' is not a whole number; use a whole number from 1 to 1000",
+            "line 3: batchSize 0 is out of range; use a whole number from 1 to 4096",
+            "line 4: learningRate 2 is out of range; use a number greater than 0 and at most 1, e.g. 0.001",
+            "line 5: seed '1.5' is not a whole number; use a whole number, e.g. 42",
+            "line 6: maxTrainExamples 60001 is out of range; use a whole number from 1 to 60000"), problems);
+    }
+
+    @Test
+    void rejectsUnknownAndDuplicateFields() {
+        List<String> problems = problems("model: mlp\nepoch: 3\nmodel: cnn\n");
+        assertEquals(List.of(
+            "line 2: unknown field 'epoch' (did you mean 'epochs'?); the fields are model, epochs, batchSize, learningRate, seed, "
+                + "maxTrainExamples",
+            "line 3: field 'model' is given twice (first on line 1)"), problems);
+    }
+
+    @Test
+    void rejectsAListWhereAValueBelongs() {
+        assertEquals(List.of("line 2: epochs must be a single value, not a list"), problems("model: mlp\nepochs: [1, 2]\n"));
+    }
+
+    @Test
+    void rejectsUnparseableYamlWithTheParsersLine() {
+        List<String> problems = problems("model: mlp\nepochs: 3\n  batchSize: [1\n");
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).startsWith("line 3, column "), problems.get(0));
+        assertTrue(problems.get(0).contains("the recipe is not valid YAML: "), problems.get(0));
+    }
+
+    @Test
+    void rejectsAScalarDocument() {
+        assertEquals(List.of("line 1: a recipe is a YAML mapping of fields (model, epochs, batchSize, learningRate, seed, "
+            + "maxTrainExamples), not the single value 'hello world'"), problems("hello world"));
+    }
+
+    @Test
+    void rejectsEmptyContent() {
+        assertTrue(problems("").get(0).startsWith("the recipe is empty"));
+        assertTrue(problems("# only a comment\n").get(0).startsWith("the recipe is empty"));
+    }
+
+    @Test
+    void rejectsBinaryContent() {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+        assertEquals(List.of("the recipe is binary data (a zero byte at offset 8), not YAML text; send a UTF-8 YAML file such as "
+            + "samples/recipes/mlp.yaml"), problems(png));
+    }
+
+    @Test
+    void rejectsNonUtf8Text() {
+        byte[] latin1 = "model: mlp\n# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(List.of("the recipe is not UTF-8 text (invalid byte 0xe9 at offset 16, line 2); save it as UTF-8"),
+            problems(latin1));
+    }
+
+    @Test
+    void rejectsOversizedContent() {
+        byte[] big = new byte[Recipe.MAX_BYTES + 1];
+        Arrays.fill(big, (byte) ' ');
+        assertTrue(problems(big).get(0).contains("at most 65536 bytes"));
+    }
+}

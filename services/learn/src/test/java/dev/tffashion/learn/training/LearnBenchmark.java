@@ -1,0 +1,121 @@
+package dev.tffashion.learn.training;
+
+import dev.tffashion.fashionmnist.DatasetLocator;
+import dev.tffashion.fashionmnist.FashionMnist;
+import dev.tffashion.learn.ExportedModel;
+import dev.tffashion.learn.Recipe;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Benchmark (not a test): trains samples/recipes/mlp.yaml and cnn.yaml on the full Fashion-MNIST, prints wall time,
+ * examples per second and test accuracy against the targets, and writes docs/benchmarks-learn.md.
+ * Run: {@code ./mvnw -B -pl services/learn -Pbench test-compile exec:java} (optionally {@code -Dexec.args="<repo> mlp"}).
+ */
+public final class LearnBenchmark {
+
+    private record Target(String recipe, double accuracy, double seconds) {
+    }
+
+    private record Row(String recipe, Recipe parsed, double trainingSeconds, double totalSeconds, double examplesPerSecond,
+        double accuracy, Target target, double loadBefore, double loadAfter) {
+
+        boolean met() {
+            return accuracy >= target.accuracy() && trainingSeconds <= target.seconds();
+        }
+    }
+
+    private static final List<Target> TARGETS = List.of(new Target("mlp", 0.885, 60), new Target("cnn", 0.915, 300));
+
+    private LearnBenchmark() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        List<String> only = args.length > 1 ? Arrays.asList(args).subList(1, args.length) : List.of();
+        String tensorflow = TensorFlowRuntime.load();
+        FashionMnist data = FashionMnist.load(DatasetLocator.defaults());
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        List<Row> rows = new ArrayList<>();
+        for (Target target : TARGETS) {
+            if (!only.isEmpty() && !only.contains(target.recipe())) {
+                continue;
+            }
+            Path recipeFile = repo.resolve("samples/recipes/" + target.recipe() + ".yaml");
+            Recipe recipe = Recipe.parse(Files.readAllBytes(recipeFile));
+            double loadBefore = os.getSystemLoadAverage();
+            Path out = Files.createTempDirectory("learn-bench-");
+            long started = System.nanoTime();
+            TrainingRun run = new Trainer(progress -> {
+                if (progress.epochEnd()) {
+                    System.out.println("  " + target.recipe() + " " + progress);
+                }
+            }, Duration.ofSeconds(30)).train(recipe, data);
+            ExportedModel model = ModelExporter.export(run, data, out.resolve("model"));
+            double total = (System.nanoTime() - started) / 1e9;
+            delete(out);
+            Row row = new Row(target.recipe(), recipe, run.trainingSeconds(), total,
+                (double) run.trainExamples() * recipe.epochs() / run.trainingSeconds(), model.evaluation().testAccuracy(), target,
+                loadBefore, os.getSystemLoadAverage());
+            rows.add(row);
+            System.out.printf("RESULT %s: training %.1f s, %.0f examples/s, test accuracy %.4f, with evaluation+export %.1f s; "
+                + "target >= %.1f%% in <= %.0f s: %s%n", row.recipe(), row.trainingSeconds(), row.examplesPerSecond(),
+                row.accuracy(), row.totalSeconds(), target.accuracy() * 100, target.seconds(), row.met() ? "met" : "NOT met");
+        }
+        Path doc = repo.resolve("docs/benchmarks-learn.md");
+        Files.createDirectories(doc.getParent());
+        Files.writeString(doc, markdown(rows, tensorflow, os));
+        System.out.println("wrote " + doc);
+    }
+
+    private static String markdown(List<Row> rows, String tensorflow, OperatingSystemMXBean os) {
+        StringBuilder md = new StringBuilder()
+            .append("## Learn: training on Fashion-MNIST (TensorFlow Java)\n\n")
+            .append("Measured by `./mvnw -B -pl services/learn -Pbench test-compile exec:java` (`LearnBenchmark`): each recipe in ")
+            .append("`samples/recipes/` trained on all 60000 training images, evaluated on the 10000 test images, exported as a ")
+            .append("SavedModel.\n\n")
+            .append("Run ").append(Instant.now()).append(", ").append(os.getAvailableProcessors()).append(" cores (")
+            .append(cpuModel()).append("), Java ").append(System.getProperty("java.version")).append(", TensorFlow ")
+            .append(tensorflow).append(". The machine is shared: the load average is given before and after each run.\n\n")
+            .append("| recipe | model | epochs | batch | training wall time | examples/s | test accuracy | with evaluation + export | ")
+            .append("target | met | load avg before/after |\n")
+            .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Row row : rows) {
+            Recipe recipe = row.parsed();
+            Target target = row.target();
+            md.append("| samples/recipes/%s.yaml | %s | %d | %d | %.1f s | %.0f | %.2f %% | %.1f s "
+                .formatted(row.recipe(), recipe.model().id(), recipe.epochs(), recipe.batchSize(), row.trainingSeconds(),
+                    row.examplesPerSecond(), row.accuracy() * 100, row.totalSeconds()))
+                .append("| >= %.1f %% in <= %.0f s | %s | %.1f / %.1f |\n".formatted(target.accuracy() * 100, target.seconds(),
+                    row.met() ? "yes" : "NO", row.loadBefore(), row.loadAfter()));
+        }
+        return md.toString();
+    }
+
+    private static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst()
+                .orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.tffashion.learn.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tffashion.fashionmnist.DatasetLocator;
+import dev.tffashion.fashionmnist.FashionMnist;
+import dev.tffashion.learn.ExportedModel;
+import dev.tffashion.learn.ModelKind;
+import dev.tffashion.learn.Recipe;
+import dev.tffashion.learn.TrainingProgress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.types.TFloat32;
+
+/** Quick trainings on a slice of the real Fashion-MNIST: seconds, not minutes. */
+class TrainerTest {
+
+    private static FashionMnist data;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void loadData() throws IOException {
+        data = FashionMnist.load(DatasetLocator.builder().download(false).build());
+    }
+
+    @Test
+    void quickMlpTrainingExportsASlimServableModel() throws IOException {
+        Recipe recipe = new Recipe(ModelKind.MLP, 1, 50, 0.002, 7, OptionalInt.of(2000));
+        List<TrainingProgress> progress = new CopyOnWriteArrayList<>();
+
+        TrainingRun run = new Trainer(progress::add, Duration.ofSeconds(1)).train(recipe, data);
+        ExportedModel model = ModelExporter.export(run, data, dir.resolve("model"));
+
+        assertEquals(2000, run.trainExamples());
+        assertEquals(40, run.steps());
+        TrainingProgress last = progress.get(progress.size() - 1);
+        assertTrue(last.epochEnd());
+        assertEquals(40, last.step());
+        assertEquals(Duration.ZERO, last.eta());
+        assertTrue(model.evaluation().testAccuracy() > 0.6, "accuracy " + model.evaluation().testAccuracy());
+        assertEquals(10000, model.evaluation().testExamples());
+        assertEquals(10000, java.util.Arrays.stream(model.evaluation().confusionMatrix()).flatMapToInt(java.util.Arrays::stream).sum());
+        assertEquals("f4a8712d7a061bf5bd6d2ca38dc4d50a", model.datasetChecksums().get("train-images-idx3-ubyte"));
+        assertEquals(20, model.samples().size());
+
+        Path exported = dir.resolve("model");
+        assertTrue(Files.isRegularFile(exported.resolve("saved_model.pb")));
+        assertTrue(Files.isDirectory(exported.resolve("variables")));
+        JsonNode preprocessing = new ObjectMapper().readTree(exported.resolve("assets.extra/preprocessing.json").toFile());
+        assertEquals("light-on-dark", preprocessing.path("image").path("polarity").asText());
+        assertEquals("images", preprocessing.path("input").path("name").asText());
+        JsonNode evaluation = new ObjectMapper().readTree(exported.resolve("assets.extra/evaluation.json").toFile());
+        assertEquals(model.evaluation().testAccuracy(), evaluation.path("testAccuracy").asDouble());
+        assertModelAnswersLikeItsEvaluationSamples(exported, 4);
+    }
+
+    @Test
+    void quickCnnTrainingExportsAServableModel() throws IOException {
+        Recipe recipe = new Recipe(ModelKind.CNN, 1, 50, 0.002, 7, OptionalInt.of(500));
+
+        TrainingRun run = new Trainer(p -> { }, Duration.ofSeconds(1)).train(recipe, data);
+        ExportedModel model = ModelExporter.export(run, data, dir.resolve("cnn"));
+
+        assertTrue(model.evaluation().testAccuracy() > 0.3, "accuracy " + model.evaluation().testAccuracy());
+        assertModelAnswersLikeItsEvaluationSamples(dir.resolve("cnn"), 8);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameModelBitForBitOnOneThread() {
+        Recipe recipe = new Recipe(ModelKind.MLP, 1, 100, 0.001, 11, OptionalInt.of(1000));
+        TrainingRun first = new Trainer(p -> { }, Duration.ofSeconds(1), 1).train(recipe, data);
+        TrainingRun second = new Trainer(p -> { }, Duration.ofSeconds(1), 1).train(recipe, data);
+        TrainingRun other = new Trainer(p -> { }, Duration.ofSeconds(1), 1).train(
+            new Recipe(ModelKind.MLP, 1, 100, 0.001, 12, OptionalInt.of(1000)), data);
+
+        for (Map.Entry<String, float[]> entry : first.parameters().values().entrySet()) {
+            assertArrayEquals(entry.getValue(), second.parameters().values().get(entry.getKey()), entry.getKey());
+        }
+        assertFalse(java.util.Arrays.equals(first.parameters().values().get("output_bias"),
+            other.parameters().values().get("output_bias")));
+    }
+
+    /** Loads the SavedModel as TF Serving would and checks signature, slimness and the evaluation samples (1e-5). */
+    private static void assertModelAnswersLikeItsEvaluationSamples(Path exported, int expectedVariables) throws IOException {
+        JsonNode samples = new ObjectMapper().readTree(exported.resolve("assets.extra/evaluation_samples.json").toFile());
+        assertEquals(20, samples.path("samples").size());
+        try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
+            MetaGraphDef meta = bundle.metaGraphDef();
+            SignatureDef signature = meta.getSignatureDefOrThrow(Signature.DEFAULT_KEY);
+            assertEquals("tensorflow/serving/predict", signature.getMethodName());
+            assertEquals(List.of(-1L, 28L, 28L), signature.getInputsOrThrow("images").getTensorShape().getDimList().stream()
+                .map(d -> d.getSize()).toList());
+            assertEquals(List.of(-1L, 10L), signature.getOutputsOrThrow("probabilities").getTensorShape().getDimList().stream()
+                .map(d -> d.getSize()).toList());
+            long variables = meta.getGraphDef().getNodeList().stream().map(NodeDef::getOp).filter("VariableV2"::equals).count();
+            assertEquals(expectedVariables, variables, "only the network's parameters, no optimizer state");
+
+            for (JsonNode sample : samples.path("samples")) {
+                float[] pixels = new float[784];
+                for (int p = 0; p < 784; p++) {
+                    pixels[p] = sample.path("pixels").get(p).asInt() / 255f;
+                }
+                assertEquals(data.test().label(sample.path("testIndex").asInt()), sample.path("label").asInt());
+                try (TFloat32 input = TFloat32.tensorOf(Shape.of(1, 28, 28), DataBuffers.of(pixels, true, false));
+                    Result result = bundle.function("serving_default").call(Map.of("images", input))) {
+                    TFloat32 output = (TFloat32) result.get("probabilities").orElseThrow();
+                    assertEquals(Shape.of(1, 10), output.shape());
+                    for (int c = 0; c < 10; c++) {
+                        assertEquals(sample.path("probabilities").get(c).floatValue(), output.getFloat(0, c), 1e-5f);
+                    }
+                }
+            }
+        }
+    }
+}
