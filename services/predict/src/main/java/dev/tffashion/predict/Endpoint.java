@@ -17,8 +17,11 @@ import dev.tffashion.pipeline.store.Contents;
  * model name, the version (null: whatever TF Serving serves as latest) and the signature.
  *
  * @param valueId the endpoint value's id, for the predictions' lineage
+ * @param inputName the signature input serve checked, a hint when the signature has several (null: predict chooses)
+ * @param outputName the signature output serve checked, a hint when the signature has several (null: predict chooses)
  */
-public record Endpoint(String valueId, String grpcTarget, String modelName, Long modelVersion, String signatureName) {
+public record Endpoint(String valueId, String grpcTarget, String modelName, Long modelVersion, String signatureName, String inputName,
+        String outputName) {
 
     /** Annotation (or content field) with TF Serving's gRPC target, {@code host:port}. */
     public static final String GRPC_TARGET = "grpcTarget";
@@ -28,6 +31,10 @@ public record Endpoint(String valueId, String grpcTarget, String modelName, Long
     public static final String MODEL_VERSION = "modelVersion";
     /** Annotation (or content field) with the signature to call; {@value #DEFAULT_SIGNATURE} when absent. */
     public static final String SIGNATURE_NAME = "signatureName";
+    /** Annotation (or content field) naming the signature's input, optional. */
+    public static final String INPUT_NAME = "inputName";
+    /** Annotation (or content field) naming the signature's output, optional. */
+    public static final String OUTPUT_NAME = "outputName";
     /** TF Serving's default signature. */
     public static final String DEFAULT_SIGNATURE = "serving_default";
 
@@ -38,6 +45,13 @@ public record Endpoint(String valueId, String grpcTarget, String modelName, Long
             throw new IllegalArgumentException("endpoint " + valueId + ": " + MODEL_VERSION + " must not be negative, got " + modelVersion);
         }
         signatureName = signatureName == null || signatureName.isBlank() ? DEFAULT_SIGNATURE : signatureName;
+        inputName = inputName == null || inputName.isBlank() ? null : inputName;
+        outputName = outputName == null || outputName.isBlank() ? null : outputName;
+    }
+
+    /** An endpoint that leaves the choice of input and output to predict. */
+    public Endpoint(String valueId, String grpcTarget, String modelName, Long modelVersion, String signatureName) {
+        this(valueId, grpcTarget, modelName, modelVersion, signatureName, null, null);
     }
 
     /**
@@ -56,7 +70,8 @@ public record Endpoint(String valueId, String grpcTarget, String modelName, Long
         String name = field(value, content, MODEL_NAME, null);
         String version = field(value, content, MODEL_VERSION, "version");
         String signature = field(value, content, SIGNATURE_NAME, "signature");
-        return new Endpoint(value.id(), target, name, version(value.id(), version), signature);
+        return new Endpoint(value.id(), target, name, version(value.id(), version), signature, field(value, content, INPUT_NAME, null),
+            field(value, content, OUTPUT_NAME, null));
     }
 
     /** For logs and status: {@code fashion v3 (serving_default) at host:port}. */

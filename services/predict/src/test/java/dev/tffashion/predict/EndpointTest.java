@@ -30,11 +30,11 @@ class EndpointTest {
 
     @Test
     void fallsBackToTheJsonContent() {
-        byte[] json = "{\"grpcTarget\":\"tfs:8500\",\"restUrl\":\"http://tfs:8501\",\"modelName\":\"fashion\",\"version\":4,\"signature\":\"s\"}"
-            .getBytes(StandardCharsets.UTF_8);
+        byte[] json = ("{\"grpcTarget\":\"tfs:8500\",\"restUrl\":\"http://tfs:8501\",\"modelName\":\"fashion\",\"version\":4,"
+            + "\"signature\":\"s\",\"inputName\":\"images\"}").getBytes(StandardCharsets.UTF_8);
         AnnotatedValue value = AnnotatedValue.builder().id("e1").pipeline("tf-fashion").task("serve").output("endpoint")
             .type("endpoint").data(Contents.dataUri("application/json", json)).mediaType("application/json").size(json.length).build();
-        assertEquals(new Endpoint("e1", "tfs:8500", "fashion", 4L, "s"), Endpoint.of(value, ContentStore.atFolder(dir)));
+        assertEquals(new Endpoint("e1", "tfs:8500", "fashion", 4L, "s", "images", null), Endpoint.of(value, ContentStore.atFolder(dir)));
     }
 
     @Test

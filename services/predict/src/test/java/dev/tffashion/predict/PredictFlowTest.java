@@ -98,6 +98,9 @@ class PredictFlowTest {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    Predictor predictor;
+
     @BeforeAll
     static void start() throws Exception {
         models = Files.createTempDirectory("predict-models");
@@ -142,6 +145,11 @@ class PredictFlowTest {
         send(TENSORS, tensor);
 
         await().atMost(TIMEOUT).until(() -> state(TaskState.WAITING, "1 tensors wait"));
+        try (TopicReader statuses = new TopicReader(KafkaTestResource.bootstrapServers(), GRAPH.statusTopic())) {
+            ConsumerRecord<String, byte[]> published = statuses.await(r -> "predict".equals(r.key())
+                && Json.fromBytes(r.value(), StatusEvent.class).state() == TaskState.WAITING, TIMEOUT);
+            assertTrue(Json.fromBytes(published.value(), StatusEvent.class).reason().contains("no model is served yet"));
+        }
         assertTrue(committed().isEmpty(), "nothing committed while waiting: " + committed());
         assertTrue(predictions.withKey(Predictions.id(tensor.id(), "fashion", 1)).isEmpty());
         given().get("/q/health/ready").then().statusCode(200).body(containsString("waiting"));
@@ -187,18 +195,44 @@ class PredictFlowTest {
         }
 
         List<Long> single = new ArrayList<>();
+        List<Long> service = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             AnnotatedValue t = TestValues.tensor("img-single-" + i, 300 + i);
             long sent = System.nanoTime();
-            send(TENSORS, t);
-            predictions.await(Predictions.id(t.id(), "fashion", 1), TIMEOUT);
+            long created = producer.send(record(TENSORS, t)).get().timestamp();
+            ConsumerRecord<String, byte[]> prediction = predictions.await(Predictions.id(t.id(), "fashion", 1), TIMEOUT);
             single.add((System.nanoTime() - sent) / 1000);
+            service.add(prediction.timestamp() - created);
         }
         single.sort(null);
+        service.sort(null);
+        Endpoint endpoint = endpoints.current().orElseThrow();
+        StringBuilder direct = new StringBuilder();
+        for (int size : new int[] {1, 32}) {
+            List<TensorInput> inputs = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                inputs.add(TensorInput.of(TestValues.tensor("img-bench-" + i, 600 + i), store));
+            }
+            predictor.predict(endpoint, inputs);
+            int rounds = 20;
+            long t0 = System.nanoTime();
+            for (int r = 0; r < rounds; r++) {
+                predictor.predict(endpoint, inputs);
+            }
+            double perCall = (System.nanoTime() - t0) / 1e6 / rounds;
+            direct.append(String.format("; Predict of %d tensors over gRPC: %.2f ms per call, %.3f ms per tensor", size, perCall,
+                perCall / size));
+        }
+        System.out.println(direct.substring(2));
+        given().get("/q/metrics").then().statusCode(200)
+            .body(containsString("predict_predictions_total{model=\"fashion\",version=\"1\"}"))
+            .body(containsString("predict_latency_seconds_count"))
+            .body(containsString("predict_end_to_end_seconds_count"));
         Timer calls = registry.find("predict.latency").timer();
-        System.out.printf("burst of %d tensors: %.1f ms in all, %.2f ms per prediction; one at a time (send to prediction read back): "
-            + "median %.2f ms, max %.2f ms; Predict call mean %.2f ms over %d calls%n", tensors.size(), burst / 1e6,
-            burst / 1e6 / tensors.size(), single.get(single.size() / 2) / 1e3, single.get(single.size() - 1) / 1e3,
+        System.out.printf("burst of %d tensors: %.1f ms in all, %.2f ms per prediction; one at a time: send to prediction read back "
+            + "median %.2f ms (max %.2f), tensor record to prediction record (timestamps) median %d ms (max %d); Predict call mean "
+            + "%.2f ms over %d calls%n", tensors.size(), burst / 1e6, burst / 1e6 / tensors.size(), single.get(single.size() / 2) / 1e3,
+            single.get(single.size() - 1) / 1e3, service.get(service.size() / 2), service.get(service.size() - 1),
             calls.mean(TimeUnit.MILLISECONDS), calls.count());
     }
 

@@ -34,10 +34,14 @@ public final class TopicReader implements AutoCloseable {
         consumer.seekToBeginning(partitions);
     }
 
-    /** Every record read so far, after one more poll. */
+    /** Every record read so far, after one more (short) poll. */
     public synchronized List<ConsumerRecord<String, byte[]>> poll() {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        consumer.poll(Duration.ofMillis(100)).forEach(records::add);
         return List.copyOf(records);
+    }
+
+    private synchronized ConsumerRecord<String, byte[]> seen(Predicate<ConsumerRecord<String, byte[]>> condition) {
+        return records.stream().filter(condition).findFirst().orElse(null);
     }
 
     /** Waits until a record with the key arrives and returns the first one. */
@@ -47,7 +51,11 @@ public final class TopicReader implements AutoCloseable {
 
     /** Waits until a record matching the condition arrives. */
     public ConsumerRecord<String, byte[]> await(Predicate<ConsumerRecord<String, byte[]>> condition, Duration timeout) {
-        return Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+        ConsumerRecord<String, byte[]> seen = seen(condition);
+        if (seen != null) {
+            return seen;
+        }
+        return Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
             .until(() -> poll().stream().filter(condition).findFirst().orElse(null), r -> r != null);
     }
 

@@ -237,8 +237,8 @@ public class TfServingClient {
                 + "'; it has " + new TreeSet<>(map.getSignatureDefMap().keySet()) + " (set signatureName on the endpoint)");
         }
         String what = "signature '" + endpoint.signatureName() + "' of " + endpoint.describe();
-        String input = choose(signature.getInputsMap(), PREFERRED_INPUTS, what, "input");
-        String output = choose(signature.getOutputsMap(), PREFERRED_OUTPUTS, what, "output");
+        String input = choose(signature.getInputsMap(), endpoint.inputName(), PREFERRED_INPUTS, what, "input");
+        String output = choose(signature.getOutputsMap(), endpoint.outputName(), PREFERRED_OUTPUTS, what, "output");
         TensorInfo inputInfo = signature.getInputsMap().get(input);
         if (inputInfo.getDtype() != DataType.DT_FLOAT) {
             throw new ServingFailedException(what + ": input '" + input + "' is " + inputInfo.getDtype() + "; predict sends DT_FLOAT "
@@ -250,7 +250,14 @@ public class TfServingClient {
             output, dims(signature.getOutputsMap().get(output).getTensorShape()));
     }
 
-    private static String choose(Map<String, TensorInfo> tensors, List<String> preferred, String what, String kind) {
+    private static String choose(Map<String, TensorInfo> tensors, String announced, List<String> preferred, String what, String kind) {
+        if (announced != null) {
+            if (tensors.containsKey(announced)) {
+                return announced;
+            }
+            throw new ServingFailedException(what + " has no " + kind + " '" + announced + "' (the endpoint names it); it has "
+                + new TreeSet<>(tensors.keySet()));
+        }
         if (tensors.size() == 1) {
             return tensors.keySet().iterator().next();
         }

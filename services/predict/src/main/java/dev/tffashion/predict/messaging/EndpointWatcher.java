@@ -22,7 +22,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
@@ -34,6 +33,7 @@ import dev.tffashion.predict.Predictions;
 import dev.tffashion.predict.client.TfServingClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
 
 /**
  * Follows the compacted {@code <pipeline>.serve.endpoint} topic and keeps the latest endpoint (the last record, by timestamp). Every
@@ -57,8 +57,10 @@ public class EndpointWatcher {
     @Inject
     TaskStatus status;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrap;
+    /** Every {@code kafka.*} property (bootstrap servers, security), as Quarkus collects them for Kafka clients. */
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
 
     private final Object signal = new Object();
     private volatile Endpoint current;
@@ -117,7 +119,12 @@ public class EndpointWatcher {
     private void run() {
         String topic = graph.inputTopic(Predictions.TASK, Predictions.ENDPOINT_INPUT);
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        kafkaConfig.forEach((key, value) -> {
+            if (ConsumerConfig.configNames().contains(key) || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                props.put(key, value);
+            }
+        });
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "predict-endpoint-watcher");
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
