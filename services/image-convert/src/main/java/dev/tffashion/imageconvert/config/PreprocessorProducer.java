@@ -1,10 +1,13 @@
 package dev.tffashion.imageconvert.config;
 
+import dev.tffashion.imageconvert.ImageConverter;
 import dev.tffashion.imageconvert.Preprocessor;
+import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.store.ContentStore;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** Makes the one {@link Preprocessor} of the service from its configuration. */
+/** Makes the service's {@link Preprocessor} from its configuration, and the {@link ImageConverter} around it. */
 @Singleton
 public class PreprocessorProducer {
 
@@ -12,5 +15,11 @@ public class PreprocessorProducer {
     @Singleton
     Preprocessor preprocessor(ImageConvertConfig config) {
         return new Preprocessor(config.toOptions());
+    }
+
+    @Produces
+    @Singleton
+    ImageConverter converter(Preprocessor preprocessor, PipelineGraph graph, ContentStore store) {
+        return new ImageConverter(preprocessor, graph, store);
     }
 }

@@ -1,0 +1,214 @@
+package dev.tffashion.imageconvert.messaging;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tffashion.imageconvert.ImageConverter;
+import dev.tffashion.imageconvert.Preprocessor;
+import dev.tffashion.imageconvert.PreprocessorOptions;
+import dev.tffashion.imageconvert.TestImages;
+import dev.tffashion.kafkalocal.testing.KafkaTestResource;
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.CloudEventHeaders;
+import dev.tffashion.pipeline.status.StatusEvent;
+import dev.tffashion.pipeline.status.TaskState;
+import dev.tffashion.pipeline.store.ContentRef;
+import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.pipeline.store.Contents;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The service over a real Kafka (kafka-local in this JVM, or Testcontainers when Docker answers): dropped picture values in,
+ * tensor values out with their preview; undecodable content and malformed records to the dead-letter topic with the reason,
+ * counted as failed on the status topic.
+ */
+@QuarkusTest
+@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
+class ImageConvertFlowTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final PipelineGraph GRAPH = PipelineGraph.load("tf-fashion");
+    private static final String IMAGES = GRAPH.inputTopic(ImageConverter.TASK, ImageConverter.INPUT);
+
+    private static KafkaProducer<String, byte[]> producer;
+    private static TopicReader tensors;
+    private static TopicReader deadLetters;
+    private static TopicReader statuses;
+
+    @Inject
+    ContentStore store;
+
+    @Inject
+    Preprocessor preprocessor;
+
+    @BeforeAll
+    static void start() {
+        String bootstrap = KafkaTestResource.bootstrapServers();
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        tensors = new TopicReader(bootstrap, GRAPH.topic(ImageConverter.TASK, ImageConverter.OUTPUT));
+        deadLetters = new TopicReader(bootstrap, GRAPH.deadLetterTopic(ImageConverter.TASK));
+        statuses = new TopicReader(bootstrap, GRAPH.statusTopic());
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {tensors, deadLetters, statuses, producer}) {
+            try {
+                if (c != null) c.close();
+            } catch (Exception e) {
+                System.err.println("closing " + c + ": " + e);
+            }
+        }
+    }
+
+    @Test
+    void configuredPreprocessorIsInUse() {
+        PreprocessorOptions options = preprocessor.options();
+        assertEquals(40_000_000L, options.maxPixels(), "from %test in application.properties");
+        assertEquals(PreprocessorOptions.DEFAULT_MAX_DECODE_SIDE, options.maxDecodeSide());
+    }
+
+    @Test
+    void everySamplePictureBecomesATensorWithItsPreview() throws Exception {
+        for (TestImages.Sample sample : TestImages.samples()) {
+            AnnotatedValue image = drop(Files.readAllBytes(sample.path()), sample.path().getFileName().toString(),
+                sample.label() % 2 == 0);
+            String tensorId = ValueIds.derived(ImageConverter.TASK, ImageConverter.OUTPUT, image.id());
+            ConsumerRecord<String, byte[]> record = tensors.await(tensorId, TIMEOUT);
+            AnnotatedValue tensor = Json.fromBytes(record.value(), AnnotatedValue.class);
+
+            assertEquals("tensor", tensor.type());
+            assertEquals(ImageConverter.TASK, tensor.task());
+            assertEquals(List.of(image.id()), tensor.sourceIds(ImageConverter.INPUT));
+            assertEquals(sample.path().getFileName().toString(), tensor.annotation(ImageConverter.FILE_NAME));
+            assertEquals("application/json", tensor.mediaType());
+            assertTrue(tensor.data().startsWith("data:application/json;base64,"), "inline: " + tensor.data().substring(0, 40));
+            assertEquals(tensorId, TopicReader.header(record, CloudEventHeaders.ID));
+            assertEquals("/tf-fashion/imageConvert/tensor", TopicReader.header(record, CloudEventHeaders.SOURCE));
+
+            JsonNode content = Json.mapper().readTree(Contents.read(store, tensor));
+            assertEquals("[28,28]", content.get("shape").toString());
+            assertEquals("float32", content.get("dtype").asText());
+            float[] values = new float[784];
+            for (int i = 0; i < 784; i++) values[i] = (float) content.get("values").get(i).asDouble();
+            byte[] preview = TestImages.grayPixels(Base64.getDecoder().decode(tensor.annotation(ImageConverter.PREVIEW_PNG)));
+            for (int i = 0; i < 784; i++) assertEquals(Math.round(values[i] * 255f), preview[i] & 0xFF, "preview pixel " + i);
+            if (sample.original()) {
+                float[] expected = new float[784];
+                for (int i = 0; i < 784; i++) expected[i] = (sample.garment()[i] & 0xFF) / 255f;
+                assertArrayEquals(expected, values, 0f, sample.path() + " crosses Kafka bit-exact");
+            } else {
+                assertTrue(TestImages.meanAbsoluteDifference(sample.garment(), values) < 0.10, sample.path().toString());
+                assertEquals("true", tensor.annotation("inverted"));
+            }
+        }
+    }
+
+    @Test
+    void aReplayedPictureGivesTheSameTensorId() throws Exception {
+        byte[] png = Files.readAllBytes(TestImages.samples().get(3).path());
+        AnnotatedValue image = drop(png, "replayed.png", false);
+        String tensorId = ValueIds.derived(ImageConverter.TASK, ImageConverter.OUTPUT, image.id());
+        tensors.await(tensorId, TIMEOUT);
+        send(image.id(), Json.toBytes(image));
+        List<ConsumerRecord<String, byte[]>> both = tensors.awaitCount(tensorId, 2, TIMEOUT);
+        assertArrayEquals(Json.fromBytes(both.get(0).value(), AnnotatedValue.class).data().getBytes(StandardCharsets.UTF_8),
+            Json.fromBytes(both.get(1).value(), AnnotatedValue.class).data().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void undecodableContentGoesToTheDeadLetterTopicAndCountsAsFailed() throws Exception {
+        byte[] png = Files.readAllBytes(TestImages.samples().get(1).path());
+        AnnotatedValue truncated = drop(Arrays.copyOf(png, png.length / 2), "cut.jpg", false);
+        AnnotatedValue text = drop("not a picture at all".getBytes(StandardCharsets.UTF_8), "notes.txt", false);
+        AnnotatedValue svg = drop("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".getBytes(StandardCharsets.UTF_8), "logo.svg", false);
+        AnnotatedValue tampered = imageValue(Contents.store(store, png, "image/jpeg"), "tampered.jpg").toBuilder()
+            .sha256("0".repeat(64)).build();
+        send(tampered.id(), Json.toBytes(tampered));
+        AnnotatedValue script = imageValue(Contents.store(store, png, "image/jpeg"), "script.py").toBuilder().type("scriptFile").build();
+        send(script.id(), Json.toBytes(script));
+        send("garbage-record", "{not json".getBytes(StandardCharsets.UTF_8));
+
+        assertDeadLetter(truncated.id(), "TRUNCATED", "cut short");
+        assertDeadLetter(text.id(), "NOT_AN_IMAGE", "not a picture");
+        assertDeadLetter(svg.id(), "SVG", "Export it as PNG");
+        assertDeadLetter(tampered.id(), "CONTENT_UNREADABLE", "sha256");
+        assertDeadLetter(script.id(), "WRONG_TYPE", "scriptFile");
+        assertDeadLetter("garbage-record", "MALFORMED_VALUE", "not an annotated value");
+
+        ConsumerRecord<String, byte[]> record = statuses.await(r -> ImageConverter.TASK.equals(r.key())
+            && Json.fromBytes(r.value(), StatusEvent.class).counters().getOrDefault(ImageConsumer.FAILED, 0L) >= 6, TIMEOUT);
+        StatusEvent failed = Json.fromBytes(record.value(), StatusEvent.class);
+        assertEquals(TaskState.FAILED, failed.state(), failed.toString());
+        assertTrue(failed.reason().startsWith("last picture refused ("), failed.reason());
+        assertTrue(failed.counters().get(ImageConsumer.CONSUMED) >= 6, failed.toString());
+    }
+
+    @Test
+    void healthAndMetricsAreServed() {
+        given().when().get("/q/health/ready").then().statusCode(200);
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("imageconvert_conversion_seconds"));
+    }
+
+    private static void assertDeadLetter(String key, String code, String reasonPart) {
+        ConsumerRecord<String, byte[]> letter = deadLetters.await(key, TIMEOUT);
+        assertEquals(code, TopicReader.header(letter, Channels.DEAD_LETTER_CODE), key);
+        String reason = TopicReader.header(letter, "dead-letter-reason");
+        assertNotNull(reason, key);
+        assertTrue(reason.contains(reasonPart), key + ": " + reason);
+    }
+
+    /** Publishes a picture as file-drop does: content inline up to 64 KiB (or in the store when asked), random id. */
+    private AnnotatedValue drop(byte[] bytes, String fileName, boolean inStore) {
+        String mediaType = "application/octet-stream";
+        ContentRef content = inStore ? store.put(bytes, mediaType) : Contents.store(store, bytes, mediaType);
+        AnnotatedValue value = imageValue(content, fileName);
+        send(value.id(), Json.toBytes(value));
+        return value;
+    }
+
+    private AnnotatedValue imageValue(ContentRef content, String fileName) {
+        return AnnotatedValue.builder().id(ValueIds.random()).pipeline(GRAPH.name()).task("imageInput").output("droppedFile")
+            .type("imageFile").content(content).createdAt(Instant.now()).annotation(ImageConverter.FILE_NAME, fileName).build();
+    }
+
+    private static void send(String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(IMAGES, key, value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send to " + IMAGES, e);
+        }
+    }
+}
