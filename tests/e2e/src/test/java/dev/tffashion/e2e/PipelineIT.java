@@ -1,0 +1,279 @@
+package dev.tffashion.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tffashion.fashionmnist.FashionMnist;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The packaged pipeline end to end: kafka-local and the five services as separate processes (one pipeline shared by
+ * the tests, in order): a recipe trains and serves a model and the sample pictures are classified; predict killed with
+ * SIGKILL while images are in flight loses none; a model swap while images flow fails none. Reads every tf-fashion.*
+ * topic through {@link TopicRecorder}; drops through file-drop's HTTP API.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineIT {
+
+    private static final String PREDICTIONS = "tf-fashion.predict.prediction";
+    private static final String ENDPOINTS = "tf-fashion.serve.endpoint";
+    private static final String MODELS = "tf-fashion.learn.model";
+    private static final Duration TRAIN_AND_SERVE = Duration.ofMinutes(3);
+
+    private static PipelineProcesses pipeline;
+    private static TopicRecorder topics;
+    private static TestImages images;
+    private static Path root;
+    private static long suiteStarted;
+
+    @BeforeAll
+    static void startPipeline() throws IOException {
+        suiteStarted = System.nanoTime();
+        root = PipelineProcesses.projectRoot();
+        var work = Files.createDirectories(root.resolve("tests/e2e/target/e2e")).resolve("run-" + System.currentTimeMillis());
+        // predict is killed with SIGKILL: a short session lets the restarted instance take its partitions in seconds,
+        // not after Kafka's default 45 s.
+        pipeline = PipelineProcesses.start(work,
+            Map.of("predict", List.of("-Dkafka.session.timeout.ms=8000", "-Dkafka.heartbeat.interval.ms=1000")));
+        topics = new TopicRecorder(pipeline.bootstrap(), "tf-fashion");
+        images = TestImages.load();
+    }
+
+    @AfterAll
+    static void stopPipeline() throws InterruptedException {
+        if (topics != null) {
+            topics.close();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        System.out.printf("e2e: suite took %.1f s%n", (System.nanoTime() - suiteStarted) / 1e9);
+    }
+
+    @Test
+    @Order(1)
+    void recipeTrainsServesAndClassifiesTheSamplePictures() throws Exception {
+        long started = System.nanoTime();
+        var recipe = root.resolve("samples/recipes/quick.yaml");
+        var endpoint = trainAndServe(Files.readAllBytes(recipe), "quick.yaml");
+        System.out.printf("e2e(a): recipe to served model in %.1f s: version %s at %s, test accuracy %s%n",
+            (System.nanoTime() - started) / 1e9, endpoint.annotation("modelVersion"), endpoint.annotation("grpcTarget"),
+            endpoint.annotation("testAccuracy"));
+
+        var pictures = Files.list(root.resolve("samples/images"))
+            .filter(p -> p.getFileName().toString().matches("\\d\\d-.*\\.(png|jpg|gif|bmp)"))
+            .sorted().toList();
+        assertEquals(10, pictures.size(), "samples/images should hold the 10 pictures 00-... to 09-...");
+        var ids = new LinkedHashMap<Path, String>();
+        long dropped = System.nanoTime();
+        for (var picture : pictures) {
+            ids.put(picture, pipeline.drop("imageInput", picture.getFileName().toString(), Files.readAllBytes(picture)));
+        }
+        var answers = new HashMap<Path, JsonNode>();
+        await("predictions of the 10 sample pictures via GET /v1/predictions/{id}").atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200)).until(() -> {
+                for (var entry : ids.entrySet()) {
+                    if (!answers.containsKey(entry.getKey())) {
+                        var response = pipeline.get(pipeline.fileDrop().resolve("/v1/predictions/" + entry.getValue()));
+                        if (response.statusCode() == 200) {
+                            answers.put(entry.getKey(), Jsons.read(response.body()));
+                        }
+                    }
+                }
+                return answers.size() == ids.size();
+            });
+        System.out.printf("e2e(a): 10 pictures dropped to 10 predictions in %.2f s%n", (System.nanoTime() - dropped) / 1e9);
+        int right = 0;
+        System.out.printf("%-36s %-12s %-6s %-7s %s%n", "file", "predicted", "score", "version", "expected");
+        for (var picture : pictures) {
+            var annotations = answers.get(picture).path("annotations");
+            var name = picture.getFileName().toString();
+            var expected = FashionMnist.className(Integer.parseInt(name.substring(0, 2)));
+            var predicted = annotations.path("className").asText();
+            boolean ok = expected.equals(predicted);
+            right += ok ? 1 : 0;
+            System.out.printf("%-36s %-12s %-6.3f %-7s %s%s%n", name, predicted, annotations.path("score").asDouble(),
+                annotations.path("modelVersion").asText(), expected, ok ? "" : "  <- wrong");
+        }
+        System.out.printf("e2e(a): %d of 10 right%n", right);
+        assertTrue(right >= 6, "most of the 10 sample pictures should be classified right, got " + right);
+    }
+
+    @Test
+    @Order(2)
+    void predictKilledWhileImagesAreInFlightLosesNone() throws Exception {
+        awaitAnyEndpoint();
+        int count = 200;
+        var ids = new CopyOnWriteArrayList<String>();
+        var pool = Executors.newFixedThreadPool(2);
+        try {
+            long started = System.nanoTime();
+            var drops = new ArrayList<Future<?>>();
+            for (int t = 0; t < 2; t++) {
+                int first = t;
+                drops.add(pool.submit(() -> {
+                    for (int i = first; i < count; i += 2) {
+                        ids.add(pipeline.drop("imageInput", "test-" + i + ".png", images.png(i)));
+                    }
+                    return null;
+                }));
+            }
+            await("first 20 of the 200 predictions").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .until(() -> predictionsOf(Set.copyOf(ids)).size() >= 20);
+            int before = predictionsOf(Set.copyOf(ids)).size();
+            pipeline.kill("predict");
+            long killed = System.nanoTime();
+            int atKill = distinctImages(predictionsOf(Set.copyOf(ids)));
+            System.out.printf("e2e(b): SIGKILL to predict after %d drops, %d predictions (%d images) seen%n", ids.size(), before, atKill);
+            for (var drop : drops) {
+                drop.get();
+            }
+            assertEquals(count, ids.size());
+            int beforeRestart = distinctImages(predictionsOf(Set.copyOf(ids)));
+            assertTrue(beforeRestart < count, "all 200 were predicted before the kill took effect: nothing was in flight");
+            pipeline.restart("predict");
+            var wanted = Set.copyOf(ids);
+            await("predictions of all 200 images after predict's restart").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(100)).until(() -> distinctImages(predictionsOf(wanted)) == count);
+            System.out.printf("e2e(b): %d images predicted %.1f s after the kill (%.1f s in all); %d were outstanding at the restart%n",
+                count, (System.nanoTime() - killed) / 1e9, (System.nanoTime() - started) / 1e9, count - beforeRestart);
+            var records = predictionsOf(wanted);
+            var valueIdsByImage = new TreeMap<String, Set<String>>();
+            for (var record : records) {
+                for (var image : record.sourceIds("image")) {
+                    valueIdsByImage.computeIfAbsent(image, k -> new HashSet<>()).add(record.id());
+                }
+            }
+            long distinctValues = records.stream().map(TopicRecorder.Seen::id).distinct().count();
+            System.out.printf("e2e(b): %d prediction records, %d duplicates (same value id) dropped, %d distinct predictions%n",
+                records.size(), records.size() - distinctValues, distinctValues);
+            assertEquals(count, valueIdsByImage.size(), "every dropped image has a prediction");
+            var multiple = valueIdsByImage.entrySet().stream().filter(e -> e.getValue().size() != 1).toList();
+            assertTrue(multiple.isEmpty(), "images with more than one distinct prediction: " + multiple);
+            assertEquals(count, distinctValues, "exactly one prediction per image once duplicates are dropped");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void modelSwapWhileImagesFlowFailsNone() throws Exception {
+        var first = awaitAnyEndpoint();
+        int firstVersion = Integer.parseInt(first.annotation("modelVersion"));
+        int dlqBefore = topics.of("tf-fashion.predict.dlq").size();
+        var ids = new CopyOnWriteArrayList<String>();
+        var stop = new AtomicBoolean();
+        var pool = Executors.newSingleThreadExecutor();
+        try {
+            var dropper = pool.submit(() -> {
+                int i = 1000;
+                long next = System.nanoTime();
+                while (!stop.get() && ids.size() < 3000) {
+                    ids.add(pipeline.drop("imageInput", "swap-" + i + ".png", images.png(i % images.count())));
+                    i++;
+                    next += 50_000_000L;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
+                return null;
+            });
+            var recipe = Files.readString(root.resolve("samples/recipes/quick.yaml"), StandardCharsets.UTF_8)
+                .replace("seed: 42", "seed: 7");
+            long swapStarted = System.nanoTime();
+            var second = trainAndServe(recipe.getBytes(StandardCharsets.UTF_8), "quick-seed-7.yaml");
+            int secondVersion = Integer.parseInt(second.annotation("modelVersion"));
+            System.out.printf("e2e(c): second model served as version %d (was %d) %.1f s after its drop, %d images dropped meanwhile%n",
+                secondVersion, firstVersion, (System.nanoTime() - swapStarted) / 1e9, ids.size());
+            assertTrue(secondVersion > firstVersion, "the second model should be a newer version");
+            await("20 predictions by version " + secondVersion).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> predictionsOf(Set.copyOf(ids)).stream()
+                    .filter(p -> Integer.toString(secondVersion).equals(p.annotation("modelVersion"))).count() >= 20);
+            stop.set(true);
+            dropper.get();
+            var wanted = Set.copyOf(ids);
+            await("predictions of all " + wanted.size() + " images dropped across the swap").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(100)).until(() -> distinctImages(predictionsOf(wanted)) == wanted.size());
+            var byVersion = new TreeMap<String, Set<String>>();
+            for (var prediction : predictionsOf(wanted)) {
+                var version = prediction.annotation("modelVersion");
+                assertNotNull(version, "prediction " + prediction.id() + " names no model version");
+                prediction.sourceIds("image").forEach(image -> byVersion.computeIfAbsent(version, v -> new HashSet<>()).add(image));
+            }
+            var counts = byVersion.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size(), (a, b) -> a, TreeMap::new));
+            System.out.printf("e2e(c): %d images dropped across the swap, predicted by version (images): %s%n", wanted.size(), counts);
+            var announced = topics.of(ENDPOINTS).stream().map(e -> e.annotation("modelVersion")).collect(Collectors.toSet());
+            assertTrue(announced.containsAll(byVersion.keySet()),
+                "versions answering " + byVersion.keySet() + " were announced " + announced);
+            assertTrue(byVersion.containsKey(Integer.toString(firstVersion)) && byVersion.containsKey(Integer.toString(secondVersion)),
+                "images should have been predicted by both versions: " + counts);
+            var deadLetters = topics.of("tf-fashion.predict.dlq");
+            System.out.printf("e2e(c): dead letters on tf-fashion.predict.dlq: %d (this test: %d); on imageConvert.dlq: %d%n",
+                deadLetters.size(), deadLetters.size() - dlqBefore, topics.of("tf-fashion.imageConvert.dlq").size());
+            assertEquals(0, deadLetters.size(), "no failed prediction: " + deadLetters.stream().map(TopicRecorder.Seen::headers).toList());
+        } finally {
+            stop.set(true);
+            pool.shutdownNow();
+        }
+    }
+
+    /** Drops a recipe and waits until its model is announced on serve.endpoint; returns that endpoint record. */
+    private static TopicRecorder.Seen trainAndServe(byte[] recipe, String name) throws Exception {
+        var scriptId = pipeline.drop("scriptInput", name, recipe);
+        long started = System.nanoTime();
+        var model = await("learn.model for recipe " + name + " (" + scriptId + "); learn log " + pipeline.log("learn"))
+            .atMost(TRAIN_AND_SERVE).pollInterval(Duration.ofMillis(250))
+            .until(() -> topics.of(MODELS, m -> m.sourceIds("script").contains(scriptId)), l -> !l.isEmpty()).get(0);
+        System.out.printf("e2e: %s trained in %.1f s (trainingSeconds %s, testAccuracy %s)%n", name, (System.nanoTime() - started) / 1e9,
+            model.annotation("trainingSeconds"), model.annotation("testAccuracy"));
+        assertFalse(topics.of("tf-fashion.serve.dlq", d -> model.id().equals(d.key())).size() > 0, "serve refused the model");
+        return await("serve.endpoint for model " + model.id() + "; serve-manager log " + pipeline.log("serve-manager"))
+            .atMost(TRAIN_AND_SERVE).pollInterval(Duration.ofMillis(100))
+            .until(() -> topics.of(ENDPOINTS, e -> e.sourceIds("model").contains(model.id())), l -> !l.isEmpty()).get(0);
+    }
+
+    private static TopicRecorder.Seen awaitAnyEndpoint() {
+        return await("a served model").atMost(TRAIN_AND_SERVE).until(() -> topics.of(ENDPOINTS), l -> !l.isEmpty())
+            .stream().reduce((a, b) -> b).orElseThrow();
+    }
+
+    private static List<TopicRecorder.Seen> predictionsOf(Set<String> imageIds) {
+        return topics.of(PREDICTIONS, p -> p.sourceIds("image").stream().anyMatch(imageIds::contains));
+    }
+
+    private static int distinctImages(List<TopicRecorder.Seen> predictions) {
+        return (int) predictions.stream().flatMap(p -> p.sourceIds("image").stream()).distinct().count();
+    }
+}

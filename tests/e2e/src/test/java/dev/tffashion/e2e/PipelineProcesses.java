@@ -1,0 +1,309 @@
+package dev.tffashion.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole pipeline as separate processes on 127.0.0.1, for the *IT tests and the benchmark: the packaged
+ * kafka-local broker (java -jar) and the five packaged Quarkus services (quarkus-run.jar), each on free ports, with
+ * a shared content store and models folder under one work folder. Processes are ended by handle, services first,
+ * the broker last.
+ */
+public final class PipelineProcesses implements AutoCloseable {
+
+    /** The five services, in start order (file-drop last: the front door). */
+    public static final List<String> SERVICES = List.of("learn", "serve-manager", "image-convert", "predict", "file-drop");
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
+
+    private final Path root;
+    private final Path work;
+    private final Path logs;
+    private final Map<String, List<String>> extraJvmOptions;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private Process kafka;
+    private int kafkaPort;
+    private int grpcPort;
+    private int restPort;
+
+    private PipelineProcesses(Path root, Path work, Map<String, List<String>> extraJvmOptions) {
+        this.root = root;
+        this.work = work;
+        this.logs = work.resolve("logs");
+        this.extraJvmOptions = extraJvmOptions;
+    }
+
+    /**
+     * Starts the broker and the five services and waits until each is ready.
+     *
+     * @param work            a fresh folder for logs, the store, the models and the broker's data
+     * @param extraJvmOptions per service name, JVM options added to its command line (e.g. -Dkafka.session.timeout.ms)
+     */
+    public static PipelineProcesses start(Path work, Map<String, List<String>> extraJvmOptions) throws IOException {
+        var pipeline = new PipelineProcesses(projectRoot(), work, extraJvmOptions);
+        Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "e2e-pipeline-stop"));
+        try {
+            pipeline.startAll();
+        } catch (RuntimeException | IOException | Error e) {
+            pipeline.close();
+            throw e;
+        }
+        return pipeline;
+    }
+
+    /** The project root: system property tffashion.root, else the first folder up from the working directory with mvnw and services/. */
+    public static Path projectRoot() {
+        var configured = System.getProperty("tffashion.root");
+        if (configured != null) {
+            return Path.of(configured).toAbsolutePath().normalize();
+        }
+        for (var dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve("services"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("cannot find the tf-fashion project root from " + Path.of("").toAbsolutePath()
+            + "; set -Dtffashion.root=<checkout>");
+    }
+
+    private void startAll() throws IOException {
+        Files.createDirectories(logs);
+        var version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+        var kafkaJar = requireFile(root.resolve("libs/kafka-local/target/kafka-local-" + version + ".jar"));
+        for (var service : SERVICES) {
+            requireFile(serviceJar(service));
+        }
+        kafkaPort = freePort();
+        int controllerPort = freePort();
+        grpcPort = freePort();
+        restPort = freePort();
+        for (var service : SERVICES) {
+            httpPorts.put(service, freePort());
+        }
+        long started = System.nanoTime();
+        kafka = launch("kafka", List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", kafkaJar.toString(),
+            "--host", "127.0.0.1", "--port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
+            "--data-dir", work.resolve("kafka").toString()), Map.of());
+        await("Kafka ready line in " + log("kafka")).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+            .until(() -> {
+                requireAlive("kafka", kafka);
+                return Files.readString(log("kafka"), StandardCharsets.UTF_8).contains("Kafka ready at");
+            });
+        System.out.printf("e2e: Kafka ready at %s in %.1f s%n", bootstrap(), (System.nanoTime() - started) / 1e9);
+        for (var service : SERVICES) {
+            processes.put(service, launchService(service));
+        }
+        for (var service : SERVICES) {
+            awaitReady(service);
+        }
+        System.out.printf("e2e: pipeline ready in %.1f s (file-drop http://127.0.0.1:%d, logs %s)%n",
+            (System.nanoTime() - started) / 1e9, httpPorts.get("file-drop"), logs);
+    }
+
+    private Process launchService(String service) throws IOException {
+        var command = new ArrayList<String>();
+        command.add(java());
+        command.add("-Dquarkus.http.port=" + httpPorts.get(service));
+        command.add("-Dquarkus.http.host=127.0.0.1");
+        command.addAll(extraJvmOptions.getOrDefault(service, List.of()));
+        command.add("-jar");
+        command.add(serviceJar(service).toString());
+        var env = new LinkedHashMap<String, String>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap());
+        env.put("TF_FASHION_PIPELINE", "tf-fashion");
+        env.put("TF_FASHION_STORE_ROOT", work.resolve("store").toString());
+        env.put("SERVING_MODE", "embedded");
+        env.put("SERVING_MODELS_ROOT", work.resolve("models").toString());
+        env.put("SERVING_GRPC_PORT", Integer.toString(grpcPort));
+        env.put("SERVING_REST_PORT", Integer.toString(restPort));
+        return launch(service, command, env);
+    }
+
+    private Process launch(String name, List<String> command, Map<String, String> env) throws IOException {
+        var dir = Files.createDirectories(work.resolve("run").resolve(name));
+        var builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private void awaitReady(String service) {
+        long started = System.nanoTime();
+        var url = URI.create("http://127.0.0.1:" + httpPorts.get(service) + "/q/health/ready");
+        await(service + " ready at " + url + " (log " + log(service) + ")").atMost(READY_TIMEOUT)
+            .pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(IOException.class)
+            .until(() -> {
+                requireAlive(service, processes.get(service));
+                return get(url).statusCode() == 200;
+            });
+        System.out.printf("e2e: %s ready (pid %d) after %.1f s%n", service, processes.get(service).pid(),
+            (System.nanoTime() - started) / 1e9);
+    }
+
+    private void requireAlive(String name, Process process) throws IOException {
+        if (!process.isAlive()) {
+            var lines = Files.readAllLines(log(name), StandardCharsets.UTF_8);
+            throw new IllegalStateException(name + " exited with code " + process.exitValue() + " while starting; last lines of "
+                + log(name) + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+        }
+    }
+
+    /** kill -9 of a service by its process handle, then waits until it is gone. */
+    public void kill(String service) throws InterruptedException {
+        var process = processes.get(service);
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(service + " (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
+        }
+    }
+
+    /** Starts a service again on the same ports and waits until it is ready. */
+    public void restart(String service) throws IOException {
+        var old = processes.get(service);
+        if (old.isAlive()) {
+            throw new IllegalStateException(service + " is still running (pid " + old.pid() + "); kill it first");
+        }
+        processes.put(service, launchService(service));
+        awaitReady(service);
+    }
+
+    /** Kafka bootstrap address. */
+    public String bootstrap() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    /** The file drop's base URL. */
+    public URI fileDrop() {
+        return URI.create("http://127.0.0.1:" + httpPorts.get("file-drop"));
+    }
+
+    /** The embedded model server's gRPC target (host:port). */
+    public String grpcTarget() {
+        return "127.0.0.1:" + grpcPort;
+    }
+
+    /** The embedded model server's models folder. */
+    public Path modelsRoot() {
+        return work.resolve("models");
+    }
+
+    /** Process ids by name (kafka and the services). */
+    public Map<String, Long> pids() {
+        var pids = new LinkedHashMap<String, Long>();
+        pids.put("kafka", kafka.pid());
+        processes.forEach((name, process) -> pids.put(name, process.pid()));
+        return pids;
+    }
+
+    /** Resident memory of a process in KiB, from /proc (empty when it is gone). */
+    public static Optional<Long> rssKib(long pid) {
+        try {
+            for (var line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Optional.of(Long.parseLong(line.replaceAll("[^0-9]", "")));
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** POSTs raw bytes to /scriptInput or /imageInput and returns the new value id. */
+    public String drop(String task, String name, byte[] content) throws IOException, InterruptedException {
+        var request = HttpRequest.newBuilder(fileDrop().resolve("/" + task + "?name=" + name))
+            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
+        var response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 202) {
+            throw new IllegalStateException("POST /" + task + " of " + name + " answered " + response.statusCode() + ": "
+                + response.body());
+        }
+        return Jsons.read(response.body()).path("id").asText();
+    }
+
+    /** GET with a 10 s timeout. */
+    public HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The log file of a process. */
+    public Path log(String name) {
+        return logs.resolve(name + ".log");
+    }
+
+    /** Ends the services (SIGTERM, then SIGKILL after 30 s), then the broker. */
+    @Override
+    public void close() {
+        var names = new ArrayList<>(processes.keySet());
+        for (int i = names.size() - 1; i >= 0; i--) {
+            stop(names.get(i), processes.get(names.get(i)));
+        }
+        if (kafka != null) {
+            stop("kafka", kafka);
+        }
+    }
+
+    private static void stop(String name, Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                System.out.printf("e2e: %s (pid %d) did not stop within 30 s of SIGTERM; killing it%n", name, process.pid());
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** services/NAME/target/quarkus-app/quarkus-run.jar, or the jar named by the system property e2e.jar.NAME (another build). */
+    private Path serviceJar(String service) {
+        var other = System.getProperty("e2e.jar." + service);
+        return other != null ? Path.of(other) : root.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private static Path requireFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException(file + " is missing: build the project first (./mvnw -B install -DskipTests)");
+        }
+        return file;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on 127.0.0.1", e);
+        }
+    }
+}

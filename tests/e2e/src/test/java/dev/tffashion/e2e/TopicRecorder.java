@@ -1,0 +1,125 @@
+package dev.tffashion.e2e;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Records every record of every {@code <pipeline>.*} topic from the beginning, on a background thread, so that tests
+ * can wait for values and count duplicates and dead letters. Reads tf-fashion.* topics; writes nothing.
+ */
+public final class TopicRecorder implements AutoCloseable {
+
+    /** One record as seen: topic, key, value as JSON (null if the value is not JSON), the record timestamp and headers. */
+    public record Seen(String topic, String key, String raw, JsonNode value, long timestamp, long receivedAtMillis,
+            Map<String, String> headers) {
+
+        /** An annotation of the annotated value, or null. */
+        public String annotation(String name) {
+            var node = value == null ? null : value.path("annotations").get(name);
+            return node == null || node.isNull() ? null : node.asText();
+        }
+
+        /** The ids of one lineage input of the annotated value. */
+        public List<String> sourceIds(String input) {
+            var ids = new ArrayList<String>();
+            if (value != null) {
+                for (var source : value.path("sourceInputs")) {
+                    if (input.equals(source.path("input").asText())) {
+                        source.path("ids").forEach(id -> ids.add(id.asText()));
+                    }
+                }
+            }
+            return ids;
+        }
+
+        /** The value id. */
+        public String id() {
+            return value == null ? key : value.path("id").asText(key);
+        }
+    }
+
+    private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final KafkaConsumer<String, String> consumer;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** Starts recording all topics named {@code <pipeline>.*}, new ones included (metadata refreshed every second). */
+    public TopicRecorder(String bootstrap, String pipeline) {
+        var props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-recorder-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        consumer = new KafkaConsumer<>(props);
+        consumer.subscribe(Pattern.compile(Pattern.quote(pipeline + ".") + ".*"));
+        thread = new Thread(this::run, "e2e-topic-recorder");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                long now = System.currentTimeMillis();
+                for (var record : records) {
+                    var headers = new LinkedHashMap<String, String>();
+                    record.headers().forEach(h -> headers.put(h.key(),
+                        h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
+                    JsonNode value = null;
+                    if (record.value() != null) {
+                        try {
+                            value = Jsons.read(record.value());
+                        } catch (IllegalArgumentException notJson) {
+                            value = null;
+                        }
+                    }
+                    seen.add(new Seen(record.topic(), record.key(), record.value(), value, record.timestamp(), now, headers));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Every record of a topic seen so far (full topic name), in order. */
+    public List<Seen> of(String topic) {
+        return seen.stream().filter(s -> s.topic().equals(topic)).toList();
+    }
+
+    /** Records of a topic that match. */
+    public List<Seen> of(String topic, Predicate<Seen> filter) {
+        return seen.stream().filter(s -> s.topic().equals(topic) && filter.test(s)).toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+}
