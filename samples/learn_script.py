@@ -10,18 +10,13 @@ classes), and the SavedModel goes to <output-dir>/1 with the serving signature `
 """
 
 import gzip
-import json
 import os
 import sys
 
 import numpy as np
 import tensorflow as tf
 
-CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 EPOCHS = int(os.environ.get("EPOCHS", "10"))
-
-
 DATASET_FOLDERS = [os.environ.get("FASHION_MNIST_DIR", ""), "/usr/share/datasets/fashion-mnist"]
 
 
@@ -79,11 +74,7 @@ def main(argv):
         return {"probabilities": model(images, training=False)}
 
     tf.saved_model.save(model, export_dir, signatures={"serving_default": serve})
-
-    assets = os.path.join(export_dir, "assets.extra")
-    os.makedirs(assets, exist_ok=True)
-    with open(os.path.join(assets, "evaluation.json"), "w", encoding="utf-8") as f:
-        json.dump({"testAccuracy": float(accuracy), "classes": CLASS_NAMES, "script": "learn_script.py"}, f, indent=2)
+    # tf-fashion's learn task evaluates the exported model itself and writes assets.extra/ (evaluation, samples, contract).
     print(f"exported to {export_dir}")
     return 0
 

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Settings of the learn service ({@code learn.*}). */
@@ -15,6 +16,13 @@ public interface LearnConfig {
 
     /** Training settings. */
     Training training();
+
+    /** Python training scripts (off unless {@code learn.python.command} is set). */
+    Python python();
+
+    /** How long to wait for Kafka to acknowledge a model value. */
+    @WithDefault("30s")
+    Duration publishTimeout();
 
     /** Fashion-MNIST lookup: the configured folder first, then the Debian package, the Keras cache, the download cache. */
     interface Dataset {
@@ -41,14 +49,81 @@ public interface LearnConfig {
         @WithDefault("5s")
         Duration progressInterval();
 
-        /**
-         * TensorFlow threads (intra- and inter-op); 0 = one per core. 1, with the environment variable
-         * {@code TF_ENABLE_ONEDNN_OPTS=0}, makes a recipe train to the same model bit for bit (slower).
-         */
+        /** TensorFlow threads of a training (intra- and inter-op); 0 = one per core. Limits the CPU a training takes. */
         @WithDefault("0")
         int threads();
 
-        /** Where models are exported before they are stored; a temporary folder when unset. */
+        /**
+         * Where each run works (scripts, exported models before they are stored): {@code <work-folder>/<model id>/}.
+         * With the Kubernetes executor it must be on the volume the Jobs mount. Default: {@code <tmp>/tf-fashion-learn}.
+         */
         Optional<Path> workFolder();
+    }
+
+    /** Running Python training scripts: {@code <command> <script> <output-dir>}, which must export a SavedModel. */
+    interface Python {
+
+        /** The Python with TensorFlow, e.g. {@code python3} or {@code /opt/venv/bin/python}; unset = Python scripts are refused. */
+        Optional<String> command();
+
+        /** Where scripts run: {@code process} (a child process here) or {@code kubernetes} (a Job per script). */
+        @WithDefault("process")
+        Executor executor();
+
+        /** Longest run of one script; it is stopped after that. */
+        @WithDefault("2h")
+        Duration timeout();
+
+        /** Extra environment variables of the script (the dataset folder is passed as FASHION_MNIST_DIR). */
+        Map<String, String> env();
+
+        /** The Kubernetes Job executor. */
+        Kubernetes kubernetes();
+
+        /** Executors of Python scripts. */
+        enum Executor {
+            PROCESS,
+            KUBERNETES
+        }
+    }
+
+    /** Jobs that run Python scripts on Kubernetes, over a volume shared with the learn pod. */
+    interface Kubernetes {
+
+        /** Image with Python and TensorFlow. */
+        @WithDefault("tensorflow/tensorflow:2.18.0")
+        String image();
+
+        /** Namespace of the Jobs; the client's namespace when unset. */
+        Optional<String> namespace();
+
+        /** PersistentVolumeClaim (ReadWriteMany) that holds the work folder; mounted in the Job at the same path. */
+        @WithDefault("tf-fashion-data")
+        String claimName();
+
+        /** Sub-path of the claim that is the work folder (empty: the claim's root is mounted at the work folder). */
+        Optional<String> claimSubPath();
+
+        /** Dataset folder as the Job's container sees it (passed as FASHION_MNIST_DIR); unset: the script finds its own. */
+        Optional<String> datasetFolder();
+
+        /** Service account of the Job's pods; the namespace's default when unset. */
+        Optional<String> serviceAccount();
+
+        /** CPU request of the Job's container. */
+        @WithDefault("1")
+        String cpuRequest();
+
+        /** Memory request and limit of the Job's container. */
+        @WithDefault("4Gi")
+        String memory();
+
+        /** How often the Job's state is read. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /** How long a finished Job is kept (for its logs) before Kubernetes deletes it. */
+        @WithDefault("1h")
+        Duration keepFinished();
     }
 }

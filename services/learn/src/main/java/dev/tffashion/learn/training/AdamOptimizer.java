@@ -8,13 +8,16 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Identity;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
  * Adam (Kingma and Ba) over TensorFlow's {@code ApplyAdam} kernel, with the learning rate fed at every step so that a
- * schedule can drive it (the framework's {@code Adam} bakes a constant rate into the graph).
+ * schedule can drive it (the framework's {@code Adam} bakes a constant rate into the graph). The updates wait for every
+ * gradient: the variables are read by reference, so an early update would leak into the backward pass of other layers
+ * (a race that also made runs unrepeatable).
  */
 final class AdamOptimizer {
 
@@ -46,13 +49,18 @@ final class AdamOptimizer {
         Operand<TFloat32> beta1 = adam.constant(BETA1);
         Operand<TFloat32> beta2 = adam.constant(BETA2);
         Operand<TFloat32> epsilon = adam.constant(EPSILON);
+        List<Identity<TFloat32>> grads = new ArrayList<>();
+        for (int i = 0; i < variables.size(); i++) {
+            grads.add(adam.identity(gradients.<TFloat32>dy(i)));
+        }
+        Ops afterGradients = adam.withControlDependencies(List.copyOf(grads));
         List<Op> updates = new ArrayList<>();
         for (int i = 0; i < variables.size(); i++) {
             Variable<TFloat32> variable = variables.get(i);
             Variable<TFloat32> m = init.variable(init.zeros(init.constant(variable.shape()), TFloat32.class));
             Variable<TFloat32> v = init.variable(init.zeros(init.constant(variable.shape()), TFloat32.class));
-            Operand<TFloat32> gradient = gradients.<TFloat32>dy(i);
-            updates.add(adam.train.applyAdam(variable, m, v, beta1Power, beta2Power, learningRate, beta1, beta2, epsilon, gradient));
+            updates.add(afterGradients.train.applyAdam(variable, m, v, beta1Power, beta2Power, learningRate, beta1, beta2, epsilon,
+                grads.get(i)));
         }
         return new AdamOptimizer(learningRate, beta1Power, beta2Power, adam.withControlDependencies(updates).noOp());
     }

@@ -39,6 +39,11 @@ public class DatasetProvider {
         return data;
     }
 
+    /** The dataset if it is loaded already, else null (never loads). */
+    public FashionMnist loaded() {
+        return data;
+    }
+
     DatasetLocator locator() {
         LearnConfig.Dataset dataset = config.dataset();
         DatasetLocator.Builder builder = DatasetLocator.builder()

@@ -1,15 +1,12 @@
 package dev.tffashion.learn.training;
 
 import dev.tffashion.fashionmnist.FashionMnist;
-import dev.tffashion.fashionmnist.Split;
-import dev.tffashion.learn.Evaluation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
@@ -23,9 +20,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * The slim inference graph of a trained network: input {@code images} float32 {@code [-1,28,28]} in [0,1], output
- * {@code probabilities} {@code [-1,10]} (softmax), the trained parameters as variables, no optimizer state. Evaluates
- * the test split and exports itself as a SavedModel (tag {@code serve}, signature {@code serving_default}, method
- * {@code tensorflow/serving/predict}).
+ * {@code probabilities} {@code [-1,10]} (softmax), the trained parameters as variables, no optimizer state. Exports
+ * itself as a SavedModel (tag {@code serve}, signature {@code serving_default}, method {@code tensorflow/serving/predict}).
  */
 public final class InferenceModel implements AutoCloseable {
 
@@ -39,8 +35,6 @@ public final class InferenceModel implements AutoCloseable {
     public static final String INPUT = "images";
     /** The output's name in the signature. */
     public static final String OUTPUT = "probabilities";
-
-    private static final int EVALUATION_BATCH = 1000;
 
     private final Graph graph;
     private final Session session;
@@ -94,36 +88,6 @@ public final class InferenceModel implements AutoCloseable {
             graph.close();
             throw e;
         }
-    }
-
-    /** Class probabilities of {@code count} images given as {@code count * 784} floats in [0,1]; {@code count * 10} floats. */
-    public float[] probabilities(float[] pixels, int count) {
-        float[] out = new float[count * FashionMnist.CLASSES];
-        try (TFloat32 x = TFloat32.tensorOf(Shape.of(count, FashionMnist.IMAGE_SIZE, FashionMnist.IMAGE_SIZE),
-                DataBuffers.of(pixels, true, false).narrow((long) count * FashionMnist.PIXELS));
-            Result result = session.runner().feed(images, x).fetch(probabilities).run()) {
-            ((TFloat32) result.get(0)).copyTo(DataBuffers.of(out, false, false));
-        }
-        return out;
-    }
-
-    /** Accuracy, per-class accuracy and confusion matrix on {@code test}. */
-    public Evaluation evaluate(Split test, double trainingSeconds, int trainExamples) {
-        int[] actual = new int[test.count()];
-        int[] predicted = new int[test.count()];
-        float[] batch = new float[EVALUATION_BATCH * FashionMnist.PIXELS];
-        for (int from = 0; from < test.count(); from += EVALUATION_BATCH) {
-            int size = Math.min(EVALUATION_BATCH, test.count() - from);
-            for (int i = 0; i < size; i++) {
-                test.copyImage(from + i, batch, i * FashionMnist.PIXELS);
-            }
-            float[] probs = probabilities(batch, size);
-            for (int i = 0; i < size; i++) {
-                actual[from + i] = test.label(from + i);
-                predicted[from + i] = argMax(probs, i * FashionMnist.CLASSES, FashionMnist.CLASSES);
-            }
-        }
-        return Evaluation.of(actual, predicted, FashionMnist.CLASSES, trainingSeconds, trainExamples);
     }
 
     /** Writes the SavedModel ({@code saved_model.pb}, {@code variables/}) into {@code dir}. */

@@ -1,12 +1,13 @@
 package dev.tffashion.learn.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tffashion.fashionmnist.FashionMnist;
 import dev.tffashion.fashionmnist.Split;
+import dev.tffashion.learn.EpochSummary;
 import dev.tffashion.learn.Evaluation;
 import dev.tffashion.learn.EvaluationSample;
 import dev.tffashion.learn.ExportedModel;
+import dev.tffashion.learn.ServingSignature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,17 +16,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
-import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.types.TFloat32;
 
 /**
- * Exports a trained network as a slim SavedModel and describes it: {@code assets.extra/preprocessing.json} (the input
- * contract), {@code assets.extra/evaluation_samples.json} (20 test images and the probabilities the exported model,
- * loaded back, gives them) and {@code assets.extra/evaluation.json} (accuracy, per-class accuracy, confusion matrix,
- * recipe, dataset checksums).
+ * Exports trained networks as slim SavedModels and describes every model, whoever trained it, in {@code assets.extra/}:
+ * {@code preprocessing.json} (the input contract), {@code evaluation_samples.json} (20 test images and the outputs the
+ * exported model, loaded back, gives them) and {@code evaluation.json} (accuracy, per-class accuracy, confusion matrix,
+ * history, recipe, dataset checksums).
  */
 public final class ModelExporter {
 
@@ -43,23 +39,38 @@ public final class ModelExporter {
     private ModelExporter() {
     }
 
-    /** Evaluates {@code run}'s network on the test split and exports it into {@code directory} (which must not exist or be empty). */
+    /** Exports {@code run}'s network into {@code directory} (absent or empty), evaluates the export and describes it. */
     public static ExportedModel export(TrainingRun run, FashionMnist data, Path directory) throws IOException {
-        Evaluation evaluation;
         try (InferenceModel model = InferenceModel.of(run.parameters())) {
-            evaluation = model.evaluate(data.test(), run.trainingSeconds(), run.trainExamples());
             model.export(directory);
         }
-        List<EvaluationSample> samples = samplesFromSavedModel(directory, data.test());
-        String version = TensorFlowRuntime.load();
-        ExportedModel exported = new ExportedModel(directory, run.recipe(), evaluation, samples, data.files().checksums(),
-            data.files().source(), version);
-        Path assets = Files.createDirectories(directory.resolve(ASSETS_EXTRA));
-        Files.writeString(assets.resolve(PREPROCESSING_JSON), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(preprocessing()));
-        Files.writeString(assets.resolve(EVALUATION_SAMPLES_JSON), JSON.writeValueAsString(samplesDocument(samples)));
-        Files.writeString(assets.resolve(EVALUATION_JSON),
-            JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(evaluationDocument(exported, run)));
-        LOG.infof("exported %s model to %s: test accuracy %.4f", run.recipe().model().id(), directory, evaluation.testAccuracy());
+        SavedModelEvaluator.Evaluated result = SavedModelEvaluator.evaluate(directory, data.test(), run.trainingSeconds(),
+            run.trainExamples());
+        ExportedModel exported = new ExportedModel(directory, run.recipe().model().id(), run.recipe(), result.evaluation(),
+            result.samples(), result.signature(), run.history(), data.files().checksums(), data.files().source(),
+            TensorFlowRuntime.load());
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("trainer", "tensorflow-java");
+        training.put("steps", run.steps());
+        training.put("finalTrainingLoss", run.finalLoss());
+        training.put("finalTrainingAccuracy", run.finalAccuracy());
+        training.put("parameters", run.parameters().count());
+        describe(exported, training);
+        return exported;
+    }
+
+    /**
+     * Evaluates and describes a SavedModel that something else (a Python script) exported into {@code directory}.
+     *
+     * @throws dev.tffashion.learn.LearnException when the model does not load or does not fit tf-fashion's contract
+     */
+    public static ExportedModel describeForeign(Path directory, FashionMnist data, double trainingSeconds, List<EpochSummary> history,
+        String trainer) throws IOException {
+        SavedModelEvaluator.Evaluated result = SavedModelEvaluator.evaluate(directory, data.test(), trainingSeconds,
+            data.train().count());
+        ExportedModel exported = new ExportedModel(directory, "python", null, result.evaluation(), result.samples(), result.signature(),
+            history, data.files().checksums(), data.files().source(), TensorFlowRuntime.load());
+        describe(exported, Map.of("trainer", trainer));
         return exported;
     }
 
@@ -75,46 +86,25 @@ public final class ModelExporter {
         return indices;
     }
 
-    private static List<EvaluationSample> samplesFromSavedModel(Path directory, Split test) {
-        List<Integer> indices = sampleIndices(test);
-        float[] pixels = new float[indices.size() * FashionMnist.PIXELS];
-        for (int i = 0; i < indices.size(); i++) {
-            test.copyImage(indices.get(i), pixels, i * FashionMnist.PIXELS);
-        }
-        float[] probabilities = new float[indices.size() * FashionMnist.CLASSES];
-        try (SavedModelBundle bundle = SavedModelBundle.load(directory.toString(), InferenceModel.TAG);
-            TFloat32 input = TFloat32.tensorOf(Shape.of(indices.size(), FashionMnist.IMAGE_SIZE, FashionMnist.IMAGE_SIZE),
-                DataBuffers.of(pixels, true, false));
-            Result result = bundle.function(InferenceModel.SIGNATURE).call(Map.of(InferenceModel.INPUT, input))) {
-            TFloat32 output = (TFloat32) result.get(InferenceModel.OUTPUT)
-                .orElseThrow(() -> new IllegalStateException("the exported model has no output " + InferenceModel.OUTPUT));
-            output.copyTo(DataBuffers.of(probabilities, false, false));
-        }
-        List<EvaluationSample> samples = new ArrayList<>();
-        for (int i = 0; i < indices.size(); i++) {
-            int index = indices.get(i);
-            byte[] raw = test.rawImage(index);
-            int[] ints = new int[raw.length];
-            for (int p = 0; p < raw.length; p++) {
-                ints[p] = raw[p] & 0xff;
-            }
-            float[] probs = new float[FashionMnist.CLASSES];
-            System.arraycopy(probabilities, i * FashionMnist.CLASSES, probs, 0, FashionMnist.CLASSES);
-            samples.add(new EvaluationSample(index, test.label(index), FashionMnist.className(test.label(index)), ints, probs,
-                InferenceModel.argMax(probs, 0, FashionMnist.CLASSES)));
-        }
-        return samples;
+    private static void describe(ExportedModel exported, Map<String, Object> training) throws IOException {
+        Path assets = Files.createDirectories(exported.directory().resolve(ASSETS_EXTRA));
+        Files.writeString(assets.resolve(PREPROCESSING_JSON),
+            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(preprocessing(exported.signature())));
+        Files.writeString(assets.resolve(EVALUATION_SAMPLES_JSON), JSON.writeValueAsString(samplesDocument(exported)));
+        Files.writeString(assets.resolve(EVALUATION_JSON),
+            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(evaluationDocument(exported, training)));
+        LOG.infof("described %s model in %s: test accuracy %.4f", exported.model(), exported.directory(),
+            exported.evaluation().testAccuracy());
     }
 
     /** The preprocessing contract every client of the model follows. */
-    public static Map<String, Object> preprocessing() {
+    public static Map<String, Object> preprocessing(ServingSignature signature) {
         Map<String, Object> contract = new LinkedHashMap<>();
         contract.put("format", "tf-fashion/preprocessing/v1");
-        contract.put("signature", Map.of("key", InferenceModel.SIGNATURE, "methodName", InferenceModel.METHOD_NAME,
-            "tag", InferenceModel.TAG));
-        contract.put("input", ordered("name", InferenceModel.INPUT, "dtype", "float32", "shape", List.of(-1, 28, 28)));
-        contract.put("output", ordered("name", InferenceModel.OUTPUT, "dtype", "float32", "shape", List.of(-1, 10),
-            "meaning", "softmax class probabilities, index = label"));
+        contract.put("signature", ordered("key", signature.key(), "methodName", signature.methodName(), "tag", InferenceModel.TAG));
+        contract.put("input", ordered("name", signature.inputName(), "dtype", "float32", "shape", signature.inputShape()));
+        contract.put("output", ordered("name", signature.outputName(), "dtype", "float32", "shape", List.of(-1, 10),
+            "meaning", "class scores (softmax probabilities for tf-fashion's models), index = label"));
         contract.put("image", ordered("width", 28, "height", 28, "channels", 1, "colorSpace", "grayscale",
             "polarity", "light-on-dark", "background", "dark (0.0)", "layout", "row-major [row][column]"));
         contract.put("scale", ordered("from", List.of(0, 255), "to", List.of(0.0, 1.0), "formula", "value = pixel / 255.0"));
@@ -131,41 +121,49 @@ public final class ModelExporter {
         return contract;
     }
 
-    private static Map<String, Object> samplesDocument(List<EvaluationSample> samples) {
+    private static Map<String, Object> samplesDocument(ExportedModel exported) {
+        ServingSignature signature = exported.signature();
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("signature", InferenceModel.SIGNATURE);
-        document.put("input", InferenceModel.INPUT);
-        document.put("output", InferenceModel.OUTPUT);
-        document.put("inputFormula", "images[0][row][column] = pixels[row * 28 + column] / 255.0 (float32)");
+        document.put("signature", signature.key());
+        document.put("input", signature.inputName());
+        document.put("inputShape", signature.inputShape());
+        document.put("output", signature.outputName());
+        document.put("inputFormula", "image[row][column] = pixels[row * 28 + column] / 255.0 (float32)");
         document.put("tolerance", 1e-5);
+        List<EvaluationSample> samples = exported.samples();
         document.put("samples", samples);
         return document;
     }
 
-    private static Map<String, Object> evaluationDocument(ExportedModel exported, TrainingRun run) {
+    private static Map<String, Object> evaluationDocument(ExportedModel exported, Map<String, Object> training) {
         Evaluation evaluation = exported.evaluation();
-        Map<String, Object> perClass = new LinkedHashMap<>();
-        for (int c = 0; c < FashionMnist.CLASSES; c++) {
-            perClass.put(FashionMnist.className(c), evaluation.perClassAccuracy()[c]);
-        }
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("model", exported.recipe().model().id());
-        document.put("recipe", exported.recipe().toYaml());
+        document.put("model", exported.model());
+        if (exported.recipe() != null) {
+            document.put("recipe", exported.recipe().toYaml());
+        }
         document.put("testAccuracy", evaluation.testAccuracy());
-        document.put("perClassAccuracy", perClass);
+        document.put("perClassAccuracy", perClass(evaluation));
         document.put("confusionMatrix", evaluation.confusionMatrix());
         document.put("confusionMatrixLayout", "[actual][predicted], index = label");
         document.put("trainingSeconds", evaluation.trainingSeconds());
         document.put("trainExamples", evaluation.trainExamples());
         document.put("testExamples", evaluation.testExamples());
-        document.put("steps", run.steps());
-        document.put("finalTrainingLoss", run.finalLoss());
-        document.put("finalTrainingAccuracy", run.finalAccuracy());
-        document.put("parameters", run.parameters().count());
+        document.put("history", exported.history());
+        document.putAll(training);
         document.put("dataset", ordered("name", "fashion-mnist", "source", exported.datasetSource(),
-            "md5", exported.datasetChecksums()));
+            "md5OfUncompressedFiles", exported.datasetChecksums()));
         document.put("tensorflowVersion", exported.tensorflowVersion());
         return document;
+    }
+
+    /** Per-class accuracy keyed by class name, in label order. */
+    public static Map<String, Double> perClass(Evaluation evaluation) {
+        Map<String, Double> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < FashionMnist.CLASSES; c++) {
+            perClass.put(FashionMnist.className(c), evaluation.perClassAccuracy()[c]);
+        }
+        return perClass;
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {

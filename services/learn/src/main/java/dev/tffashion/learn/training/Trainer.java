@@ -2,6 +2,7 @@ package dev.tffashion.learn.training;
 
 import dev.tffashion.fashionmnist.FashionMnist;
 import dev.tffashion.fashionmnist.Split;
+import dev.tffashion.learn.EpochSummary;
 import dev.tffashion.learn.ModelKind;
 import dev.tffashion.learn.ProgressListener;
 import dev.tffashion.learn.Recipe;
@@ -30,10 +31,9 @@ import org.tensorflow.types.TInt32;
 
 /**
  * Trains a recipe's network on Fashion-MNIST with TensorFlow Java in graph mode: one-hot labels, softmax cross-entropy,
- * Adam with the recipe's learning rate decaying along a cosine to zero over the run. Deterministic from the recipe's seed
- * as far as TensorFlow allows: initial weights and the shuffling come from Java generators seeded by it, dropout from
- * TensorFlow ops seeded by it; multi-threaded kernels may still round differently (one thread and
- * {@code TF_ENABLE_ONEDNN_OPTS=0} repeat bit for bit). Interrupting the thread cancels the run.
+ * Adam with the recipe's learning rate decaying along a cosine to zero over the run. Deterministic from the recipe's seed:
+ * initial weights and the shuffling come from Java generators seeded by it, dropout from TensorFlow ops seeded by it, and
+ * the same recipe on the same machine repeats bit for bit (a test checks it). Interrupting the thread cancels the run.
  */
 public final class Trainer {
 
@@ -50,7 +50,7 @@ public final class Trainer {
 
     /**
      * @param listener receives progress at every epoch end and at most every {@code progressInterval} in between
-     * @param threads  TensorFlow's intra- and inter-op threads; 0 for its default, 1 for bit-for-bit reproducible runs
+     * @param threads  TensorFlow's intra- and inter-op threads (per session); 0 for its default (one per core)
      */
     public Trainer(ProgressListener listener, Duration progressInterval, int threads) {
         this.listener = listener;
@@ -109,6 +109,7 @@ public final class Trainer {
         LOG.infof("training %s on %d examples: %d epochs of %d steps (batch %d, learning rate %s, seed %d)", recipe.model().id(),
             count, recipe.epochs(), stepsPerEpoch, batchSize, recipe.learningRate(), recipe.seed());
 
+        List<EpochSummary> history = new ArrayList<>();
         long started = System.nanoTime();
         long lastReport = started;
         long step = 0;
@@ -146,6 +147,9 @@ public final class Trainer {
                 epochAccuracy = accuracySum / seen;
                 long now = System.nanoTime();
                 boolean epochEnd = s == stepsPerEpoch - 1;
+                if (epochEnd) {
+                    history.add(new EpochSummary(epoch, epochLoss, epochAccuracy, (now - started) / 1e9));
+                }
                 if (epochEnd || now - lastReport >= progressInterval.toNanos()) {
                     lastReport = now;
                     report(recipe, epoch, step, totalSteps, epochLoss, epochAccuracy, now - started, epochEnd);
@@ -155,7 +159,8 @@ public final class Trainer {
         double seconds = (System.nanoTime() - started) / 1e9;
         LOG.infof("trained %s in %.1f s (%.0f examples/s): last epoch loss %.4f, accuracy %.4f", recipe.model().id(), seconds,
             (double) count * recipe.epochs() / seconds, epochLoss, epochAccuracy);
-        return new TrainingRun(recipe, read(recipe.model(), session, variables), count, step, seconds, epochLoss, epochAccuracy);
+        return new TrainingRun(recipe, read(recipe.model(), session, variables), count, step, seconds, epochLoss, epochAccuracy,
+            List.copyOf(history));
     }
 
     private void report(Recipe recipe, int epoch, long step, long totalSteps, double loss, double accuracy, long elapsedNanos,

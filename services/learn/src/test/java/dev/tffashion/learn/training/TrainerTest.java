@@ -90,11 +90,11 @@ class TrainerTest {
     }
 
     @Test
-    void theSameSeedGivesTheSameModelBitForBitOnOneThread() {
+    void theSameSeedGivesTheSameModelBitForBit() {
         Recipe recipe = new Recipe(ModelKind.MLP, 1, 100, 0.001, 11, OptionalInt.of(1000));
-        TrainingRun first = new Trainer(p -> { }, Duration.ofSeconds(1), 1).train(recipe, data);
-        TrainingRun second = new Trainer(p -> { }, Duration.ofSeconds(1), 1).train(recipe, data);
-        TrainingRun other = new Trainer(p -> { }, Duration.ofSeconds(1), 1).train(
+        TrainingRun first = new Trainer(p -> { }, Duration.ofSeconds(1)).train(recipe, data);
+        TrainingRun second = new Trainer(p -> { }, Duration.ofSeconds(1)).train(recipe, data);
+        TrainingRun other = new Trainer(p -> { }, Duration.ofSeconds(1)).train(
             new Recipe(ModelKind.MLP, 1, 100, 0.001, 12, OptionalInt.of(1000)), data);
 
         for (Map.Entry<String, float[]> entry : first.parameters().values().entrySet()) {

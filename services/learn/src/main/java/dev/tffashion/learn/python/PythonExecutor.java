@@ -1,0 +1,17 @@
+package dev.tffashion.learn.python;
+
+import dev.tffashion.learn.ProgressListener;
+
+/** Runs a Python training script somewhere (a child process, a Kubernetes Job) and waits for it. */
+public interface PythonExecutor {
+
+    /** The trainer name recorded in the model's annotations, e.g. {@code python-process}. */
+    String name();
+
+    /**
+     * Runs the script to its end; progress parsed from its output goes to {@code listener}.
+     *
+     * @throws dev.tffashion.learn.LearnException (kind {@code script}) when it fails, times out or cannot start, with its last lines
+     */
+    ScriptOutcome run(ScriptRun run, ProgressListener listener);
+}
