@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,9 +99,10 @@ public class Learner {
         String modelId = ValueIds.derived(TASK, OUTPUT, dropped.id());
         String fileName = dropped.annotation("fileName") != null ? dropped.annotation("fileName") : "(unnamed)";
         Run run = new Run(dropped.id(), modelId, fileName);
-        Path work = WorkFolders.fresh(config, modelId);
+        Path work = WorkFolders.root(config).resolve(modelId);
         long started = System.nanoTime();
         try {
+            WorkFolders.fresh(config, modelId);
             byte[] content = read(dropped);
             ScriptKind kind = ScriptKind.of(dropped.mediaType(), dropped.annotation("fileName"), content);
             ExportedModel exported;
@@ -132,7 +134,7 @@ public class Learner {
             publisher.publish(model, config.publishTimeout());
             status.increment(TASK, "produced");
             registry.timer("tffashion.learn.duration", "model", run.model, "outcome", "produced")
-                .record(java.time.Duration.ofNanos(System.nanoTime() - started));
+                .record(Duration.ofNanos(System.nanoTime() - started));
             Map<String, Object> details = run.details();
             details.put("modelValueId", model.id());
             details.put("testAccuracy", exported.evaluation().testAccuracy());
@@ -189,7 +191,7 @@ public class Learner {
     private LearnException failed(Run run, LearnException e, long started) {
         status.increment(TASK, "failed");
         registry.timer("tffashion.learn.duration", "model", run.model, "outcome", "failed")
-            .record(java.time.Duration.ofNanos(System.nanoTime() - started));
+            .record(Duration.ofNanos(System.nanoTime() - started));
         Map<String, Object> details = run.details();
         details.put("failure", e.kind());
         status.report(TASK, TaskState.FAILED, e.getMessage(), null, details);
