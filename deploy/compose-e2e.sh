@@ -205,9 +205,11 @@ IMAGE_ID="$(curl -sf -m 30 --data-binary @"$WORK/picture.png" "http://127.0.0.1:
     | sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p')"
 [ -n "$IMAGE_ID" ] || fail "POST /imageInput gave no id"
 say "dropped Fashion-MNIST test picture 0 (label $LABEL): $IMAGE_ID"
-wait_until "${E2E_TIMEOUT:-900}" "prediction: $(cat "$WORK/prediction.json" 2>/dev/null | head -c 300)" prediction_ready \
+wait_until "${E2E_TIMEOUT:-900}" "the prediction is in" prediction_ready \
     || fail "no prediction within ${E2E_TIMEOUT:-900} s: $(cat "$WORK/prediction.json")"
 PREDICTED="$(grep -o '"label" *: *"\?[0-9]*' "$WORK/prediction.json" | head -1 | grep -o '[0-9]*$')"
+say "prediction: label $PREDICTED, $(grep -o '"className" *: *"[^"]*"' "$WORK/prediction.json" | head -1), \
+$(grep -o '"score" *: *"\?[0-9.]*' "$WORK/prediction.json" | head -1 | tr -d '"')"
 [ "$PREDICTED" = "$LABEL" ] || fail "predicted label $PREDICTED, expected $LABEL: $(cat "$WORK/prediction.json")"
 REST="$(curl -s -m 5 "http://127.0.0.1:$TF_FASHION_REST_PORT/v1/models/fashion" | tr -d '\n ' | head -c 300)"
 say "TF Serving REST (stand-in): $REST"
