@@ -43,6 +43,8 @@ stop_dockerd() {
         while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
         if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
     fi
+    # dockerd leaves its own network namespace bind-mounted under the exec root.
+    if mountpoint -q "$WORK/exec/netns/default" 2>/dev/null; then umount "$WORK/exec/netns/default" || true; fi
 }
 
 down() {
