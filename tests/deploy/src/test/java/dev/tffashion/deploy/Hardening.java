@@ -34,8 +34,8 @@ final class Hardening {
 
     /** What the serve-manager may do: reconcile the tf-serving Deployment and Service, in its namespace only. */
     static final Map<String, Set<String>> SERVE_MANAGER_RULES = Map.of(
-            "apps/deployments", Set.of("get", "list", "watch", "create", "update", "patch"),
-            "/services", Set.of("get", "list", "watch", "create", "update", "patch"));
+            "apps/deployments", Set.of("get", "create", "update"),
+            "/services", Set.of("get", "create", "update"));
 
     private Hardening() {
     }
