@@ -128,7 +128,7 @@ public final class ModelExporter {
         document.put("input", signature.inputName());
         document.put("inputShape", signature.inputShape());
         document.put("output", signature.outputName());
-        document.put("inputFormula", "image[row][column] = pixels[row * 28 + column] / 255.0 (float32)");
+        document.put("inputFormula", "image = the model's input, 784 float32 in [0,1], row-major 28x28; image[i] = pixels[i] / 255");
         document.put("tolerance", 1e-5);
         List<EvaluationSample> samples = exported.samples();
         document.put("samples", samples);

@@ -84,7 +84,7 @@ public final class SavedModelEvaluator {
                 for (int p = 0; p < raw.length; p++) {
                     pixels[p] = raw[p] & 0xff;
                 }
-                samples.add(new EvaluationSample(index, test.label(index), FashionMnist.className(test.label(index)), pixels,
+                samples.add(EvaluationSample.of(index, test.label(index), FashionMnist.className(test.label(index)), pixels,
                     sampleOutputs[s], InferenceModel.argMax(sampleOutputs[s], 0, FashionMnist.CLASSES)));
             }
             Evaluation evaluation = Evaluation.of(actual, predicted, FashionMnist.CLASSES, trainingSeconds, trainExamples);

@@ -122,7 +122,8 @@ class TrainerTest {
             for (JsonNode sample : samples.path("samples")) {
                 float[] pixels = new float[784];
                 for (int p = 0; p < 784; p++) {
-                    pixels[p] = sample.path("pixels").get(p).asInt() / 255f;
+                    pixels[p] = sample.path("image").get(p).floatValue();
+                    assertEquals(sample.path("pixels").get(p).asInt() / 255f, pixels[p], "image = pixels / 255");
                 }
                 assertEquals(data.test().label(sample.path("testIndex").asInt()), sample.path("label").asInt());
                 try (TFloat32 input = TFloat32.tensorOf(Shape.of(1, 28, 28), DataBuffers.of(pixels, true, false));
