@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,6 +35,10 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
 
 /**
  * The packaged pipeline end to end: kafka-local and the five services as separate processes (one pipeline shared by
@@ -134,6 +139,7 @@ class PipelineIT {
         awaitAnyEndpoint();
         int count = 200;
         var ids = new CopyOnWriteArrayList<String>();
+        var indexOf = new ConcurrentHashMap<String, Integer>();
         var pool = Executors.newFixedThreadPool(2);
         try {
             long started = System.nanoTime();
@@ -142,7 +148,9 @@ class PipelineIT {
                 int first = t;
                 drops.add(pool.submit(() -> {
                     for (int i = first; i < count; i += 2) {
-                        ids.add(pipeline.drop("imageInput", "test-" + i + ".png", images.png(i)));
+                        String id = pipeline.drop("imageInput", "test-" + i + ".png", images.png(i));
+                        indexOf.put(id, i);
+                        ids.add(id);
                     }
                     return null;
                 }));
@@ -180,6 +188,7 @@ class PipelineIT {
             var multiple = valueIdsByImage.entrySet().stream().filter(e -> e.getValue().size() != 1).toList();
             assertTrue(multiple.isEmpty(), "images with more than one distinct prediction: " + multiple);
             assertEquals(count, distinctValues, "exactly one prediction per image once duplicates are dropped");
+            assertAgreesWithInProcessInference(records, indexOf);
         } finally {
             pool.shutdownNow();
         }
@@ -271,6 +280,52 @@ class PipelineIT {
 
     private static List<TopicRecorder.Seen> predictionsOf(Set<String> imageIds) {
         return topics.of(PREDICTIONS, p -> p.sourceIds("image").stream().anyMatch(imageIds::contains));
+    }
+
+    /**
+     * The pipeline's label for each dropped Fashion-MNIST test PNG equals in-process inference of the same SavedModel (the
+     * version that answered) on the original pixels: the subset, in CI, of the benchmark's 10000-image agreement count.
+     */
+    private static void assertAgreesWithInProcessInference(List<TopicRecorder.Seen> predictions, Map<String, Integer> indexOf) {
+        Map<String, SavedModelBundle> bundles = new HashMap<>();
+        List<String> disagreements = new ArrayList<>();
+        int checked = 0;
+        try {
+            for (var prediction : predictions) {
+                String version = prediction.annotation("modelVersion");
+                var bundle = bundles.computeIfAbsent(version, v -> SavedModelBundle.load(
+                    pipeline.modelsRoot().resolve("fashion").resolve(v).toString(), "serve"));
+                for (String image : prediction.sourceIds("image")) {
+                    int index = indexOf.get(image);
+                    int expected = inProcessLabel(bundle, images.pixels(index));
+                    int got = Integer.parseInt(prediction.annotation("label"));
+                    checked++;
+                    if (got != expected) {
+                        disagreements.add("test image " + index + ": pipeline " + got + ", in-process " + expected);
+                    }
+                }
+            }
+        } finally {
+            bundles.values().forEach(SavedModelBundle::close);
+        }
+        System.out.printf("e2e(b): %d predictions checked against in-process inference, %d disagreements%n", checked,
+            disagreements.size());
+        assertTrue(disagreements.isEmpty(), "the pipeline disagrees with in-process inference: " + disagreements);
+    }
+
+    private static int inProcessLabel(SavedModelBundle bundle, float[] pixels) {
+        try (var input = TFloat32.tensorOf(Shape.of(1, 28, 28),
+            DataBuffers.of(pixels, true, false));
+            var result = bundle.function("serving_default").call(Map.of("images", input))) {
+            var probabilities = (TFloat32) result.get("probabilities").orElseThrow();
+            int best = 0;
+            for (int k = 1; k < FashionMnist.CLASSES; k++) {
+                if (probabilities.getFloat(0, k) > probabilities.getFloat(0, best)) {
+                    best = k;
+                }
+            }
+            return best;
+        }
     }
 
     private static int distinctImages(List<TopicRecorder.Seen> predictions) {
