@@ -282,6 +282,44 @@ class PipelineIT {
         return topics.of(PREDICTIONS, p -> p.sourceIds("image").stream().anyMatch(imageIds::contains));
     }
 
+    @Test
+    @Order(4)
+    void shopPhotosAreClassifiedWithinThreePointsOfTheOriginals() throws Exception {
+        awaitAnyEndpoint();
+        int count = 100;
+        String[] formats = { "jpeg", "gif", "bmp", "png" };
+        Map<String, Integer> originals = new HashMap<>();
+        Map<String, Integer> photos = new HashMap<>();
+        for (int i = 1000; i < 1000 + count; i++) {
+            originals.put(pipeline.drop("imageInput", "test-" + i + ".png", images.png(i)), i);
+            String format = formats[i % formats.length];
+            photos.put(pipeline.drop("imageInput", "photo-" + i + "." + format, images.shopPhoto(i, format)), i);
+        }
+        var wanted = new HashSet<String>(originals.keySet());
+        wanted.addAll(photos.keySet());
+        await("predictions of " + wanted.size() + " originals and shop photos").atMost(Duration.ofSeconds(180))
+            .pollInterval(Duration.ofMillis(200)).until(() -> distinctImages(predictionsOf(wanted)) == wanted.size());
+        int rightOriginals = 0;
+        int rightPhotos = 0;
+        Set<String> versions = new HashSet<>();
+        for (var prediction : predictionsOf(wanted)) {
+            versions.add(prediction.annotation("modelVersion"));
+            int label = Integer.parseInt(prediction.annotation("label"));
+            for (String image : prediction.sourceIds("image")) {
+                if (originals.containsKey(image) && label == images.label(originals.get(image))) {
+                    rightOriginals++;
+                } else if (photos.containsKey(image) && label == images.label(photos.get(image))) {
+                    rightPhotos++;
+                }
+            }
+        }
+        System.out.printf("e2e(d): %d test images, model version(s) %s: %d%% right as originals, %d%% as shop photos%n",
+            count, versions, rightOriginals * 100 / count, rightPhotos * 100 / count);
+        assertEquals(1, versions.size(), "one model answered both sets");
+        assertTrue(rightPhotos >= rightOriginals - 3 * count / 100,
+            "shop photos " + rightPhotos + "/" + count + " vs originals " + rightOriginals + "/" + count + ": more than 3 points apart");
+    }
+
     /**
      * The pipeline's label for each dropped Fashion-MNIST test PNG equals in-process inference of the same SavedModel (the
      * version that answered) on the original pixels: the subset, in CI, of the benchmark's 10000-image agreement count.

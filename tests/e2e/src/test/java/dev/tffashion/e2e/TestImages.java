@@ -56,4 +56,36 @@ public final class TestImages {
         }
         return out.toByteArray();
     }
+
+    /**
+     * The test image as a dark-on-white shop photo: inverted, scaled up 9x onto an off-square white canvas off centre, tinted
+     * (RGB), encoded in the given ImageIO format (jpeg, gif, bmp, png), as people photograph garments.
+     */
+    public byte[] shopPhoto(int index, String format) {
+        var raw = test.rawImage(index);
+        int scale = 9;
+        int side = FashionMnist.IMAGE_SIZE * scale;
+        var photo = new BufferedImage(side + 70, side + 20, BufferedImage.TYPE_INT_RGB);
+        var g = photo.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, photo.getWidth(), photo.getHeight());
+        g.dispose();
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                int v = raw[(y / scale) * FashionMnist.IMAGE_SIZE + x / scale] & 0xff;
+                int dark = 255 - v;
+                int rgb = (Math.min(255, dark + 10) << 16) | (Math.min(255, dark + 5) << 8) | dark;
+                photo.setRGB(x + 50, y + 6, rgb);
+            }
+        }
+        var out = new ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(photo, format, out)) {
+                throw new IllegalStateException("no ImageIO writer for " + format);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(format + " encoding of test image " + index + " failed", e);
+        }
+        return out.toByteArray();
+    }
 }
