@@ -1,20 +1,15 @@
 package dev.tffashion.filedrop.messaging;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.config.FileDropConfig;
 import dev.tffashion.pipeline.AnnotatedValue;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
 
 /**
  * Publishes dropped values on {@code <pipeline>.scriptInput.droppedFile} and {@code <pipeline>.imageInput.droppedFile}
@@ -43,24 +38,9 @@ public class DropPublisher {
     /** Publishes a dropped value of the given task and waits for the broker's acknowledgement. */
     public void publish(String task, AnnotatedValue value) {
         Emitter<AnnotatedValue> emitter = "scriptInput".equals(task) ? scripts : images;
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        Message<AnnotatedValue> message = Message.of(value,
-                Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id()).build()))
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(error -> {
-                    acked.completeExceptionally(error);
-                    return CompletableFuture.completedFuture(null);
-                });
         try {
-            emitter.send(message);
-            acked.get(config.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable(e);
-        } catch (Exception e) {
+            AcknowledgedSend.send(emitter, value, config.publishTimeout(), "drop");
+        } catch (AcknowledgedSend.NotAcknowledgedException e) {
             throw unavailable(e);
         }
     }
