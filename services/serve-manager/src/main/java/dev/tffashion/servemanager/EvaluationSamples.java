@@ -23,6 +23,8 @@ public final class EvaluationSamples {
     public static final String PATH = "assets.extra/evaluation_samples.json";
     /** Values per image (28 x 28). */
     public static final int PIXELS = 28 * 28;
+    /** Scores per image a Fashion-MNIST classifier answers: one per class. */
+    public static final int CLASSES = 10;
 
     private EvaluationSamples() {
     }

@@ -294,9 +294,7 @@ public class ServeManager {
             LOG.warnf("version %d has no evaluation samples: only checking that it answers", version.version());
             float[][] out = client().predict(config.modelName(), version.version(), signature,
                     new float[EvaluationSamples.PIXELS], signature.batchShape(1));
-            if (out[0].length == 0) {
-                throw new ModelRejectedException("verify", "version " + version.version() + " answered an empty output");
-            }
+            requireClassScores(version, signature, out);
             return 0;
         }
         float[] images = new float[samples.size() * EvaluationSamples.PIXELS];
@@ -304,7 +302,22 @@ public class ServeManager {
             System.arraycopy(samples.get(i).image(), 0, images, i * EvaluationSamples.PIXELS, EvaluationSamples.PIXELS);
         }
         float[][] served = client().predict(config.modelName(), version.version(), signature, images, signature.batchShape(samples.size()));
+        requireClassScores(version, signature, served);
         return SampleCheck.compare(samples, served, config.tolerance());
+    }
+
+    /**
+     * Refuses a version that does not answer one score per Fashion-MNIST class for each picture: predict could classify nothing
+     * with it, and every picture would wait until another model is served.
+     */
+    private static void requireClassScores(InstalledVersion version, ServedSignature signature, float[][] served) {
+        for (float[] row : served) {
+            if (row.length != EvaluationSamples.CLASSES) {
+                throw new ModelRejectedException("verify", "version " + version.version() + " answers " + row.length + " values per "
+                        + "picture on output '" + signature.outputName() + "'; a Fashion-MNIST classifier answers "
+                        + EvaluationSamples.CLASSES + " (one probability or logit per class): export the model with a [-1,10] output");
+            }
+        }
     }
 
     private void awaitPreviousServing() {

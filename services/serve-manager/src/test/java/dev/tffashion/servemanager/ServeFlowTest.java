@@ -248,6 +248,36 @@ class ServeFlowTest {
         assertThat(header(dead, "dead-letter-reason")).contains("not a valid AnnotatedValue");
     }
 
+    @Test
+    @Order(7)
+    void aModelThatDoesNotAnswerTenClassesIsMovedAsideAndTheLiveOneKeepsServing() throws Exception {
+        Path threeClasses = TestModels.export(temp.resolve("three"), 7, TestModels.Samples.LEARN, 3);
+        AnnotatedValue value = TestModels.modelValue(store, threeClasses, null);
+        send(value);
+
+        ConsumerRecord<String, String> dead = awaitDeadLetter(value.id());
+        assertThat(header(dead, "dead-letter-reason")).contains("answers 3 values per picture").contains("answers 10");
+        assertThat(endpoints.getRecords()).noneMatch(r -> endpointOf(r, value.id()));
+        assertThat(repository.failedVersions()).anyMatch(v -> value.id().equals(v.modelValueId()));
+        assertThat(manager.live()).map(InstalledVersion::version).isEqualTo(Optional.of(4L));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(version(predict(null, TestModels.images(1, 10)))).isEqualTo(4));
+    }
+
+    @Test
+    @Order(8)
+    void emptyAndNullRecordsGoToTheDeadLetterTopicAndTheNextModelIsServed() {
+        companion.produceStrings().fromRecords(new ProducerRecord<>("tf-fashion.learn.model", "empty", ""),
+                new ProducerRecord<>("tf-fashion.learn.model", "blank", "  \n"),
+                new ProducerRecord<>("tf-fashion.learn.model", "json-null", "null")).awaitCompletion(Duration.ofSeconds(30));
+
+        assertThat(header(awaitDeadLetter("empty"), "dead-letter-reason")).contains("the record's value is empty");
+        assertThat(header(awaitDeadLetter("blank"), "dead-letter-reason")).contains("white space only");
+        assertThat(header(awaitDeadLetter("json-null"), "dead-letter-reason")).contains("JSON null");
+        int before = endpoints.getRecords().size();
+        send(second);
+        await().atMost(WAIT).until(() -> endpoints.getRecords().stream().skip(before).anyMatch(r -> endpointOf(r, second.id())));
+    }
+
     private void send(AnnotatedValue value) {
         companion.produceStrings().fromRecords(new ProducerRecord<>("tf-fashion.learn.model", value.id(), Json.toString(value)))
                 .awaitCompletion(Duration.ofSeconds(30));

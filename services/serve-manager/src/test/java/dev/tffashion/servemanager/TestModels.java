@@ -54,12 +54,20 @@ final class TestModels {
 
     /** Exports a softmax-regression SavedModel whose weights depend on the seed, plus 20 evaluation samples. */
     static Path export(Path dir, long seed, Samples format) throws IOException {
+        return export(dir, seed, format, CLASSES);
+    }
+
+    /**
+     * Exports a softmax-regression SavedModel with {@code classes} outputs per image (10 for Fashion-MNIST; another number makes a
+     * model of the wrong signature), plus 20 evaluation samples that agree with it.
+     */
+    static Path export(Path dir, long seed, Samples format, int classes) throws IOException {
         Random random = new Random(seed);
-        float[] weights = new float[PIXELS * CLASSES];
+        float[] weights = new float[PIXELS * classes];
         for (int i = 0; i < weights.length; i++) {
             weights[i] = (random.nextFloat() - 0.5f) * 0.4f;
         }
-        float[] bias = new float[CLASSES];
+        float[] bias = new float[classes];
         for (int i = 0; i < bias.length; i++) {
             bias[i] = (random.nextFloat() - 0.5f) * 0.2f;
         }
@@ -67,8 +75,8 @@ final class TestModels {
             Ops tf = Ops.create(graph);
             Placeholder<TFloat32> images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28)));
             Ops init = tf.withInitScope();
-            Variable<TFloat32> w = init.withName("weights").variable(init.constant(Shape.of(PIXELS, CLASSES), DataBuffers.of(weights)));
-            Variable<TFloat32> b = init.withName("bias").variable(init.constant(Shape.of(CLASSES), DataBuffers.of(bias)));
+            Variable<TFloat32> w = init.withName("weights").variable(init.constant(Shape.of(PIXELS, classes), DataBuffers.of(weights)));
+            Variable<TFloat32> b = init.withName("bias").variable(init.constant(Shape.of(classes), DataBuffers.of(bias)));
             Softmax<TFloat32> probabilities = tf.withName("probabilities").nn.softmax(
                     tf.math.add(tf.linalg.matMul(tf.reshape(images, tf.constant(new long[] {-1, PIXELS})), w), b));
             try (Session session = new Session(graph)) {
@@ -137,11 +145,12 @@ final class TestModels {
              TFloat32 input = TFloat32.tensorOf(Shape.of(n, 28, 28), DataBuffers.of(pixels));
              Result result = bundle.function("serving_default").call(Map.<String, Tensor>of("images", input))) {
             TFloat32 output = (TFloat32) result.get("probabilities").orElseThrow();
-            float[] flat = new float[n * CLASSES];
+            int classes = (int) output.shape().get(1);
+            float[] flat = new float[n * classes];
             output.asRawTensor().data().asFloats().read(flat);
-            float[][] rows = new float[n][CLASSES];
+            float[][] rows = new float[n][classes];
             for (int i = 0; i < n; i++) {
-                System.arraycopy(flat, i * CLASSES, rows[i], 0, CLASSES);
+                System.arraycopy(flat, i * classes, rows[i], 0, classes);
             }
             return rows;
         }

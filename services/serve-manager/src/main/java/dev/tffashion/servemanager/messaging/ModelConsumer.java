@@ -30,17 +30,30 @@ public class ModelConsumer {
     @Incoming(Channels.MODELS)
     @Blocking
     public void consume(String payload) {
-        if (payload == null || payload.isBlank()) {
-            LOG.debug("skipping an empty record (tombstone) on the model topic");
+        if (payload == null) {
+            LOG.debug("skipping a tombstone (a record without value) on the model topic");
             return;
         }
         AnnotatedValue model;
         try {
-            model = Json.fromBytes(payload.getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+            model = parse(payload);
         } catch (MalformedValueException e) {
             manager.refusedRecord(e.getMessage());
             throw e;
         }
         manager.handle(model);
+    }
+
+    /** The model value of a record; an empty or blank value, JSON {@code null} or anything else that is not a value is refused. */
+    static AnnotatedValue parse(String payload) {
+        if (payload.isBlank()) {
+            throw new MalformedValueException("the record's value is empty" + (payload.isEmpty() ? "" : " (white space only)")
+                    + ", not an annotated model value; learn publishes models as UTF-8 JSON");
+        }
+        AnnotatedValue model = Json.fromBytes(payload.getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+        if (model == null) {
+            throw new MalformedValueException("the record's value is JSON null, not an annotated model value");
+        }
+        return model;
     }
 }
