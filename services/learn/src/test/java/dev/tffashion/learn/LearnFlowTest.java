@@ -186,6 +186,20 @@ class LearnFlowTest {
         assertThat(header(dead, "dead-letter-reason")).isNotBlank();
     }
 
+    @Test
+    void emptyAndNullRecordsAreDeadLetteredWithTheReason() {
+        companion.produceStrings().fromRecords(new ProducerRecord<>(Drops.TOPIC, "junk-empty", ""),
+            new ProducerRecord<>(Drops.TOPIC, "junk-blank", " \t\n"), new ProducerRecord<>(Drops.TOPIC, "junk-null", "null"))
+            .awaitCompletion(Duration.ofSeconds(30));
+
+        assertThat(header(await().atMost(WAIT).until(() -> find(deadLetters, "junk-empty"), r -> r != null), "dead-letter-reason"))
+            .contains("the record's value is empty");
+        assertThat(header(await().atMost(WAIT).until(() -> find(deadLetters, "junk-blank"), r -> r != null), "dead-letter-reason"))
+            .contains("white space only");
+        assertThat(header(await().atMost(WAIT).until(() -> find(deadLetters, "junk-null"), r -> r != null), "dead-letter-reason"))
+            .contains("JSON null");
+    }
+
     private static void assertServesItsEvaluationSamples(Path savedModel) throws Exception {
         JsonNode samples = Json.mapper().readTree(Files.readAllBytes(savedModel.resolve("assets.extra/evaluation_samples.json")));
         assertThat(samples.path("samples").size()).isEqualTo(20);

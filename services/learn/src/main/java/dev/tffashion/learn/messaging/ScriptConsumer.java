@@ -28,17 +28,30 @@ public class ScriptConsumer {
     @Incoming(Channels.SCRIPTS)
     @Blocking("learn")
     public void consume(String payload) {
-        if (payload == null || payload.isBlank()) {
-            LOG.debug("skipping an empty record (tombstone) on the script topic");
+        if (payload == null) {
+            LOG.debug("skipping a tombstone (a record without value) on the script topic");
             return;
         }
         AnnotatedValue script;
         try {
-            script = Json.fromBytes(payload.getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+            script = parse(payload);
         } catch (MalformedValueException e) {
             learner.refusedRecord(e.getMessage());
             throw e;
         }
         learner.learn(script);
+    }
+
+    /** The script value of a record; an empty or blank value, JSON {@code null} or anything else that is not a value is refused. */
+    static AnnotatedValue parse(String payload) {
+        if (payload.isBlank()) {
+            throw new MalformedValueException("the record's value is empty" + (payload.isEmpty() ? "" : " (white space only)")
+                + ", not an annotated script value; drop recipes and scripts through file-drop's POST /scriptInput");
+        }
+        AnnotatedValue script = Json.fromBytes(payload.getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+        if (script == null) {
+            throw new MalformedValueException("the record's value is JSON null, not an annotated script value");
+        }
+        return script;
     }
 }
