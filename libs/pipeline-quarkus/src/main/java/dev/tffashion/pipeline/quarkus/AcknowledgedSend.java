@@ -1,6 +1,8 @@
 package dev.tffashion.pipeline.quarkus;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +15,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import dev.tffashion.pipeline.AnnotatedValue;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-/** Sends an annotated value on an emitter's channel, keyed by its id, and returns only once Kafka acknowledged it. */
+/** Sends annotated values on an emitter's channel, keyed by their ids, and tells when Kafka has acknowledged them. */
 public final class AcknowledgedSend {
 
     private AcknowledgedSend() {
@@ -33,29 +35,47 @@ public final class AcknowledgedSend {
      * @throws NotAcknowledgedException when Kafka refused the value, did not acknowledge it in time, or the wait was interrupted
      */
     public static void send(Emitter<AnnotatedValue> emitter, AnnotatedValue value, Duration timeout, String what) {
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        Message<AnnotatedValue> message = Message.of(value,
-                Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id()).build()))
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(error -> {
-                    acked.completeExceptionally(error);
-                    return CompletableFuture.completedFuture(null);
-                });
+        await(sendAll(emitter, List.of(value)), timeout, what + " " + value.id());
+    }
+
+    /**
+     * Sends every value (keyed by its id) without waiting; the future completes once Kafka has acknowledged all of them, or
+     * fails with the first refusal. Batches use it to wait once for many records instead of once per record.
+     */
+    public static CompletableFuture<Void> sendAll(Emitter<AnnotatedValue> emitter, List<AnnotatedValue> values) {
+        List<CompletableFuture<Void>> acks = new ArrayList<>(values.size());
+        for (AnnotatedValue value : values) {
+            CompletableFuture<Void> acked = new CompletableFuture<>();
+            acks.add(acked);
+            emitter.send(Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id()).build()))
+                    .withAck(() -> {
+                        acked.complete(null);
+                        return CompletableFuture.completedFuture(null);
+                    })
+                    .withNack(error -> {
+                        acked.completeExceptionally(error);
+                        return CompletableFuture.completedFuture(null);
+                    }));
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Waits up to the timeout for acknowledgements.
+     *
+     * @param what what was sent, for messages ("model 1234", "32 tensors", ...)
+     * @throws NotAcknowledgedException when Kafka refused, did not acknowledge in time, or the wait was interrupted
+     */
+    public static void await(CompletableFuture<Void> acked, Duration timeout, String what) {
         try {
-            emitter.send(message);
             acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new NotAcknowledgedException("interrupted while publishing " + what + " " + value.id(), e);
+            throw new NotAcknowledgedException("interrupted while publishing " + what, e);
         } catch (ExecutionException e) {
-            throw new NotAcknowledgedException("Kafka refused " + what + " " + value.id() + ": " + e.getCause().getMessage(),
-                    e.getCause());
+            throw new NotAcknowledgedException("Kafka refused " + what + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new NotAcknowledgedException("Kafka did not acknowledge " + what + " " + value.id() + " within "
-                    + timeout.toSeconds() + " s", e);
+            throw new NotAcknowledgedException("Kafka did not acknowledge " + what + " within " + timeout.toSeconds() + " s", e);
         }
     }
 }

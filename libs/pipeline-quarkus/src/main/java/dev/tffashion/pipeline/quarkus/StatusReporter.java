@@ -1,10 +1,15 @@
 package dev.tffashion.pipeline.quarkus;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.PreDestroy;
@@ -27,6 +32,9 @@ import dev.tffashion.pipeline.status.TaskState;
 /**
  * Publishes this service's task status on the compacted {@code <pipeline>.status} topic (key = task name), with running counters
  * per task (consumed, produced, failed, ...). The latest event of each task is also kept in memory for health and REST answers.
+ * Events of one task are coalesced: at most one record per {@code tf-fashion.status.min-interval} (default 200 ms) per task; an
+ * event reported sooner waits and is replaced by a newer one, so the topic always ends with the latest state, at most that interval
+ * late, and a busy task (a picture every few milliseconds) does not send a status record per picture.
  */
 @ApplicationScoped
 public class StatusReporter {
@@ -42,6 +50,18 @@ public class StatusReporter {
     @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
     String bootstrap;
 
+    /** Shortest time between two status records of one task; 0 sends every event. */
+    @ConfigProperty(name = "tf-fashion.status.min-interval", defaultValue = "200ms")
+    Duration minInterval;
+
+    private final Map<String, Long> lastSent = new HashMap<>();
+    private final Map<String, StatusEvent> pending = new HashMap<>();
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "status-flush");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private volatile Producer<String, StatusEvent> producer;
 
     /** Publishes a state with a reason and task-specific details; counters are attached. */
@@ -49,12 +69,41 @@ public class StatusReporter {
         graph.task(task);
         StatusEvent event = new StatusEvent(task, state, reason, progress, snapshot(task), Instant.now(), details);
         last.put(task, event);
-        producer().send(new ProducerRecord<>(graph.statusTopic(), task, event), (metadata, error) -> {
-            if (error != null) {
-                LOG.warnf("could not publish status of %s (%s): %s", task, state.wireName(), error.getMessage());
+        long now = System.nanoTime();
+        long interval = minInterval.toNanos();
+        synchronized (pending) {
+            Long sent = lastSent.get(task);
+            if (interval <= 0 || sent == null || now - sent >= interval) {
+                lastSent.put(task, now);
+                pending.remove(task);
+                send(event);
+            } else if (pending.put(task, event) == null) {
+                flusher.schedule(() -> flush(task), interval - (now - sent), TimeUnit.NANOSECONDS);
             }
-        });
+        }
         return event;
+    }
+
+    private void flush(String task) {
+        synchronized (pending) {
+            StatusEvent event = pending.remove(task);
+            if (event != null) {
+                lastSent.put(task, System.nanoTime());
+                send(event);
+            }
+        }
+    }
+
+    private void send(StatusEvent event) {
+        try {
+            producer().send(new ProducerRecord<>(graph.statusTopic(), event.task(), event), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warnf("could not publish status of %s (%s): %s", event.task(), event.state().wireName(), error.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("could not publish status of %s (%s): %s", event.task(), event.state().wireName(), e.getMessage());
+        }
     }
 
     public StatusEvent report(String task, TaskState state, String reason) {
@@ -63,8 +112,13 @@ public class StatusReporter {
 
     /** Adds one to a task's counter and returns the new total. */
     public long increment(String task, String counter) {
+        return increment(task, counter, 1);
+    }
+
+    /** Adds to a task's counter and returns the new total. */
+    public long increment(String task, String counter, long delta) {
         return counters.computeIfAbsent(task, t -> new ConcurrentHashMap<>()).computeIfAbsent(counter, c -> new AtomicLong())
-                .incrementAndGet();
+                .addAndGet(delta);
     }
 
     /** The last event this instance published for the task, or null. */
@@ -98,8 +152,13 @@ public class StatusReporter {
 
     @PreDestroy
     void close() {
+        flusher.shutdownNow();
+        synchronized (pending) {
+            pending.values().forEach(this::send);
+            pending.clear();
+        }
         if (producer != null) {
-            producer.close(java.time.Duration.ofSeconds(5));
+            producer.close(Duration.ofSeconds(5));
         }
     }
 }

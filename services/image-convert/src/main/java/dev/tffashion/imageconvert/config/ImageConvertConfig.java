@@ -29,6 +29,10 @@ public interface ImageConvertConfig {
     @WithDefault("12")
     int minContrast();
 
+    /** Most pictures taken from Kafka in one batch (the consumer's max.poll.records); one Kafka acknowledgement wait per batch. */
+    @WithDefault("32")
+    int batchSize();
+
     /** These settings as preprocessor options. */
     default PreprocessorOptions toOptions() {
         return new PreprocessorOptions(maxPixels(), maxDecodeSide(), centering(), foregroundThreshold(), minContrast());
