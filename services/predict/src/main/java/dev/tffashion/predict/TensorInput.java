@@ -49,6 +49,9 @@ public record TensorInput(AnnotatedValue value, List<String> imageIds, int[] sha
             throw new RejectedInputException("record " + describeKey(key) + " is not an annotated value (" + e.getMessage()
                 + "); tensors are published by imageConvert as UTF-8 JSON annotated values", e);
         }
+        if (value == null) {
+            throw new RejectedInputException("record " + describeKey(key) + " is JSON null, not an annotated tensor value");
+        }
         return of(value, store);
     }
 

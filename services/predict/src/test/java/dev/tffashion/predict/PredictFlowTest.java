@@ -265,6 +265,17 @@ class PredictFlowTest {
         String reason = TopicReader.header(dead, "dead-letter-reason");
         assertTrue(reason.contains("not an annotated value"), reason);
         predictions.await(Predictions.id(good.id(), "fashion", 1), TIMEOUT);
+
+        AnnotatedValue beside = TestValues.tensor("img-beside-null", 8);
+        var sent = List.of(producer.send(new ProducerRecord<>(TENSORS, 0, "junk-null", "null".getBytes(StandardCharsets.UTF_8))),
+            producer.send(record(TENSORS, 0, beside)));
+        for (var future : sent) {
+            future.get();
+        }
+        String nullReason = TopicReader.header(deadLetters.await("junk-null", TIMEOUT), "dead-letter-reason");
+        assertTrue(nullReason.contains("JSON null"), nullReason);
+        predictions.await(Predictions.id(beside.id(), "fashion", 1), TIMEOUT);
+        assertTrue(deadLetters.withKey(beside.id()).isEmpty(), "the good tensor beside the null record was dead-lettered");
     }
 
     @Test
@@ -310,6 +321,26 @@ class PredictFlowTest {
         await().atMost(TIMEOUT).until(() -> state(TaskState.SUCCEEDED, "predicted"));
     }
 
+    @Test
+    @Order(7)
+    void aTensorDeliveredAgainKeepsItsPredictionEvenWhenANewerModelIsServed() throws Exception {
+        send(ENDPOINTS, TestValues.endpoint("127.0.0.1:" + fashionPort, "fashion", 1L, null));
+        await().atMost(TIMEOUT).until(() -> endpoints.current().map(e -> e.modelName().equals("fashion")).orElse(false));
+        AnnotatedValue tensor = TestValues.tensor("img-delivered-twice", 700);
+        producer.send(record(TENSORS, 0, tensor)).get();
+        predictions.await(Predictions.id(tensor.id(), "fashion", 1), TIMEOUT);
+
+        send(ENDPOINTS, TestValues.endpoint(koalja.grpcTarget(), "koalja", null, null));
+        await().atMost(TIMEOUT).until(() -> endpoints.current().map(e -> e.modelName().equals("koalja")).orElse(false));
+        producer.send(record(TENSORS, 0, tensor)).get();
+        AnnotatedValue after = TestValues.tensor("img-after-the-replay", 701);
+        producer.send(record(TENSORS, 0, after)).get();
+        predictions.await(Predictions.id(after.id(), "koalja", 1), TIMEOUT);
+        assertTrue(predictions.withKey(Predictions.id(tensor.id(), "koalja", 1)).isEmpty(),
+            "a tensor delivered again (a replay after a crash or a broker restart) must not get a second prediction");
+        assertEquals(1, predictions.withKey(Predictions.id(tensor.id(), "fashion", 1)).size());
+    }
+
     private void assertEqualsInProcess(AnnotatedValue prediction, String model, SavedModels.Spec spec, float[] pixels) {
         SavedModelBundle bundle = IN_PROCESS.computeIfAbsent(model, m -> SavedModels.load(models.resolve(m).resolve("1")));
         float[] expected = SavedModels.inProcess(bundle, spec, pixels);
@@ -344,7 +375,11 @@ class PredictFlowTest {
     }
 
     private static ProducerRecord<String, byte[]> record(String topic, AnnotatedValue value) {
-        return new ProducerRecord<>(topic, null, value.id(), Json.toBytes(value), CloudEventHeaders.addTo(new RecordHeaders(), value));
+        return record(topic, null, value);
+    }
+
+    private static ProducerRecord<String, byte[]> record(String topic, Integer partition, AnnotatedValue value) {
+        return new ProducerRecord<>(topic, partition, value.id(), Json.toBytes(value), CloudEventHeaders.addTo(new RecordHeaders(), value));
     }
 
     private static ModelServer server(String name, int port) throws IOException {

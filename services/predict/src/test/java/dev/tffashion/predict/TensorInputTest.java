@@ -47,6 +47,10 @@ class TensorInputTest {
             () -> TensorInput.parse("k", "not json at all".getBytes(StandardCharsets.UTF_8), store()));
         assertTrue(e.getMessage().contains("not an annotated value"), e.getMessage());
         assertThrows(RejectedInputException.class, () -> TensorInput.parse("k", null, store()));
+        var jsonNull = assertThrows(RejectedInputException.class,
+            () -> TensorInput.parse("k", "null".getBytes(StandardCharsets.UTF_8), store()));
+        assertTrue(jsonNull.getMessage().contains("JSON null"), jsonNull.getMessage());
+        assertThrows(RejectedInputException.class, () -> TensorInput.parse("k", new byte[0], store()));
         assertThrows(RejectedInputException.class, () -> TensorInput.parse("k", "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8),
             store()));
     }

@@ -62,6 +62,9 @@ public class TensorConsumer {
     PredictionPublisher publisher;
 
     @Inject
+    PredictionLedger ledger;
+
+    @Inject
     TaskStatus status;
 
     @Inject
@@ -110,7 +113,19 @@ public class TensorConsumer {
             } catch (RejectedInputException e) {
                 metrics.failed(Failure.MALFORMED, 1);
                 rejections.add(new Rejection(record, e));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "record %s could not be read; dead-lettering it alone", record.getKey());
+                metrics.failed(Failure.MALFORMED, 1);
+                rejections.add(new Rejection(record, new RejectedInputException("record " + record.getKey() + " could not be read as a "
+                    + "tensor value: " + e, e)));
             }
+        }
+        if (!inputs.isEmpty()) {
+            if (!ledger.awaitCaughtUp(config.waiting().statusInterval())) {
+                LOG.infof("stopping: %d tensors stay unacknowledged on Kafka for the next run", inputs.size());
+                return CompletableFuture.completedFuture(null);
+            }
+            inputs = notPredictedYet(inputs);
         }
         List<AnnotatedValue> predictions = new ArrayList<>();
         List<Instant> producedAt = new ArrayList<>();
@@ -135,6 +150,7 @@ public class TensorConsumer {
         if (!publish(predictions) || !deadLetter(rejections)) {
             return CompletableFuture.completedFuture(null);
         }
+        ledger.remember(predictions);
         Instant now = Instant.now();
         producedAt.forEach(t -> metrics.endToEnd(Duration.between(t, now)));
         predictions.forEach(p -> metrics.predicted(p.annotation("modelName"), Long.parseLong(p.annotation("modelVersion")), 1));
@@ -142,6 +158,29 @@ public class TensorConsumer {
         status.increment(TaskStatus.DEAD_LETTERED, rejections.size());
         report(served, predictions, rejections, total);
         return await(batch.ack());
+    }
+
+    /**
+     * The tensors that have no prediction yet. A tensor delivered again (its offset was not committed before a crash, a rebalance or
+     * a broker restart) keeps the prediction it has and is only acknowledged: predicted again, perhaps by a newer model, it would
+     * give its image two different predictions.
+     */
+    private List<TensorInput> notPredictedYet(List<TensorInput> inputs) {
+        List<TensorInput> fresh = new ArrayList<>(inputs.size());
+        List<String> again = new ArrayList<>();
+        for (TensorInput input : inputs) {
+            Optional<String> earlier = ledger.predictionOf(input.tensorId());
+            if (earlier.isPresent()) {
+                again.add(input.tensorId() + " -> " + earlier.get());
+            } else {
+                fresh.add(input);
+            }
+        }
+        if (!again.isEmpty()) {
+            LOG.infof("%d tensors delivered again already have their prediction; not predicted twice: %s", again.size(),
+                again.size() > 5 ? again.subList(0, 5) + " ..." : again);
+        }
+        return fresh;
     }
 
     /** Predicts once a model is served and answers; empty when the service stops first. */
