@@ -32,6 +32,9 @@ public final class PipelineProcesses implements AutoCloseable {
     /** The five services, in start order (file-drop last: the front door). */
     public static final List<String> SERVICES = List.of("learn", "serve-manager", "image-convert", "predict", "file-drop");
 
+    /** The name of the broker's process (for {@link #kill}, {@link #restart}, logs). */
+    public static final String BROKER = "kafka";
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
 
     private final Path root;
@@ -42,7 +45,9 @@ public final class PipelineProcesses implements AutoCloseable {
     private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private Process kafka;
+    private Path kafkaJar;
     private int kafkaPort;
+    private int controllerPort;
     private int grpcPort;
     private int restPort;
 
@@ -89,27 +94,19 @@ public final class PipelineProcesses implements AutoCloseable {
     private void startAll() throws IOException {
         Files.createDirectories(logs);
         var version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
-        var kafkaJar = requireFile(root.resolve("libs/kafka-local/target/kafka-local-" + version + ".jar"));
+        kafkaJar = requireFile(root.resolve("libs/kafka-local/target/kafka-local-" + version + ".jar"));
         for (var service : SERVICES) {
             requireFile(serviceJar(service));
         }
         kafkaPort = freePort();
-        int controllerPort = freePort();
+        controllerPort = freePort();
         grpcPort = freePort();
         restPort = freePort();
         for (var service : SERVICES) {
             httpPorts.put(service, freePort());
         }
         long started = System.nanoTime();
-        kafka = launch("kafka", List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", kafkaJar.toString(),
-            "--host", "127.0.0.1", "--port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
-            "--data-dir", work.resolve("kafka").toString()), Map.of());
-        await("Kafka ready line in " + log("kafka")).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-            .until(() -> {
-                requireAlive("kafka", kafka);
-                return Files.readString(log("kafka"), StandardCharsets.UTF_8).contains("Kafka ready at");
-            });
-        System.out.printf("e2e: Kafka ready at %s in %.1f s%n", bootstrap(), (System.nanoTime() - started) / 1e9);
+        startBroker();
         for (var service : SERVICES) {
             processes.put(service, launchService(service));
         }
@@ -118,6 +115,32 @@ public final class PipelineProcesses implements AutoCloseable {
         }
         System.out.printf("e2e: pipeline ready in %.1f s (file-drop http://127.0.0.1:%d, logs %s)%n",
             (System.nanoTime() - started) / 1e9, httpPorts.get("file-drop"), logs);
+    }
+
+    /** Launches kafka-local on the run's ports and data folder and waits for its ready line (appended to its log after this launch). */
+    private void startBroker() throws IOException {
+        long started = System.nanoTime();
+        long logged = Files.exists(log("kafka")) ? Files.size(log("kafka")) : 0;
+        kafka = launch("kafka", List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", kafkaJar.toString(),
+            "--host", "127.0.0.1", "--port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
+            "--data-dir", work.resolve("kafka").toString()), Map.of());
+        await("Kafka ready line in " + log("kafka")).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+            .until(() -> {
+                requireAlive("kafka", kafka);
+                return logSince("kafka", logged).contains("Kafka ready at");
+            });
+        System.out.printf("e2e: Kafka ready at %s (pid %d) in %.1f s%n", bootstrap(), kafka.pid(), (System.nanoTime() - started) / 1e9);
+    }
+
+    private String logSince(String name, long offset) throws IOException {
+        try (var channel = Files.newByteChannel(log(name))) {
+            channel.position(offset);
+            var bytes = java.nio.ByteBuffer.allocate((int) Math.max(0, channel.size() - offset));
+            while (bytes.hasRemaining() && channel.read(bytes) > 0) {
+                continue;
+            }
+            return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+        }
     }
 
     private Process launchService(String service) throws IOException {
@@ -168,23 +191,50 @@ public final class PipelineProcesses implements AutoCloseable {
         }
     }
 
-    /** kill -9 of a service by its process handle, then waits until it is gone. */
-    public void kill(String service) throws InterruptedException {
-        var process = processes.get(service);
+    /** kill -9 of a service, or of the broker ({@value #BROKER}), by its process handle, then waits until it is gone. */
+    public void kill(String name) throws InterruptedException {
+        var process = process(name);
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(service + " (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
+            throw new IllegalStateException(name + " (pid " + process.pid() + ") did not die within 30 s of SIGKILL");
         }
     }
 
-    /** Starts a service again on the same ports and waits until it is ready. */
-    public void restart(String service) throws IOException {
-        var old = processes.get(service);
+    /**
+     * Starts a service again on the same ports and waits until it is ready; for the broker ({@value #BROKER}), starts kafka-local
+     * again on the same ports and data folder and waits for its ready line.
+     */
+    public void restart(String name) throws IOException {
+        var old = process(name);
         if (old.isAlive()) {
-            throw new IllegalStateException(service + " is still running (pid " + old.pid() + "); kill it first");
+            throw new IllegalStateException(name + " is still running (pid " + old.pid() + "); kill it first");
         }
-        processes.put(service, launchService(service));
-        awaitReady(service);
+        if (BROKER.equals(name)) {
+            startBroker();
+            return;
+        }
+        processes.put(name, launchService(name));
+        awaitReady(name);
+    }
+
+    /** Waits until every service answers its readiness check again (after a broker restart, say). */
+    public void awaitAllReady() {
+        for (var service : SERVICES) {
+            awaitReady(service);
+        }
+    }
+
+    /** Whether the process of a service or of the broker ({@value #BROKER}) is running. */
+    public boolean isAlive(String name) {
+        return process(name).isAlive();
+    }
+
+    private Process process(String name) {
+        var process = BROKER.equals(name) ? kafka : processes.get(name);
+        if (process == null) {
+            throw new IllegalArgumentException("no process named " + name + "; known: " + BROKER + ", " + SERVICES);
+        }
+        return process;
     }
 
     /** Kafka bootstrap address. */

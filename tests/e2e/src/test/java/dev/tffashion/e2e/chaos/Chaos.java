@@ -1,0 +1,383 @@
+package dev.tffashion.e2e.chaos;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import javax.imageio.ImageIO;
+
+import dev.tffashion.e2e.Jsons;
+import dev.tffashion.e2e.PipelineProcesses;
+import dev.tffashion.e2e.TestImages;
+import dev.tffashion.e2e.TopicRecorder;
+
+/**
+ * The fault run behind {@code bin/chaos} and FaultIT: starts its own pipeline (kafka-local and the five packaged services as
+ * processes), streams image drops (Fashion-MNIST test PNGs, plus pictures that must dead-letter) and two recipe drops through
+ * file-drop's HTTP API as a retrying user would, kills each service once with SIGKILL at a seeded random moment and restarts
+ * it, kills and restarts the broker once in the middle, then waits for every accepted drop's outcome and counts lost,
+ * duplicated and late values per fault ({@link Report}). Reads every tf-fashion.* topic; sends only to 127.0.0.1; every load
+ * is bounded in count and time.
+ */
+public final class Chaos {
+
+    static final String PREDICTIONS = "tf-fashion.predict.prediction";
+    static final String TENSORS = "tf-fashion.imageConvert.tensor";
+    static final String IMAGES = "tf-fashion.imageInput.droppedFile";
+    static final String SCRIPTS = "tf-fashion.scriptInput.droppedFile";
+    static final String MODELS = "tf-fashion.learn.model";
+    static final String ENDPOINTS = "tf-fashion.serve.endpoint";
+    static final String CONVERT_DLQ = "tf-fashion.imageConvert.dlq";
+    static final String PREDICT_DLQ = "tf-fashion.predict.dlq";
+    static final String LEARN_DLQ = "tf-fashion.learn.dlq";
+    static final String SERVE_DLQ = "tf-fashion.serve.dlq";
+    static final String STATUS = "tf-fashion.status";
+
+    /**
+     * What to run.
+     *
+     * @param seed         seeds the fault plan, the bad pictures' places and the test images chosen
+     * @param images       image drops in the stream (bad ones included)
+     * @param badImages    of them, pictures that file-drop should accept and imageConvert dead-letter (blank, or PNG without its end)
+     * @param stream       how long the stream of image drops lasts
+     * @param lateBound    an outcome later than this after its drop was due counts as late
+     * @param drainTimeout how long to wait, after the stream and the faults, for the outcomes of every accepted drop
+     */
+    public record Options(long seed, int images, int badImages, Duration stream, Duration lateBound, Duration drainTimeout) {
+
+        /** 500 images (10 bad) over 120 s, late after 60 s, 3 minutes to drain. */
+        public static Options defaults(long seed) {
+            return new Options(seed, 500, 10, Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ofMinutes(3));
+        }
+    }
+
+    /** A fault as it happened: target, how, when it struck and when the target was ready again (epoch ms), and what it hit. */
+    record Fault(String target, String how, long killedMillis, long readyMillis, String note) {
+    }
+
+    private final Options options;
+    private final Path root = PipelineProcesses.projectRoot();
+    private final List<DropClient.Drop> imageDrops = new ArrayList<>();
+    private final List<DropClient.Drop> recipeDrops = new CopyOnWriteArrayList<>();
+    private final List<Fault> faults = new ArrayList<>();
+    private final Map<String, Set<String>> apiAnswers = new ConcurrentHashMap<>();
+    private final Map<String, Integer> apiRegressions = new ConcurrentHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2)).build();
+    private PipelineProcesses pipeline;
+    private TopicLog topics;
+    private DropClient client;
+    private volatile boolean watching = true;
+
+    private Chaos(Options options) {
+        this.options = options;
+    }
+
+    /** Runs the faults against a pipeline of its own (under tests/e2e/target/chaos/) and returns the figures. */
+    public static Report run(Options options) throws Exception {
+        return new Chaos(options).execute();
+    }
+
+    /** Options: --seed N (random), --images N (500), --stream-seconds S (120), --out FILE (docs/reliability.md), --no-doc. */
+    public static void main(String[] args) {
+        var given = new HashMap<String, String>();
+        for (int i = 0; i < args.length; i++) {
+            if ("--no-doc".equals(args[i])) {
+                given.put("no-doc", "true");
+            } else if (args[i].startsWith("--") && i + 1 < args.length) {
+                given.put(args[i].substring(2), args[++i]);
+            } else {
+                System.err.println("usage: bin/chaos [--seed N] [--images N] [--stream-seconds S] [--out docs/reliability.md] [--no-doc]");
+                System.exit(2);
+            }
+        }
+        int code;
+        try {
+            long seed = given.containsKey("seed") ? Long.parseLong(given.get("seed")) : System.nanoTime() % 1_000_000L;
+            var defaults = Options.defaults(Math.abs(seed));
+            int count = Integer.parseInt(given.getOrDefault("images", Integer.toString(defaults.images())));
+            var options = new Options(defaults.seed(), count, Math.min(defaults.badImages(), count / 10), Duration.ofSeconds(
+                Long.parseLong(given.getOrDefault("stream-seconds", Long.toString(defaults.stream().toSeconds())))),
+                defaults.lateBound(), defaults.drainTimeout());
+            var report = run(options);
+            System.out.println(report.text());
+            if (!given.containsKey("no-doc")) {
+                var out = PipelineProcesses.projectRoot().resolve(given.getOrDefault("out", "docs/reliability.md"));
+                ReliabilityDoc.writeFaults(out, report);
+                System.out.println("chaos: wrote the Faults section of " + out);
+            }
+            code = report.passed() ? 0 : 1;
+            if (!report.passed()) {
+                System.out.println("chaos: FAILED: " + report.failures());
+            }
+        } catch (Exception | AssertionError e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    private Report execute() throws Exception {
+        System.out.printf("chaos: seed %d (rerun with -Dchaos.seed=%d or bin/chaos --seed %d)%n", options.seed(), options.seed(),
+            options.seed());
+        var random = new Random(options.seed());
+        var plan = FaultPlan.of(random, options.stream());
+        System.out.println("chaos: plan " + plan.stream().map(p -> p.target() + "@" + p.at().toMillis() / 1000.0 + "s").toList());
+        var images = TestImages.load();
+        var machine = Report.machine();
+        var work = Files.createDirectories(root.resolve("tests/e2e/target/chaos")).resolve("run-" + System.currentTimeMillis());
+        var shortSessions = List.of("-Dkafka.session.timeout.ms=8000", "-Dkafka.heartbeat.interval.ms=1000");
+        var jvmOptions = new HashMap<String, List<String>>();
+        PipelineProcesses.SERVICES.forEach(s -> jvmOptions.put(s, shortSessions));
+        long started = System.nanoTime();
+        pipeline = PipelineProcesses.start(work, jvmOptions);
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        Thread watcher = null;
+        try {
+            topics = new TopicLog(pipeline.bootstrap(), "tf-fashion");
+            client = new DropClient(pipeline.fileDrop(), Duration.ofMinutes(3));
+            var content = planDrops(random, images);
+            long streamStart = System.currentTimeMillis();
+            dropRecipe(42, streamStart);
+            watcher = new Thread(this::watchApi, "chaos-api-watch");
+            watcher.setDaemon(true);
+            watcher.start();
+            var dispatcher = new Thread(() -> dispatch(pool, content, streamStart), "chaos-dispatch");
+            dispatcher.start();
+            for (var planned : plan) {
+                waitUntil(streamStart + planned.at().toMillis());
+                strike(planned, streamStart);
+            }
+            dispatcher.join();
+            pool.shutdown();
+            if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("drops still unanswered 5 minutes after the stream");
+            }
+            long streamEnd = System.currentTimeMillis();
+            drain(streamEnd);
+            watching = false;
+            watcher.join(10_000);
+            var finalAnswers = finalSweep();
+            var report = Report.build(options, machine, imageDrops, recipeDrops, faults, topics, apiAnswers, apiRegressions, finalAnswers,
+                streamStart, streamEnd, (System.nanoTime() - started) / 1e9);
+            System.out.println(report.text());
+            return report;
+        } finally {
+            watching = false;
+            pool.shutdownNow();
+            if (topics != null) {
+                topics.close();
+            }
+            pipeline.close();
+            System.out.printf("chaos: logs of the processes in %s%n", work.resolve("logs"));
+        }
+    }
+
+    /** The image drops in order, with their content: test PNGs, and bad pictures at seeded places. */
+    private List<byte[]> planDrops(Random random, TestImages images) throws IOException {
+        var bad = new HashSet<Integer>();
+        while (bad.size() < options.badImages()) {
+            bad.add(20 + random.nextInt(Math.max(1, options.images() - 20)));
+        }
+        int offset = random.nextInt(images.count());
+        var content = new ArrayList<byte[]>();
+        for (int i = 0; i < options.images(); i++) {
+            int index = (offset + i) % images.count();
+            boolean isBad = bad.contains(i);
+            String name;
+            byte[] bytes;
+            if (!isBad) {
+                name = "test-" + index + ".png";
+                bytes = images.png(index);
+            } else if (i % 2 == 0) {
+                name = "blank-" + i + ".png";
+                bytes = blank(40 + i % 7, 100 + i % 50);
+            } else {
+                name = "no-end-" + index + ".png";
+                var png = images.png(index);
+                bytes = Arrays.copyOf(png, png.length - 12);
+            }
+            imageDrops.add(new DropClient.Drop(i, "imageInput", name, "chaos-" + options.seed() + "-image-" + i, isBad));
+            content.add(bytes);
+        }
+        return content;
+    }
+
+    private static byte[] blank(int side, int gray) throws IOException {
+        var image = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        var values = new int[side * side];
+        Arrays.fill(values, gray);
+        image.getRaster().setPixels(0, 0, side, side, values);
+        var out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private void dispatch(ExecutorService pool, List<byte[]> content, long streamStart) {
+        double interval = (double) options.stream().toMillis() / imageDrops.size();
+        for (int i = 0; i < imageDrops.size(); i++) {
+            waitUntil(streamStart + (long) (i * interval));
+            var drop = imageDrops.get(i);
+            var bytes = content.get(i);
+            drop.dueMillis = System.currentTimeMillis();
+            pool.submit(() -> client.send(drop, bytes));
+        }
+    }
+
+    private DropClient.Drop dropRecipe(int seed, long streamStart) throws IOException {
+        var recipe = Files.readString(root.resolve("samples/recipes/quick.yaml"), StandardCharsets.UTF_8)
+            .replace("seed: 42", "seed: " + seed);
+        var drop = new DropClient.Drop(recipeDrops.size(), "scriptInput", "quick-seed-" + seed + ".yaml",
+            "chaos-" + options.seed() + "-recipe-" + seed, false);
+        recipeDrops.add(drop);
+        client.send(drop, recipe.getBytes(StandardCharsets.UTF_8));
+        System.out.printf("chaos: +%.1fs recipe %s: %s %s%n", (System.currentTimeMillis() - streamStart) / 1e3, drop.name, drop.result,
+            drop.id);
+        return drop;
+    }
+
+    /** One fault: SIGKILL of the target by its handle, then its restart (the broker: same ports and data folder). */
+    private void strike(FaultPlan.Planned planned, long streamStart) throws Exception {
+        String target = planned.target();
+        String note = "";
+        if ("learn".equals(target)) {
+            note = learnBusyWithSecondRecipe(planned, streamStart);
+        }
+        long killed = System.currentTimeMillis();
+        pipeline.kill(target);
+        System.out.printf("chaos: +%.1fs SIGKILL %s%s%n", (killed - streamStart) / 1e3, target, note.isEmpty() ? "" : " (" + note + ")");
+        pipeline.restart(target);
+        long ready = System.currentTimeMillis();
+        if (PipelineProcesses.BROKER.equals(target)) {
+            pipeline.awaitAllReady();
+            note = String.format("broker back after %.1f s, every service ready again after %.1f s", (ready - killed) / 1e3,
+                (System.currentTimeMillis() - killed) / 1e3);
+        }
+        faults.add(new Fault(target, "SIGKILL + restart", killed, ready, note));
+        System.out.printf("chaos: +%.1fs %s ready again, %.1f s after the kill%n", (ready - streamStart) / 1e3, target,
+            (ready - killed) / 1e3);
+    }
+
+    /** Drops the second recipe, waits until learn reports it is working on it, then the plan's delay; says what learn was doing. */
+    private String learnBusyWithSecondRecipe(FaultPlan.Planned planned, long streamStart) throws IOException {
+        var recipe = dropRecipe(7, streamStart);
+        if (!recipe.accepted()) {
+            return "second recipe not accepted: " + recipe.result;
+        }
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline && topics.of(STATUS, s -> isLearnWorkingOn(s, recipe.id)).isEmpty()) {
+            LockSupport.parkNanos(20_000_000L);
+        }
+        LockSupport.parkNanos(planned.learnDelay().toNanos());
+        boolean published = !topics.of(MODELS, m -> m.sourceIds("script").contains(recipe.id)).isEmpty();
+        return published ? "learn had already published the second recipe's model" : String.format(
+            "learn killed %.1f s after it started on the second recipe, before its model was published",
+            planned.learnDelay().toMillis() / 1e3);
+    }
+
+    private static boolean isLearnWorkingOn(TopicRecorder.Seen status, String recipeId) {
+        var value = status.value();
+        return value != null && "learn".equals(value.path("task").asText()) && "active".equals(value.path("state").asText())
+            && recipeId.equals(value.path("details").path("valueId").asText());
+    }
+
+    /** Waits until every accepted image and recipe has an outcome on the topics, or the drain timeout passes. */
+    private void drain(long streamEnd) {
+        long deadline = streamEnd + options.drainTimeout().toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            var outcomes = Report.Index.of(topics);
+            boolean images = imageDrops.stream().filter(DropClient.Drop::accepted).allMatch(d -> outcomes.hasOutcome(d.id));
+            boolean recipes = recipeDrops.stream().filter(DropClient.Drop::accepted).allMatch(d -> outcomes.recipeOutcome(d.id) != null);
+            if (images && recipes) {
+                System.out.printf("chaos: every accepted drop has its outcome %.1f s after the stream%n",
+                    (System.currentTimeMillis() - streamEnd) / 1e3);
+                return;
+            }
+            LockSupport.parkNanos(250_000_000L);
+        }
+        System.out.printf("chaos: drain timeout: some accepted drops have no outcome %d s after the stream%n",
+            options.drainTimeout().toSeconds());
+    }
+
+    /** Asks GET /v1/predictions/{id} for every accepted image, over and over, and remembers which prediction ids it answered. */
+    private void watchApi() {
+        while (watching) {
+            for (var drop : List.copyOf(imageDrops)) {
+                if (!watching) {
+                    return;
+                }
+                if (!drop.accepted()) {
+                    continue;
+                }
+                var answer = ask(drop.id);
+                if (answer == null) {
+                    continue;
+                }
+                var seen = apiAnswers.computeIfAbsent(drop.id, k -> ConcurrentHashMap.newKeySet());
+                if (answer.startsWith("prediction:")) {
+                    seen.add(answer.substring("prediction:".length()));
+                } else if (!seen.isEmpty()) {
+                    apiRegressions.merge(drop.id, 1, Integer::sum);
+                }
+            }
+            LockSupport.parkNanos(1_000_000_000L);
+        }
+    }
+
+    /** The final answer of the API for every accepted image: prediction:ID, failed, or the 404 state; null when unreachable. */
+    private Map<String, String> finalSweep() {
+        var answers = new HashMap<String, String>();
+        for (var drop : imageDrops) {
+            if (drop.accepted()) {
+                answers.put(drop.id, ask(drop.id));
+            }
+        }
+        return answers;
+    }
+
+    private String ask(String imageId) {
+        try {
+            var response = http.send(HttpRequest.newBuilder(URI.create(pipeline.fileDrop() + "/v1/predictions/" + imageId))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            var body = Jsons.read(response.body());
+            if (response.statusCode() == 200) {
+                return "prediction:" + body.path("id").asText();
+            }
+            return body.path("state").asText("http-" + response.statusCode());
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static void waitUntil(long epochMillis) {
+        long left;
+        while ((left = epochMillis - System.currentTimeMillis()) > 0) {
+            LockSupport.parkNanos(left * 1_000_000L);
+        }
+    }
+}

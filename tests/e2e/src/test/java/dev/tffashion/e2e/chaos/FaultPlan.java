@@ -1,0 +1,40 @@
+package dev.tffashion.e2e.chaos;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import dev.tffashion.e2e.PipelineProcesses;
+
+/**
+ * The seeded schedule of the faults: the middle of the stream is cut into six equal slots; the broker's restart takes the
+ * third or fourth slot (the middle), the five services are shuffled into the others, and each fault strikes at a random moment
+ * in the first half of its slot. learn's fault also drops the second recipe, and strikes while learn trains it.
+ */
+final class FaultPlan {
+
+    /** One planned fault: which process, and when, as an offset from the start of the stream. */
+    record Planned(String target, Duration at, Duration learnDelay) {
+    }
+
+    private FaultPlan() {
+    }
+
+    static List<Planned> of(Random random, Duration stream) {
+        var services = new ArrayList<>(PipelineProcesses.SERVICES);
+        Collections.shuffle(services, random);
+        int brokerSlot = 2 + random.nextInt(2);
+        var order = new ArrayList<String>(services);
+        order.add(brokerSlot, PipelineProcesses.BROKER);
+        long from = stream.toMillis() / 10;
+        long slot = (stream.toMillis() * 8 / 10) / order.size();
+        var plan = new ArrayList<Planned>();
+        for (int i = 0; i < order.size(); i++) {
+            long at = from + i * slot + (long) (random.nextDouble() * slot / 2);
+            plan.add(new Planned(order.get(i), Duration.ofMillis(at), Duration.ofMillis(random.nextInt(1500))));
+        }
+        return plan;
+    }
+}
