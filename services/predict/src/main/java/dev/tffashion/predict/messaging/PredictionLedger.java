@@ -186,7 +186,10 @@ public class PredictionLedger {
                 c.seek(partition, offset.offset());
             }
         }
-        c.seekToEnd(none);
+        if (!none.isEmpty()) {
+            // seekToEnd of an empty list would move every assigned partition to its end
+            c.seekToEnd(none);
+        }
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {
