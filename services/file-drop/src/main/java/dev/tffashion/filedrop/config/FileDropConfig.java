@@ -1,6 +1,7 @@
 package dev.tffashion.filedrop.config;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -24,4 +25,12 @@ public interface FileDropConfig {
     /** How long a drop waits for Kafka to acknowledge the value (acks=all) before answering 503. */
     @WithDefault("30s")
     Duration publishTimeout();
+
+    /**
+     * Bearer token that every write ({@code POST /scriptInput}, {@code POST /imageInput}, any method but GET, HEAD and OPTIONS)
+     * must carry as {@code Authorization: Bearer <token>}; without it or with another one the answer is 401. Unset or empty: drops
+     * are open (logged once at start). Set it from the environment ({@code FILE_DROP_TOKEN}) or a Secret, never in a committed
+     * file. Reads (the UI, {@code /v1/*}, {@code /q/health}) stay open.
+     */
+    Optional<String> token();
 }

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,6 +70,26 @@ class DropResourceTest {
         AnnotatedValue value = Json.fromBytes(recordWithKey(IMAGES, id).value(), AnnotatedValue.class);
         assertEquals("shirt.jpg", value.annotation("fileName"));
         assertEquals("image/jpeg", value.mediaType());
+    }
+
+    @Test
+    void pathTraversalInFileNamesKeepsOnlyASafeBaseName() {
+        Map<String, String> multipart = Map.of(
+                "..\\..\\Windows\\System32\\evil.png", "evil.png",
+                "/etc/passwd.png", "passwd.png",
+                "C:\\Users\\x\\shirt.png", "shirt.png");
+        for (var entry : multipart.entrySet()) {
+            String id = given().multiPart("file", entry.getKey(), TestImages.garment("png", 20, 20), "image/png").post("/imageInput")
+                    .then().statusCode(202).extract().path("id");
+            given().get("/v1/values/" + id).then().statusCode(200).body("annotations.fileName", equalTo(entry.getValue()));
+        }
+        String raw = given().queryParam("name", "../../.ssh/authorized_keys\0.png").body(TestImages.garment("png", 20, 20))
+                .post("/imageInput").then().statusCode(202).extract().path("id");
+        given().get("/v1/values/" + raw).then().body("annotations.fileName", equalTo("authorized_keys.png"));
+        String dots = given().multiPart("file", "..", TestImages.garment("png", 20, 20), "image/png").post("/imageInput").then()
+                .statusCode(202).extract().path("id");
+        given().get("/v1/values/" + dots).then().body("annotations.fileName", nullValue());
+        given().get("/v1/values/" + dots + "/content").then().statusCode(200).header("Content-Disposition", nullValue());
     }
 
     @Test

@@ -1,0 +1,257 @@
+package dev.tffashion.filedrop.rest;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.tffashion.filedrop.config.FileDropConfig;
+import dev.tffashion.pipeline.Json;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The front door's guard, run on every HTTP request before any body is read: writes (every method but GET, HEAD and OPTIONS)
+ * need the bearer token when {@code file-drop.token} is set (401), browsers may not write cross-site unless CORS allows it
+ * (403), and a declared body larger than the drop's limit is refused at once (413). Refusals use the API's JSON error shape.
+ */
+@ApplicationScoped
+public class DropGuard {
+
+    /** After Quarkus' CORS filter (order -300), so that refusals carry its headers; before the body-size guard (order -2). */
+    static final int ORDER = -250;
+
+    /** Just after Quarkus' body-size guard (order -2), which sets {@link #STREAM_LIMIT_KEY} for bodies without a length. */
+    static final int AFTER_SIZE_GUARD = -1;
+
+    /** Where Quarkus leaves the body limit for RESTEasy's request stream (VertxInputStream.MAX_REQUEST_SIZE_KEY). */
+    static final String STREAM_LIMIT_KEY = "io.quarkus.max-request-size";
+
+    /** How long the body of a refused request is read and dropped before the connection closes. */
+    static final Duration LINGER = Duration.ofSeconds(10);
+
+    /** Room for the multipart envelope (boundaries, part headers) around a file of exactly the limit. */
+    static final long MULTIPART_SLACK = 64 * 1024;
+
+    private static final Logger LOG = Logger.getLogger(DropGuard.class);
+
+    private static final String TOKEN_HINT = "send the token the file drop was started with (FILE_DROP_TOKEN) in the header "
+            + "'Authorization: Bearer <token>', e.g. curl -H \"Authorization: Bearer $FILE_DROP_TOKEN\" --data-binary @garment.png "
+            + "http://localhost:8080/imageInput; in the UI, enter it when the page asks";
+
+    @Inject
+    FileDropConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false")
+    boolean corsEnabled;
+
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    Optional<MemorySize> maxBodySize;
+
+    private byte[] tokenDigest;
+
+    void install(@Observes Router router) {
+        router.route().order(ORDER).handler(this::handle);
+        router.route().order(AFTER_SIZE_GUARD).handler(this::unlimitChunkedDrops);
+    }
+
+    /**
+     * For a drop without Content-Length, Quarkus' size guard leaves a limit for the body stream, which answers 413 with an empty
+     * body when it is reached. The drop readers enforce smaller limits themselves, in JSON (the raw reader stops at the limit,
+     * the multipart parser at quarkus.http.limits.max-body-size): take the stream's limit away for the drop paths only.
+     */
+    void unlimitChunkedDrops(RoutingContext ctx) {
+        if (task(ctx.normalizedPath()) != null && ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+            ctx.remove(STREAM_LIMIT_KEY);
+        }
+        ctx.next();
+    }
+
+    void announce(@Observes StartupEvent start) {
+        if (token().isEmpty()) {
+            LOG.warn("drops are open: anyone who reaches this port can POST /scriptInput and /imageInput (training runs, pictures);"
+                    + " set FILE_DROP_TOKEN to require 'Authorization: Bearer <token>'");
+        } else {
+            LOG.infof("drops need 'Authorization: Bearer <token>' (file-drop.token is set, %d characters)", token().get().length());
+            if (token().get().length() < 16) {
+                LOG.warn("file-drop.token is shorter than 16 characters: use a long random one (e.g. openssl rand -hex 32)");
+            }
+        }
+        LOG.infof("CORS %s; cross-site writes from browsers are %s", corsEnabled ? "enabled (quarkus.http.cors.*)" : "closed",
+                corsEnabled ? "left to the CORS filter's origins" : "refused (403)");
+        maxBodySize.ifPresent(max -> {
+            long largest = Math.max(config.maxImageBytes(), config.maxScriptBytes()) + MULTIPART_SLACK;
+            if (max.asLongValue() < largest) {
+                LOG.warnf("quarkus.http.limits.max-body-size (%d bytes) is below the largest drop limit plus the multipart envelope "
+                        + "(%d bytes): raise it with file-drop.max-image-bytes / max-script-bytes", max.asLongValue(), largest);
+            }
+        });
+    }
+
+    private Optional<String> token() {
+        return config.token().map(String::strip).filter(t -> !t.isEmpty());
+    }
+
+    private byte[] tokenDigest() {
+        if (tokenDigest == null) {
+            tokenDigest = sha256(token().orElseThrow());
+        }
+        return tokenDigest;
+    }
+
+    void handle(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpMethod method = request.method();
+        if (method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS) {
+            ctx.next();
+            return;
+        }
+        String task = task(ctx.normalizedPath());
+        String site = request.getHeader("Sec-Fetch-Site");
+        if (!corsEnabled && site != null && (site.equalsIgnoreCase("cross-site") || site.equalsIgnoreCase("same-site"))) {
+            refuse(ctx, task, 403, "cross-site", "a page of another site (" + origin(request) + ") may not drop files here",
+                    "open the UI of this file drop itself, or allow that origin with quarkus.http.cors.enabled=true and "
+                            + "quarkus.http.cors.origins");
+            return;
+        }
+        if (token().isPresent()) {
+            String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+            String refusal = authorizationRefusal(header);
+            if (refusal != null) {
+                boolean presented = header != null && !header.isBlank();
+                ctx.response().putHeader(HttpHeaderNames.WWW_AUTHENTICATE,
+                        "Bearer realm=\"tf-fashion\"" + (presented ? ", error=\"invalid_token\"" : ""));
+                refuse(ctx, task, 401, "unauthorized", refusal, TOKEN_HINT);
+                return;
+            }
+        }
+        if (task != null) {
+            String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+            if (type == null || type.isBlank()) {
+                request.headers().set(HttpHeaders.CONTENT_TYPE, "application/octet-stream");
+                type = "application/octet-stream";
+            }
+            Long declared = declaredLength(request);
+            boolean multipart = type.toLowerCase(Locale.ROOT).startsWith("multipart/");
+            long limit = "imageInput".equals(task) ? config.maxImageBytes() : config.maxScriptBytes();
+            if (declared != null && declared > limit + (multipart ? MULTIPART_SLACK : 0)) {
+                String what = "imageInput".equals(task) ? "picture" : "script";
+                refuse(ctx, task, 413, "too-large", "the " + (multipart ? "upload" : what) + " is " + declared + " bytes, more than the "
+                        + "limit of " + limit + " bytes" + (multipart ? " for a " + what : ""), "send a smaller file, or raise the limit "
+                        + "(file-drop.max-" + ("picture".equals(what) ? "image" : "script") + "-bytes)");
+                return;
+            }
+        }
+        ctx.next();
+    }
+
+    /** Null when the header carries the configured token, else what is wrong with it. */
+    private String authorizationRefusal(String header) {
+        if (header == null || header.isBlank()) {
+            return "this file drop needs a bearer token, and the request has no Authorization header";
+        }
+        String value = header.strip();
+        if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return "this file drop needs a bearer token, and the Authorization header is not 'Bearer <token>'";
+        }
+        byte[] presented = sha256(value.substring(7).strip());
+        return MessageDigest.isEqual(presented, tokenDigest()) ? null : "the bearer token is wrong";
+    }
+
+    private void refuse(RoutingContext ctx, String task, int status, String reason, String error, String hint) {
+        registry.counter("tffashion.drops.refused", "task", task == null ? "none" : task, "reason", reason).increment();
+        LOG.debugf("refused %s %s (%d %s): %s", ctx.request().method(), ctx.normalizedPath(), status, reason, error);
+        HttpServerResponse response = ctx.response();
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        HttpServerRequest request = ctx.request();
+        if (!request.isEnded()) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+            if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+                // Java's HttpClient (17) hangs on a final answer with a body while it waits for 100 Continue (curl and
+                // browsers read either): let it send, and discard what it sends.
+                response.writeContinue();
+            }
+            response.endHandler(done -> discardThenClose(ctx));
+        }
+        response.end(Buffer.buffer(Json.toString(new ApiError(error, hint))));
+    }
+
+    /**
+     * The body of a refused request is never stored: it is read and dropped until it ends or for {@link #LINGER} at most, then
+     * the connection closes. Closing at once would reset the connection while the client still sends, and clients that only
+     * read the answer after sending (most do) would lose it.
+     */
+    private static void discardThenClose(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpConnection connection = request.connection();
+        long timer = ctx.vertx().setTimer(LINGER.toMillis(), t -> connection.close());
+        request.handler(ignored -> {
+        });
+        request.exceptionHandler(ignored -> {
+        });
+        request.endHandler(ended -> {
+            ctx.vertx().cancelTimer(timer);
+            connection.close();
+        });
+        request.resume();
+    }
+
+    private static String task(String path) {
+        if (path == null) {
+            return null;
+        }
+        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return switch (p) {
+            case "/scriptInput" -> "scriptInput";
+            case "/imageInput" -> "imageInput";
+            default -> null;
+        };
+    }
+
+    private static Long declaredLength(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String origin(HttpServerRequest request) {
+        String origin = request.getHeader(HttpHeaders.ORIGIN);
+        return origin == null ? "unknown origin" : origin.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}
