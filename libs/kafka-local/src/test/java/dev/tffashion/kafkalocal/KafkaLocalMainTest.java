@@ -13,7 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +39,31 @@ class KafkaLocalMainTest {
             assertFalse(broker.isAlive());
             assertEquals(143, broker.exitValue(), "exit code of a JVM ended by SIGTERM after its shutdown hooks");
             assertTrue(broker.stderr().contains("Kafka stopped"), broker.stderr());
+        }
+    }
+
+    @Test
+    void restartsAfterSigkillFromItsDataFolderWithEveryAcknowledgedRecord(@TempDir Path dir) throws Exception {
+        int[] ports = freePorts();
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> args = List.of("-cp", classPath, KafkaLocalMain.class.getName(),
+            "--port", Integer.toString(ports[0]), "--controller-port", Integer.toString(ports[1]),
+            "--data-dir", dir.resolve("kafka").toString());
+        String bootstrap = "127.0.0.1:" + ports[0];
+        try (BrokerProcess broker = BrokerProcess.start(args, Files.createDirectories(dir.resolve("first")))) {
+            assertEquals("Kafka ready at " + bootstrap, broker.awaitFirstLine(Duration.ofSeconds(120)));
+            try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            Records.produce(bootstrap, "kept", "a", "1");
+        }
+        try (BrokerProcess broker = BrokerProcess.start(args, Files.createDirectories(dir.resolve("second")))) {
+            assertEquals("Kafka ready at " + bootstrap, broker.awaitFirstLine(Duration.ofSeconds(120)),
+                "the broker starts again on the same ports from the data folder of a SIGKILLed run");
+            System.out.printf("kafka-local main: ready again after SIGKILL in %d ms%n", broker.millisSinceStart());
+            assertEquals(List.of("a=1"), Records.read(bootstrap, "kept", 1));
+            Records.produce(bootstrap, "kept", "b", "2");
+            assertEquals(List.of("a=1", "b=2"), Records.read(bootstrap, "kept", 2));
         }
     }
 
