@@ -1,7 +1,9 @@
 // Drop zones: drag and drop or a keyboard-reachable file picker, posted as multipart to POST /scriptInput or
 // POST /imageInput. Each result (the id, or the API's error and hint in its own words) goes to a live region.
+// A drop answered 401 asks for the drop token (token.js), then is sent again with it.
 
 import { h } from './dom.js';
+import { askForToken, authorization, forgetToken } from './token.js';
 
 const MAX_RESULTS = 5;
 
@@ -54,10 +56,21 @@ export function setupDropZone(zone, { onAccepted, onView }) {
 }
 
 async function upload(task, file) {
+  for (;;) {
+    const sent = authorization();
+    const outcome = await post(task, file, sent);
+    if (outcome.status !== 401) return outcome;
+    if (sent.Authorization && sent.Authorization === authorization().Authorization) forgetToken();
+    const kept = authorization().Authorization || await askForToken(sent.Authorization ? `The token was refused: ${outcome.error}.` : '');
+    if (!kept) return outcome;
+  }
+}
+
+async function post(task, file, headers) {
   const form = new FormData();
   form.append('file', file, file.name);
   try {
-    const response = await fetch('/' + task, { method: 'POST', body: form, headers: { Accept: 'application/json' } });
+    const response = await fetch('/' + task, { method: 'POST', body: form, headers: { Accept: 'application/json', ...headers } });
     const text = await response.text();
     let body = null;
     try {
