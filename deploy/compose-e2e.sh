@@ -15,6 +15,7 @@
 #   E2E_TIMEOUT=900    seconds to wait for the prediction
 #   E2E_MAVEN_ARGS     extra arguments of the Maven build (e.g. -Dcheckstyle.skip while sibling work is unfinished)
 #   E2E_WORK=DIR       the work folder (default deploy/.e2e): engine data, base root file system, logs
+#   FILE_DROP_TOKEN    run file-drop with this drop token: a drop without it must get 401, the drops carry it
 # The result goes to deploy/.e2e/result.txt; docs/deploy.md records the last one.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -199,11 +200,19 @@ say "docker-compose up (file drop on http://127.0.0.1:$TF_FASHION_HTTP_PORT)"
 wait_until 300 "every container is healthy" all_healthy \
     || { "${COMPOSE[@]}" ps; fail "not healthy within 300 s: $(not_healthy)- logs in $WORK/compose.log"; }
 
-RECIPE_ID="$(curl -sf -m 30 --data-binary @deploy/e2e/recipe.yaml "http://127.0.0.1:$TF_FASHION_HTTP_PORT/scriptInput")" \
+AUTH=()
+if [ -n "${FILE_DROP_TOKEN:-}" ]; then
+    AUTH=(-H "Authorization: Bearer $FILE_DROP_TOKEN")
+    code="$(curl -s -o /dev/null -w '%{http_code}' -m 30 --data-binary @deploy/e2e/recipe.yaml \
+        "http://127.0.0.1:$TF_FASHION_HTTP_PORT/scriptInput")"
+    [ "$code" = 401 ] || fail "FILE_DROP_TOKEN is set, yet a drop without it answered $code, not 401"
+    say "FILE_DROP_TOKEN is set: a drop without it is refused (401), drops below carry it"
+fi
+RECIPE_ID="$(curl -sf -m 30 "${AUTH[@]}" --data-binary @deploy/e2e/recipe.yaml "http://127.0.0.1:$TF_FASHION_HTTP_PORT/scriptInput")" \
     || fail "POST /scriptInput failed"
 say "dropped the recipe: $RECIPE_ID"
 LABEL="$(java deploy/e2e/FashionMnistPicture.java /usr/share/datasets/fashion-mnist 0 "$WORK/picture.png")"
-IMAGE_ID="$(curl -sf -m 30 --data-binary @"$WORK/picture.png" "http://127.0.0.1:$TF_FASHION_HTTP_PORT/imageInput" \
+IMAGE_ID="$(curl -sf -m 30 "${AUTH[@]}" --data-binary @"$WORK/picture.png" "http://127.0.0.1:$TF_FASHION_HTTP_PORT/imageInput" \
     | sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p')"
 [ -n "$IMAGE_ID" ] || fail "POST /imageInput gave no id"
 say "dropped Fashion-MNIST test picture 0 (label $LABEL): $IMAGE_ID"

@@ -55,7 +55,14 @@ class ComposeTest {
             assertEquals("/data/store", service.path("environment").path("TF_FASHION_STORE_ROOT").asText(), name);
             assertTrue(mounts(service).contains("store:/data/store"), name + " mounts the store volume: " + mounts(service));
             assertEquals("185:0", service.path("user").asText(), name + " runs as uid 185");
+            assertTrue(service.path("read_only").asBoolean(), name + ": read-only root file system");
+            assertTrue(mounts(service).stream().anyMatch(m -> m.equals("/tmp") || m.endsWith(":/tmp")),
+                    name + ": its own writable /tmp volume: " + mounts(service));
+            assertEquals("[\"ALL\"]", service.path("cap_drop").toString(), name + ": drops every capability");
+            assertTrue(service.path("security_opt").toString().contains("no-new-privileges:true"), name + ": no-new-privileges");
         }
+        assertTrue(Manifests.read(Manifests.ROOT.resolve(COMPOSE)).contains("FILE_DROP_TOKEN: ${FILE_DROP_TOKEN:-}"),
+                "the drop token comes from the user's environment, with no value in the file");
         JsonNode serveManager = services.path("serve-manager");
         assertEquals("external", serveManager.path("environment").path("SERVING_MODE").asText());
         assertEquals("tf-serving:8500", serveManager.path("environment").path("SERVING_GRPC_TARGET").asText());

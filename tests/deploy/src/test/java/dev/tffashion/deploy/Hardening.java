@@ -3,13 +3,16 @@ package dev.tffashion.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -50,6 +53,21 @@ final class Hardening {
         }
         assertEquals(SERVICES.size(), Manifests.ofKind(objects, Deployment.class).size(), "one Deployment per service, no more");
         assertIngressRoutesToFileDrop(Manifests.named(objects, Ingress.class, "tf-fashion"));
+        assertFileDropTokenFromAnOptionalSecret(Manifests.named(objects, Deployment.class, "file-drop"));
+        assertTrue(Manifests.ofKind(objects, Secret.class).isEmpty(), "no Secret is rendered: secrets are created by the user");
+    }
+
+    /** The drop token comes from a Secret the user creates (optional: without it drops are open), never a value in the files. */
+    static void assertFileDropTokenFromAnOptionalSecret(Deployment fileDrop) {
+        Container container = fileDrop.getSpec().getTemplate().getSpec().getContainers().get(0);
+        EnvVar token = container.getEnv().stream().filter(e -> e.getName().equals("FILE_DROP_TOKEN")).findFirst()
+                .orElseThrow(() -> new AssertionError("file-drop has no FILE_DROP_TOKEN"));
+        assertNull(token.getValue(), "FILE_DROP_TOKEN has a literal value");
+        var secret = token.getValueFrom().getSecretKeyRef();
+        assertNotNull(secret, "FILE_DROP_TOKEN comes from a Secret");
+        assertEquals("tf-fashion-file-drop", secret.getName());
+        assertEquals("token", secret.getKey());
+        assertEquals(Boolean.TRUE, secret.getOptional(), "the Secret is optional: without it drops are open");
     }
 
     static void assertServeManagerRbac(List<HasMetadata> objects) {
@@ -124,6 +142,10 @@ final class Hardening {
         assertTrue(mounts.contains("/data"), name + ": the shared claim at /data");
         assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
                 && "tf-fashion-data".equals(v.getPersistentVolumeClaim().getClaimName())), name + ": claim tf-fashion-data");
+        for (EnvVar env : container.getEnv()) {
+            assertFalse(env.getValue() != null && env.getName().matches(".*(TOKEN|PASSWORD|SECRET|KEY).*"),
+                    name + ": " + env.getName() + " has a literal value in the manifests");
+        }
         assertTrue(container.getEnvFrom().stream().anyMatch(e -> e.getConfigMapRef() != null
                 && "tf-fashion-config".equals(e.getConfigMapRef().getName())), name + ": settings from tf-fashion-config");
     }

@@ -52,11 +52,11 @@ class SettingsTest {
     void composeSettingsAreReadByTheServices() {
         String compose = Manifests.read(Manifests.ROOT.resolve("deploy/compose.yaml"));
         Set<String> keys = new HashSet<>();
-        Matcher m = Pattern.compile("(?m)^      ((?:TF_FASHION|SERVING|KAFKA_BOOTSTRAP)[A-Z_]*):").matcher(compose);
+        Matcher m = Pattern.compile("(?m)^      ((?:TF_FASHION|SERVING|KAFKA_BOOTSTRAP|FILE_DROP)[A-Z_]*):").matcher(compose);
         while (m.find()) {
             keys.add(m.group(1));
         }
-        Matcher shared = Pattern.compile("(?m)^  ((?:TF_FASHION|SERVING|KAFKA_BOOTSTRAP)[A-Z_]*):").matcher(compose);
+        Matcher shared = Pattern.compile("(?m)^  ((?:TF_FASHION|SERVING|KAFKA_BOOTSTRAP|FILE_DROP)[A-Z_]*):").matcher(compose);
         while (shared.find()) {
             keys.add(shared.group(1));
         }
