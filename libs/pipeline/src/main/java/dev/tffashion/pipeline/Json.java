@@ -42,10 +42,15 @@ public final class Json {
 
     /** Reads JSON; a malformed document raises {@link MalformedValueException} naming the type expected. */
     public static <T> T fromBytes(byte[] json, Class<T> type) {
+        T value;
         try {
-            return MAPPER.readValue(json, type);
+            value = MAPPER.readValue(json, type);
         } catch (IOException | IllegalArgumentException e) {
             throw new MalformedValueException("not a valid " + type.getSimpleName() + " JSON document: " + e.getMessage(), e);
         }
+        if (value == null) {
+            throw new MalformedValueException("not a valid " + type.getSimpleName() + " JSON document: it is empty or JSON null", null);
+        }
+        return value;
     }
 }

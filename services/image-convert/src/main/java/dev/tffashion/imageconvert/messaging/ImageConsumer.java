@@ -94,6 +94,12 @@ public class ImageConsumer {
             } catch (ConversionException e) {
                 sample.stop(registry.timer("imageconvert.conversion", "outcome", "refused"));
                 refusals.add(new Refusal(record, e));
+            } catch (RuntimeException e) {
+                sample.stop(registry.timer("imageconvert.conversion", "outcome", "refused"));
+                LOG.errorf(e, "unexpected failure on record %s; dead-lettering it alone", record.getKey());
+                refusals.add(new Refusal(record, new ConversionException(ConversionException.MALFORMED_VALUE, "record "
+                    + record.getKey() + " could not be converted (" + e + "); pictures are dropped through file-drop's POST /imageInput",
+                    e)));
             }
         }
         if (!untilAcknowledged(converted.size() + " tensors", () -> AcknowledgedSend.sendAll(tensors, converted))

@@ -160,6 +160,8 @@ class ImageConvertFlowTest {
         AnnotatedValue script = imageValue(Contents.store(store, png, "image/jpeg"), "script.py").toBuilder().type("scriptFile").build();
         send(script.id(), Json.toBytes(script));
         send("garbage-record", "{not json".getBytes(StandardCharsets.UTF_8));
+        send("null-record", "null".getBytes(StandardCharsets.UTF_8));
+        AnnotatedValue after = drop(png, "after-the-bad-ones.png", false);
 
         assertDeadLetter(truncated.id(), "TRUNCATED", "cut short");
         assertDeadLetter(text.id(), "NOT_AN_IMAGE", "not a picture");
@@ -167,9 +169,11 @@ class ImageConvertFlowTest {
         assertDeadLetter(tampered.id(), "CONTENT_UNREADABLE", "sha256");
         assertDeadLetter(script.id(), "WRONG_TYPE", "scriptFile");
         assertDeadLetter("garbage-record", "MALFORMED_VALUE", "not an annotated value");
+        assertDeadLetter("null-record", "MALFORMED_VALUE", "JSON null");
+        tensors.await(ValueIds.derived(ImageConverter.TASK, ImageConverter.OUTPUT, after.id()), TIMEOUT);
 
         ConsumerRecord<String, byte[]> record = statuses.await(r -> ImageConverter.TASK.equals(r.key())
-            && Json.fromBytes(r.value(), StatusEvent.class).counters().getOrDefault(ImageConsumer.FAILED, 0L) >= 6, TIMEOUT);
+            && Json.fromBytes(r.value(), StatusEvent.class).counters().getOrDefault(ImageConsumer.FAILED, 0L) >= 7, TIMEOUT);
         StatusEvent failed = Json.fromBytes(record.value(), StatusEvent.class);
         assertEquals(TaskState.FAILED, failed.state(), failed.toString());
         assertTrue(failed.reason().startsWith("last picture refused ("), failed.reason());
