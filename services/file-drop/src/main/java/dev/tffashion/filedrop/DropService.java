@@ -86,6 +86,11 @@ public class DropService {
     private Accepted accept(String task, byte[] bytes, String fileName, String idempotencyKey) {
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : task + "/" + idempotencyKey.strip();
         if (key != null) {
+            if (!index.awaitCaughtUp(config.publishTimeout())) {
+                throw new DropRefusedException(503, "index-loading", "file-drop is still reading Kafka to know which drops it has"
+                        + " already accepted, so it cannot tell whether this Idempotency-Key was used before",
+                        "nothing was accepted; retry the same request with the same Idempotency-Key in a few seconds");
+            }
             Optional<AnnotatedValue> earlier = index.byIdempotencyKey(key);
             if (earlier.isPresent()) {
                 return new Accepted(earlier.get(), true);

@@ -3,7 +3,9 @@ package dev.tffashion.filedrop;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -52,9 +54,16 @@ public final class ImageCheck {
                                     + maxPixels + " pixels",
                             "scale the picture down; 28x28 is all the model sees");
                 }
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage image = reader.read(0);
                 if (image == null) {
                     throw new IOException("no image data");
+                }
+                for (String warning : warnings) {
+                    if (warning.toLowerCase(java.util.Locale.ROOT).contains("premature end")) {
+                        throw new IOException(warning);
+                    }
                 }
                 return new Image(format.name().toLowerCase(java.util.Locale.ROOT), format.mediaType, width, height);
             } finally {

@@ -77,6 +77,7 @@ public class ValueIndex {
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile Thread thread;
     private volatile boolean caughtUp;
+    private final Object caughtUpSignal = new Object();
 
     void start(@Observes StartupEvent event) {
         thread = new Thread(this::run, "value-index");
@@ -101,7 +102,10 @@ public class ValueIndex {
                     apply(record);
                 }
                 if (!caughtUp && end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
-                    caughtUp = true;
+                    synchronized (caughtUpSignal) {
+                        caughtUp = true;
+                        caughtUpSignal.notifyAll();
+                    }
                     LOG.infof("value index caught up: %d values, %d task states, %d dead letters", values.size(), status.size(),
                             deadLetters.size());
                 }
@@ -162,13 +166,17 @@ public class ValueIndex {
     /** Adds a value (also called by the drop path, before the index reads it back from Kafka). */
     public void add(AnnotatedValue value) {
         AnnotatedValue previous;
+        AnnotatedValue evicted = null;
         synchronized (values) {
             previous = values.putIfAbsent(value.id(), value);
             if (previous == null && values.size() > maxValues) {
-                var it = values.keySet().iterator();
-                it.next();
+                var it = values.values().iterator();
+                evicted = it.next();
                 it.remove();
             }
+        }
+        if (evicted != null) {
+            forget(evicted);
         }
         if (previous != null) {
             return;
@@ -183,6 +191,20 @@ public class ValueIndex {
             value.sourceIds("tensor").forEach(tensor -> predictionByTensor.putIfAbsent(tensor, value.id()));
         }
         notify(new Change("value", value));
+    }
+
+    /** Drops the lookups that lead to an evicted value, so that they stay as bounded as the values themselves. */
+    private void forget(AnnotatedValue evicted) {
+        String key = evicted.annotation("idempotencyKey");
+        if (key != null) {
+            idempotencyKeys.remove(evicted.task() + "/" + key, evicted.id());
+        }
+        if ("tensor".equals(evicted.type())) {
+            evicted.sourceIds("image").forEach(image -> tensorByImage.remove(image, evicted.id()));
+        } else if ("prediction".equals(evicted.type())) {
+            evicted.sourceIds("tensor").forEach(tensor -> predictionByTensor.remove(tensor, evicted.id()));
+        }
+        deadLetters.remove(evicted.id());
     }
 
     public Optional<AnnotatedValue> get(String id) {
@@ -235,6 +257,26 @@ public class ValueIndex {
     /** Whether the index has read every topic up to where it stood at start-up. */
     public boolean caughtUp() {
         return caughtUp;
+    }
+
+    /** Waits until the index has read every topic up to its end offsets at start-up; false when the time ran out. */
+    public boolean awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (caughtUpSignal) {
+            while (!caughtUp) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    caughtUpSignal.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     public void addListener(Consumer<Change> listener) {

@@ -34,6 +34,10 @@ public class PredictionsResource {
         if (prediction.isPresent()) {
             return Response.ok(prediction.get()).build();
         }
+        if (!index.caughtUp()) {
+            return Response.status(503).header("Retry-After", "2").entity(new Pending("file-drop is still reading Kafka after its start;"
+                + " the prediction of " + imageId + " may already exist", imageId, "loading", null, "retry in a few seconds")).build();
+        }
         return Response.status(404).entity(pending(imageId)).build();
     }
 

@@ -105,13 +105,15 @@ class DropResourceTest {
     @Test
     void badPicturesAreRefusedWithJsonErrorsAndNeverReachKafka() {
         byte[] png = TestImages.garment("png", 40, 40);
+        byte[] jpeg = TestImages.garment("jpeg", 200, 200);
         Map<String, byte[]> bad = Map.of(
+                "truncated-jpeg", Arrays.copyOf(jpeg, jpeg.length / 2),
                 "text", "hello, I am not a picture".getBytes(StandardCharsets.UTF_8),
                 "empty", new byte[0],
                 "truncated", Arrays.copyOf(png, png.length / 2),
                 "svg", TestImages.SVG.getBytes(StandardCharsets.UTF_8),
                 "huge", TestImages.pngHeaderOnly(20000, 20000));
-        Map<String, Integer> expected = Map.of("text", 415, "empty", 400, "truncated", 422, "svg", 415, "huge", 413);
+        Map<String, Integer> expected = Map.of("truncated-jpeg", 422, "text", 415, "empty", 400, "truncated", 422, "svg", 415, "huge", 413);
         for (var entry : bad.entrySet()) {
             given().body(entry.getValue()).post("/imageInput").then()
                     .statusCode(expected.get(entry.getKey()))

@@ -1,0 +1,27 @@
+package dev.tffashion.filedrop.health;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.tffashion.filedrop.messaging.ValueIndex;
+
+/**
+ * Ready only once the value index has read every topic up to where it stood at start-up: before that, file-drop cannot tell
+ * a retried drop (same Idempotency-Key) from a new one, nor answer for predictions it answered before a restart.
+ */
+@Readiness
+@ApplicationScoped
+public class IndexReadinessCheck implements HealthCheck {
+
+    @Inject
+    ValueIndex index;
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("value index caught up with Kafka").status(index.caughtUp()).build();
+    }
+}
