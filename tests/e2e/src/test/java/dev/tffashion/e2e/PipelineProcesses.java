@@ -166,6 +166,7 @@ public final class PipelineProcesses implements AutoCloseable {
         var dir = Files.createDirectories(work.resolve("run").resolve(name));
         var builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log(name).toFile()));
+        builder.environment().remove("FILE_DROP_TOKEN");
         builder.environment().putAll(env);
         return builder.start();
     }
