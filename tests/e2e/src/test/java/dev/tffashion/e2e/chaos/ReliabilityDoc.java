@@ -75,9 +75,10 @@ final class ReliabilityDoc {
         - file-drop: an upload in flight when file-drop was killed had reached Kafka but not the client; the client's retry,
           with the same `Idempotency-Key`, reached the restarted file-drop 2.6 s before its value index had read the topics back,
           so the key was not found and the upload was stored a second time under a new id (seed 2, third run: 1 upload).
-          Open until the Idempotency-Key lookup waits for the index to catch up. For the same reason a restarted file-drop
-          answers `GET /v1/predictions/{id}` with 404 "unknown image" for a few seconds for images it had answered before
-          (counted in the notes as "answered 404 again"; not a duplicate, the answer comes back unchanged).
+          Fixed (commit 20a0db6): a drop with an `Idempotency-Key` waits for the index to have read every topic up to its end
+          offsets at start-up (at most `file-drop.publish-timeout`, else `503 index-loading`, nothing accepted, retry with the
+          same key); file-drop's readiness stays DOWN until then, and `GET /v1/predictions/{id}` answers `503` with
+          `Retry-After` instead of `404 unknown image` while the index is loading (the notes count such answers).
         - kafka-local: a broker killed with SIGKILL is ready again after 14-23 s instead of 4-5 s: the controller refuses the new
           broker incarnation (`DUPLICATE_BROKER_REGISTRATION`) until the killed one's session (`broker.session.timeout.ms`,
           9 s) expires. Kept: a shorter session would fence the only broker on a loaded machine. Nothing acknowledged is lost.
