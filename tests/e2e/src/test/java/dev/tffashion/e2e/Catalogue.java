@@ -10,16 +10,37 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** The rows of the bad input catalogue as measured (case, how it was delivered, what was expected, what was seen), as text and markdown. */
 public final class Catalogue {
 
-    /** What a case led to, and whether that is what was expected. */
-    public record Observed(String text, boolean pass) {
+    /** What a case led to: passed (as expected), failed, or skipped (not run, with the reason; never counted as passed). */
+    public record Observed(String text, Verdict verdict) {
+
+        public Observed(String text, boolean pass) {
+            this(text, pass ? Verdict.PASSED : Verdict.FAILED);
+        }
 
         public static Observed pass(String text) {
-            return new Observed(text, true);
+            return new Observed(text, Verdict.PASSED);
         }
 
         public static Observed fail(String text) {
-            return new Observed(text, false);
+            return new Observed(text, Verdict.FAILED);
         }
+
+        public static Observed skipped(String why) {
+            return new Observed(why, Verdict.SKIPPED);
+        }
+
+        public boolean pass() {
+            return verdict == Verdict.PASSED;
+        }
+
+        public boolean failed() {
+            return verdict == Verdict.FAILED;
+        }
+    }
+
+    /** A case's verdict. */
+    public enum Verdict {
+        PASSED, FAILED, SKIPPED
     }
 
     /** One measured case. */
@@ -32,13 +53,29 @@ public final class Catalogue {
     public Row add(String group, String name, String deliveredAs, String expected, Observed observed) {
         var row = new Row(group, name, deliveredAs, expected, observed);
         rows.add(row);
-        System.out.printf("bad-input: [%s] %s: %s -> %s%n", observed.pass() ? "pass" : "FAIL", name, expected, observed.text());
+        System.out.printf("bad-input: [%s] %s: %s -> %s%n", label(observed), name, expected, observed.text());
         return row;
     }
 
-    /** The rows of a group that did not pass. */
+    /** The rows of a group that failed (skipped rows are not failures, and not passes either). */
     public List<Row> failures(String group) {
-        return rows.stream().filter(r -> r.group().equals(group) && !r.observed().pass()).toList();
+        return rows.stream().filter(r -> r.group().equals(group) && r.observed().failed()).toList();
+    }
+
+    /** "N passed, N failed, N skipped" over every row. */
+    public String counts() {
+        long passed = rows.stream().filter(r -> r.observed().verdict() == Verdict.PASSED).count();
+        long failed = rows.stream().filter(r -> r.observed().verdict() == Verdict.FAILED).count();
+        long skipped = rows.stream().filter(r -> r.observed().verdict() == Verdict.SKIPPED).count();
+        return passed + " passed, " + failed + " failed, " + skipped + " skipped";
+    }
+
+    private static String label(Observed observed) {
+        return switch (observed.verdict()) {
+            case PASSED -> "pass";
+            case FAILED -> "FAIL";
+            case SKIPPED -> "skip";
+        };
     }
 
     public List<Row> rows() {
@@ -56,8 +93,7 @@ public final class Catalogue {
         var format = "%-" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %-4s  %s%n";
         var out = new StringBuilder(String.format(format, "case", "delivered as", "expected", "pass", "observed"));
         for (var r : rows) {
-            out.append(String.format(format, r.name(), r.deliveredAs(), r.expected(), r.observed().pass() ? "yes" : "NO",
-                r.observed().text()));
+            out.append(String.format(format, r.name(), r.deliveredAs(), r.expected(), label(r.observed()), r.observed().text()));
         }
         return out.toString();
     }
@@ -67,11 +103,13 @@ public final class Catalogue {
         var out = new StringBuilder("| case | delivered as | expected | observed | pass |\n|---|---|---|---|---|\n");
         for (var r : rows) {
             out.append("| ").append(cell(r.name())).append(" | ").append(cell(r.deliveredAs())).append(" | ").append(cell(r.expected()))
-                .append(" | ").append(cell(r.observed().text())).append(" | ").append(r.observed().pass() ? "yes" : "**no**")
-                .append(" |\n");
+                .append(" | ").append(cell(r.observed().text())).append(" | ").append(switch (r.observed().verdict()) {
+                    case PASSED -> "yes";
+                    case FAILED -> "**no**";
+                    case SKIPPED -> "skipped";
+                }).append(" |\n");
         }
-        long passed = rows.stream().filter(r -> r.observed().pass()).count();
-        out.append("\n").append(passed).append(" of ").append(rows.size()).append(" cases as expected.\n");
+        out.append("\n").append(rows.size()).append(" cases: ").append(counts()).append(".\n");
         return out.toString();
     }
 

@@ -202,6 +202,19 @@ public final class PipelineProcesses implements AutoCloseable {
     }
 
     /**
+     * Freezes a service or the broker with SIGSTOP, by its process id, so that work piles up in front of it (a hung process); a
+     * later {@link #kill} ends it as usual.
+     */
+    public void suspend(String name) throws IOException, InterruptedException {
+        var process = process(name);
+        var stop = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid())).redirectErrorStream(true).start();
+        var output = new String(stop.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        if (stop.waitFor() != 0) {
+            throw new IllegalStateException("kill -STOP " + process.pid() + " (" + name + ") failed: " + output);
+        }
+    }
+
+    /**
      * Starts a service again on the same ports and waits until it is ready; for the broker ({@value #BROKER}), starts kafka-local
      * again on the same ports and data folder and waits for its ready line.
      */

@@ -77,6 +77,9 @@ public final class Chaos {
     record Fault(String target, String how, long killedMillis, long readyMillis, String note) {
     }
 
+    /** The longest a service is frozen before its kill, waiting for pictures to pile up in flight. */
+    private static final Duration FREEZE_LIMIT = Duration.ofSeconds(30);
+
     private final Options options;
     private final Path root = PipelineProcesses.projectRoot();
     private final List<DropClient.Drop> imageDrops = new ArrayList<>();
@@ -265,6 +268,9 @@ public final class Chaos {
         if ("learn".equals(target)) {
             note = learnBusyWithSecondRecipe(planned, streamStart);
         }
+        if (Report.IN_FLIGHT_TARGETS.contains(target)) {
+            note = freezeUntilWorkPilesUp(target);
+        }
         long killed = System.currentTimeMillis();
         pipeline.kill(target);
         System.out.printf("chaos: +%.1fs SIGKILL %s%s%n", (killed - streamStart) / 1e3, target, note.isEmpty() ? "" : " (" + note + ")");
@@ -278,6 +284,28 @@ public final class Chaos {
         faults.add(new Fault(target, "SIGKILL + restart", killed, ready, note));
         System.out.printf("chaos: +%.1fs %s ready again, %.1f s after the kill%n", (ready - streamStart) / 1e3, target,
             (ready - killed) / 1e3);
+    }
+
+    /**
+     * Freezes the target (SIGSTOP) until at least {@link Report#MIN_IN_FLIGHT} accepted pictures are due and have no outcome,
+     * or {@link #FREEZE_LIMIT} passes, so that its SIGKILL lands while work is in flight; says how many were.
+     */
+    private String freezeUntilWorkPilesUp(String target) throws IOException, InterruptedException {
+        long frozen = System.currentTimeMillis();
+        pipeline.suspend(target);
+        int inFlight = 0;
+        while (System.currentTimeMillis() - frozen < FREEZE_LIMIT.toMillis()) {
+            var outcomes = Report.Index.of(topics);
+            long now = System.currentTimeMillis();
+            inFlight = (int) List.copyOf(imageDrops).stream()
+                .filter(d -> d.dueMillis > 0 && d.dueMillis <= now && d.accepted() && !outcomes.hasOutcome(d.id)).count();
+            if (inFlight >= Report.MIN_IN_FLIGHT) {
+                break;
+            }
+            LockSupport.parkNanos(200_000_000L);
+        }
+        return String.format("frozen (SIGSTOP) %.1f s before its SIGKILL, until %d accepted pictures were in flight",
+            (System.currentTimeMillis() - frozen) / 1e3, inFlight);
     }
 
     /** Drops the second recipe, waits until learn reports it is working on it, then the plan's delay; says what learn was doing. */

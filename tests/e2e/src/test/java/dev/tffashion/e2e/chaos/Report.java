@@ -24,8 +24,11 @@ import dev.tffashion.e2e.TopicRecorder;
  * outcome when the run ends. Duplicate on a topic: a record whose value id was already on that topic (consumers drop it).
  * Duplicate delivered to users: an image with two different predictions (value ids), or both a prediction and a dead letter,
  * or for which GET /v1/predictions/{id} answered two different predictions, or an upload (one Idempotency-Key) stored as two
- * images. Late: the outcome's record time is more than the bound after the drop was due. Each drop belongs to the fault
- * whose kill came last before the drop was due.
+ * images. Together these are the README's "exactly one prediction": for each accepted image, a reader that drops records by
+ * value id sees exactly one prediction value, or exactly one dead letter, never both; GET /v1/predictions/{image-id} answers
+ * that one prediction and never a different one later; one upload is stored as one image. Records can be delivered again with
+ * the same value id (counted as duplicates on a topic, not failures). Late: the outcome's record time is more than the bound
+ * after the drop was due. Each drop belongs to the fault whose kill came last before the drop was due.
  */
 public final class Report {
 
@@ -142,6 +145,18 @@ public final class Report {
     /** Faults of a full plan: the five services and the broker. */
     static final int EXPECTED_FAULTS = 6;
 
+    /** The data-path services whose kill must land while work is in flight. */
+    static final Set<String> IN_FLIGHT_TARGETS = Set.of("image-convert", "predict");
+
+    /** Accepted pictures due before such a kill and without an outcome at the kill, at least. */
+    static final int MIN_IN_FLIGHT = 20;
+
+    /**
+     * The share of drops that must end accepted (or, for a bad picture, accepted or refused at the door with a 4xx): a drop whose
+     * client gave up, or a good picture refused, counts against it.
+     */
+    static final double MIN_ACCEPTANCE = 0.98;
+
     private final Chaos.Options options;
     private final String machine;
     private final double wallSeconds;
@@ -246,6 +261,29 @@ public final class Report {
                 if (!retrained) {
                     report.failures.add("learn, killed while working on the second recipe, did not retrain it after its restart");
                 }
+            }
+        }
+        long sent = images.size();
+        long acceptedOrRightlyRefused = images.stream().filter(d -> d.accepted()
+            || d.expectDeadLetter && d.result == DropClient.Result.REFUSED).count();
+        long gaveUp = images.stream().filter(d -> d.result == DropClient.Result.GAVE_UP).count();
+        long goodRefused = images.stream().filter(d -> !d.expectDeadLetter && d.result == DropClient.Result.REFUSED).count();
+        report.notes.add(0, String.format(Locale.ROOT, "acceptance: %d of %d image drops accepted (or, bad pictures, refused at the"
+            + " door); %d good pictures refused, %d given up by the client", acceptedOrRightlyRefused, sent, goodRefused, gaveUp));
+        if (acceptedOrRightlyRefused < Math.ceil(MIN_ACCEPTANCE * sent)) {
+            report.failures.add(String.format(Locale.ROOT, "only %d of %d image drops were accepted (%d good pictures refused, %d given"
+                + " up by the client); at least %.0f%% must be", acceptedOrRightlyRefused, sent, goodRefused, gaveUp,
+                MIN_ACCEPTANCE * 100));
+        }
+        long recipesAccepted = recipeDrops.stream().filter(DropClient.Drop::accepted).count();
+        if (recipesAccepted < Math.ceil(MIN_ACCEPTANCE * recipeDrops.size())) {
+            report.failures.add("only " + recipesAccepted + " of " + recipeDrops.size() + " recipe drops were accepted; at least "
+                + Math.round(MIN_ACCEPTANCE * 100) + "% must be");
+        }
+        for (var row : report.rows) {
+            if (IN_FLIGHT_TARGETS.contains(row.fault()) && row.inFlight() < MIN_IN_FLIGHT) {
+                report.failures.add("the kill of " + row.fault() + " hit " + row.inFlight() + " pictures in flight; at least "
+                    + MIN_IN_FLIGHT + " must be");
             }
         }
         if (faults.size() != EXPECTED_FAULTS) {
