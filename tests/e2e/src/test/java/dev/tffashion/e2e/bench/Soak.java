@@ -57,6 +57,7 @@ public final class Soak {
     private final AtomicInteger predictionRecords = new AtomicInteger();
     private final AtomicInteger endpoints = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    private final AtomicInteger gaveUp = new AtomicInteger();
     private final AtomicInteger retried = new AtomicInteger();
     private final AtomicBoolean stopReading = new AtomicBoolean();
     private final Map<String, Long> cpuBefore = new HashMap<>();
@@ -147,7 +148,12 @@ public final class Soak {
                 Files.writeString(root.resolve(out), header + "\n" + summary + "\n" + table, StandardCharsets.UTF_8);
                 System.out.println("wrote " + root.resolve(out));
             }
-            return summary.contains("lost 0,") && summary.contains("duplicates delivered to users 0") ? 0 : 1;
+            boolean acceptedEnough = sentAt.size() >= Math.ceil(0.98 * index);
+            if (!acceptedEnough) {
+                System.out.printf("soak: FAILED: only %d of %d pictures were accepted (%d refused, %d given up); at least 98%% must be%n",
+                    sentAt.size(), index, refused.get(), gaveUp.get());
+            }
+            return acceptedEnough && summary.contains("lost 0,") && summary.contains("duplicates delivered to users 0") ? 0 : 1;
         } finally {
             stopReading.set(true);
             reader.join(10_000);
@@ -205,11 +211,12 @@ public final class Soak {
         var memory = new StringBuilder();
         rssLast.forEach((name, kib) -> memory.append(String.format(Locale.ROOT, "%s %d -> %d MiB; ", name,
             rssFirst.getOrDefault(name, 0L) / 1024, kib / 1024)));
-        return String.format(Locale.ROOT, "%d pictures asked at %d/s over %d min: accepted %d, refused %d (retries %d);"
+        return String.format(Locale.ROOT, "%d pictures asked at %d/s over %d min: accepted %d, refused %d, given up %d (retries %d);"
             + " predicted %d images, dead letters %d; lost %d, duplicates delivered to users %d (prediction records %d,"
             + " duplicates on the topic dropped by id %d); latency p50 %s ms, p99 %s ms, max %s ms.%nRSS from minute %d to the end:"
-            + " %s%n", asked, rate, minutes, sentAt.size(), refused.get(), retried.get(), predictionIds.size(), deadLettered.size(),
-            lost.size(), duplicatesForUsers, predictionRecords.get(), predictionRecords.get() - distinct, percentile(all, 50),
+            + " %s%n", asked, rate, minutes, sentAt.size(), refused.get(), gaveUp.get(), retried.get(), predictionIds.size(),
+            deadLettered.size(), lost.size(), duplicatesForUsers, predictionRecords.get(), predictionRecords.get() - distinct,
+            percentile(all, 50),
             percentile(all, 99), all.length == 0 ? "-" : Long.toString(all[all.length - 1]), Math.min(5, minutes), memory);
     }
 
@@ -260,7 +267,8 @@ public final class Soak {
                 // no answer: retried with the same key
             }
             if (System.nanoTime() > giveUp) {
-                refused.incrementAndGet();
+                gaveUp.incrementAndGet();
+                System.out.println("soak: " + name + " gave up after a minute of retries (no answer or 5xx)");
                 return null;
             }
             retried.incrementAndGet();
