@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -125,6 +126,17 @@ class TfServingParityTest {
         assertAnswer("/v1/models/default:predict", "{\"inputs\": {\"x\": [[4.0]]}}", 200, "{\"outputs\": [[4.0]]}");
         assertAnswer("/v1/models/half_plus_three:predict", "{\"instances\": [1.0, 2.0, 5.0]}", 200,
             "{\"predictions\": [3.5, 4.0, 5.5]}");
+    }
+
+    @Test
+    void restPredictOfBinaryStringsAsBase64() throws Exception {
+        // classify_x_to_y takes serialized tf.Examples (DT_STRING): Predict on it with {"b64": ...} values.
+        String one = Base64.getEncoder().encodeToString(example(1f).toByteArray());
+        String two = Base64.getEncoder().encodeToString(example(4f).toByteArray());
+        assertAnswer("/v1/models/default:predict", "{\"signature_name\": \"classify_x_to_y\", \"instances\": [{\"b64\": \"" + one
+            + "\"}, {\"b64\": \"" + two + "\"}]}", 200, "{\"predictions\": [[2.5], [4.0]]}");
+        assertAnswer("/v1/models/default:predict", "{\"signature_name\": \"classify_x_to_y\", \"inputs\": {\"inputs\": [{\"b64\": \""
+            + one + "\"}]}}", 200, "{\"outputs\": [[2.5]]}");
     }
 
     @Test
