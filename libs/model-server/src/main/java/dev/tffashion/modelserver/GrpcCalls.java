@@ -29,10 +29,4 @@ final class GrpcCalls {
         observer.onNext(response);
         observer.onCompleted();
     }
-
-    static void unimplemented(String method, String hint, StreamObserver<?> observer) {
-        observer.onError(Status.UNIMPLEMENTED
-            .withDescription(method + " is not implemented by this model server (TF Serving on TensorFlow Java); " + hint)
-            .asRuntimeException());
-    }
 }

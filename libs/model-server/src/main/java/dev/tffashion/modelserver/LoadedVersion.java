@@ -4,6 +4,7 @@ import com.google.protobuf.Int64Value;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,6 @@ import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFFailedPreconditionException;
@@ -42,23 +42,28 @@ final class LoadedVersion {
 
     /** The signature used when a request names none, as in TF Serving. */
     static final String DEFAULT_SIGNATURE = "serving_default";
+    /** The method name of Predict signatures. */
+    static final String PREDICT_METHOD = "tensorflow/serving/predict";
 
     private static final Logger LOG = Logger.getLogger(LoadedVersion.class.getName());
 
     private final String modelName;
     private final long version;
     private final Path dir;
-    private final SavedModelBundle bundle;
+    private final LoadedGraph graph;
     private final Map<String, SignatureDef> signatures;
     private final AtomicInteger refs = new AtomicInteger(1);
     private final Consumer<LoadedVersion> onClosed;
+    private final BatchScheduler batching;
 
-    private LoadedVersion(String modelName, long version, Path dir, SavedModelBundle bundle, Consumer<LoadedVersion> onClosed) {
+    private LoadedVersion(String modelName, long version, Path dir, LoadedGraph graph, Consumer<LoadedVersion> onClosed,
+                          BatchScheduler batching) {
+        this.batching = batching;
         this.modelName = modelName;
         this.version = version;
         this.dir = dir;
-        this.bundle = bundle;
-        this.signatures = new TreeMap<>(bundle.metaGraphDef().getSignatureDefMap());
+        this.graph = graph;
+        this.signatures = new TreeMap<>(graph.metaGraph().getSignatureDefMap());
         this.onClosed = onClosed;
     }
 
@@ -67,18 +72,21 @@ final class LoadedVersion {
      *
      * @throws ServingException when the folder holds no loadable SavedModel
      */
-    static LoadedVersion load(String modelName, long version, Path dir, Consumer<LoadedVersion> onClosed) {
+    static LoadedVersion load(String modelName, long version, Path dir, Consumer<LoadedVersion> onClosed, ServingContext context) {
         if (!Files.isRegularFile(dir.resolve("saved_model.pb")) && !Files.isRegularFile(dir.resolve("saved_model.pbtxt"))) {
             throw ServingException.notFound("Could not find SavedModel .pb or .pbtxt at supplied export directory path: " + dir
                 + " (a version folder must hold a SavedModel: saved_model.pb and variables/)");
         }
-        SavedModelBundle bundle;
+        LoadedGraph graph;
+        long start = System.nanoTime();
         try {
-            bundle = SavedModelBundle.load(dir.toString(), SavedModelBundle.DEFAULT_TAG);
+            graph = LoadedGraph.load(dir);
         } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+            context.metrics().loadAttempt(dir, false, System.nanoTime() - start);
             throw new ServingException(codeOf(e), "Failed to load SavedModel from " + dir + ": " + e.getMessage(), e);
         }
-        LoadedVersion loaded = new LoadedVersion(modelName, version, dir, bundle, onClosed);
+        context.metrics().loadAttempt(dir, true, System.nanoTime() - start);
+        LoadedVersion loaded = new LoadedVersion(modelName, version, dir, graph, onClosed, context.batching());
         if (loaded.signatures.isEmpty()) {
             LOG.warning(() -> "Model " + modelName + " version " + version + " has no SignatureDef: Predict cannot run it");
         }
@@ -91,6 +99,10 @@ final class LoadedVersion {
 
     Path dir() {
         return dir;
+    }
+
+    String modelName() {
+        return modelName;
     }
 
     Map<String, SignatureDef> signatures() {
@@ -113,7 +125,7 @@ final class LoadedVersion {
     void release() {
         if (refs.decrementAndGet() == 0) {
             try {
-                bundle.close();
+                graph.close();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Closing model " + modelName + " version " + version + " failed", e);
             }
@@ -149,93 +161,130 @@ final class LoadedVersion {
         return signature;
     }
 
+    /**
+     * TF Serving's Predict: the named inputs are fed as they are (their dtype and shape are left to the graph, which
+     * answers INVALID_ARGUMENT with TensorFlow's own message), the outputs are the signature's or the output_filter's.
+     */
     PredictResponse predict(PredictRequest request) {
         String signatureName = request.getModelSpec().getSignatureName().isEmpty()
             ? DEFAULT_SIGNATURE : request.getModelSpec().getSignatureName();
         SignatureDef signature = signature(signatureName);
+        String method = signature.getMethodName();
+        if (!method.equals(PREDICT_METHOD) && !method.equals(ExampleInference.CLASSIFY_METHOD)
+            && !method.equals(ExampleInference.REGRESS_METHOD)) {
+            throw new ServingException(Code.INTERNAL, "Expected prediction signature method_name to be one of {"
+                + PREDICT_METHOD + ", " + ExampleInference.CLASSIFY_METHOD + ", " + ExampleInference.REGRESS_METHOD + "}. Was: "
+                + method);
+        }
         Map<String, TensorInfo> expectedInputs = signature.getInputsMap();
         Map<String, TensorProto> inputs = request.getInputsMap();
-        for (String alias : inputs.keySet()) {
-            if (!expectedInputs.containsKey(alias)) {
-                throw ServingException.invalidArgument("input tensor alias not found in signature: " + alias
-                    + ". Inputs expected to be in the set " + new TreeSet<>(expectedInputs.keySet()) + ".");
-            }
+        if (inputs.size() > expectedInputs.size()
+            || (inputs.size() < expectedInputs.size() && signature.getDefaultsMap().isEmpty())) {
+            Set<String> sent = new TreeSet<>(inputs.keySet());
+            Set<String> expected = new TreeSet<>(expectedInputs.keySet());
+            Set<String> extra = new TreeSet<>(sent);
+            extra.removeAll(expected);
+            Set<String> missing = new TreeSet<>(expected);
+            missing.removeAll(sent);
+            throw ServingException.invalidArgument("input size does not match signature: " + inputs.size() + "!="
+                + expectedInputs.size() + " len({" + String.join(",", sent) + "}) != len({" + String.join(",", expected)
+                + "}). Sent extra: {" + String.join(",", extra) + "}. Missing but required: {" + String.join(",", missing) + "}.");
         }
-        Set<String> missing = new TreeSet<>(expectedInputs.keySet());
-        missing.removeAll(inputs.keySet());
-        if (!missing.isEmpty()) {
-            throw ServingException.invalidArgument("Request inputs do not match required inputs for model `" + modelName
-                + "`. Missing but required: " + missing + ".");
-        }
+        Map<String, TensorProto> feeds = new LinkedHashMap<>();
         for (Map.Entry<String, TensorProto> input : inputs.entrySet()) {
-            checkInput(input.getKey(), expectedInputs.get(input.getKey()), input.getValue());
+            TensorInfo info = expectedInputs.get(input.getKey());
+            if (info == null) {
+                throw ServingException.invalidArgument("input tensor alias not found in signature: " + input.getKey()
+                    + ". Inputs expected to be in the set {" + String.join(",", new TreeSet<>(expectedInputs.keySet())) + "}.");
+            }
+            feeds.put(tensorName(input.getKey(), info, "input"), input.getValue());
         }
-        List<String> outputAliases = outputAliases(signature, request.getOutputFilterList());
-
-        Session.Runner runner = bundle.session().runner();
-        List<Tensor> fed = new ArrayList<>();
-        try {
-            for (Map.Entry<String, TensorProto> input : inputs.entrySet()) {
-                Tensor tensor = TensorConversion.toTensor(input.getKey(), input.getValue());
-                fed.add(tensor);
-                runner.feed(expectedInputs.get(input.getKey()).getName(), tensor);
-            }
-            for (String alias : outputAliases) {
-                runner.fetch(signature.getOutputsOrThrow(alias).getName());
-            }
-            PredictResponse.Builder response = PredictResponse.newBuilder().setModelSpec(modelSpec(signatureName));
-            try (Result result = runner.run()) {
-                for (int i = 0; i < outputAliases.size(); i++) {
-                    response.putOutputs(outputAliases.get(i), TensorConversion.toProto(outputAliases.get(i), result.get(i)));
+        for (Map.Entry<String, TensorInfo> input : new TreeMap<>(expectedInputs).entrySet()) {
+            if (!inputs.containsKey(input.getKey())) {
+                TensorProto fallback = signature.getDefaultsMap().get(input.getKey());
+                if (fallback == null) {
+                    throw ServingException.invalidArgument("Missing input " + input.getKey() + " and it has no default value"
+                        + " in the signature. Inputs expected: {" + String.join(",", new TreeSet<>(expectedInputs.keySet())) + "}.");
                 }
+                feeds.put(tensorName(input.getKey(), input.getValue(), "input"), fallback);
             }
-            return response.build();
-        } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
-            throw new ServingException(codeOf(e), e.getMessage(), e);
-        } finally {
-            fed.forEach(Tensor::close);
         }
+        List<String> aliases = outputAliases(signature, request.getOutputFilterList());
+        List<String> fetches = new ArrayList<>();
+        for (String alias : aliases) {
+            fetches.add(tensorName(alias, signature.getOutputsOrThrow(alias), "output"));
+        }
+        List<TensorProto> outputs = run(feeds, fetches);
+        PredictResponse.Builder response = PredictResponse.newBuilder().setModelSpec(modelSpec(signatureName));
+        for (int i = 0; i < aliases.size(); i++) {
+            response.putOutputs(aliases.get(i), outputs.get(i));
+        }
+        return response.build();
     }
 
-    private static void checkInput(String alias, TensorInfo info, TensorProto tensor) {
+    private static String tensorName(String alias, TensorInfo info, String kind) {
         if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
-            throw ServingException.unimplemented("input '" + alias + "' is a " + info.getEncodingCase()
-                + " tensor; this server feeds dense tensors only");
+            throw ServingException.unimplemented(kind + " '" + alias + "' is a " + info.getEncodingCase()
+                + " tensor; this server feeds and fetches dense tensors only");
         }
-        long[] expected = TensorConversion.dims(info.getTensorShape());
-        String expectation = "input '" + alias + "' expects dtype " + info.getDtype() + " and shape "
-            + TensorConversion.shapeString(expected) + " (-1: any size)";
-        if (tensor.getDtype() != info.getDtype()) {
-            throw ServingException.invalidArgument(expectation + ", got dtype " + tensor.getDtype());
-        }
-        long[] actual = TensorConversion.dims(tensor.getTensorShape());
-        if (actual == null) {
-            throw ServingException.invalidArgument(expectation + ", got a tensor without a shape");
-        }
-        if (!TensorConversion.compatible(expected, actual)) {
-            throw ServingException.invalidArgument(expectation + ", got shape " + TensorConversion.shapeString(actual));
-        }
+        return info.getName();
     }
 
     private static List<String> outputAliases(SignatureDef signature, List<String> filter) {
+        if (filter.isEmpty()) {
+            return new ArrayList<>(new TreeSet<>(signature.getOutputsMap().keySet()));
+        }
         Set<String> aliases = new LinkedHashSet<>();
-        for (String alias : filter.isEmpty() ? new TreeSet<>(signature.getOutputsMap().keySet()) : filter) {
+        for (String alias : filter) {
             if (!signature.getOutputsMap().containsKey(alias)) {
                 throw ServingException.invalidArgument("output tensor alias not found in signature: " + alias
-                    + " Outputs expected to be in the set " + new TreeSet<>(signature.getOutputsMap().keySet()) + ".");
+                    + " Outputs expected to be in the set {" + String.join(",", new TreeSet<>(signature.getOutputsMap().keySet()))
+                    + "}.");
             }
             if (!aliases.add(alias)) {
-                throw ServingException.invalidArgument("duplicate output tensor alias in output_filter: " + alias);
-            }
-            TensorInfo info = signature.getOutputsOrThrow(alias);
-            if (info.getEncodingCase() != TensorInfo.EncodingCase.NAME) {
-                throw ServingException.unimplemented("output '" + alias + "' is a " + info.getEncodingCase()
-                    + " tensor; this server fetches dense tensors only");
+                throw ServingException.invalidArgument("duplicate output tensor alias: " + alias);
             }
         }
         return new ArrayList<>(aliases);
     }
 
+    /**
+     * One session run: feeds (tensor name to value) and fetches (tensor names), through the batching scheduler when
+     * batching is on and the feeds can be batched.
+     */
+    List<TensorProto> run(Map<String, TensorProto> feeds, List<String> fetches) {
+        if (batching != null && BatchScheduler.batchable(feeds)) {
+            return batching.run(this, feeds, fetches);
+        }
+        return runDirect(feeds, fetches);
+    }
+
+    /** One session run without batching; TensorFlow's errors keep their code and message. */
+    List<TensorProto> runDirect(Map<String, TensorProto> feeds, List<String> fetches) {
+        Session.Runner runner = graph.session().runner();
+        List<Tensor> fed = new ArrayList<>();
+        try {
+            for (Map.Entry<String, TensorProto> feed : feeds.entrySet()) {
+                Tensor tensor = TensorConversion.toTensor(feed.getKey(), feed.getValue());
+                fed.add(tensor);
+                runner.feed(feed.getKey(), tensor);
+            }
+            fetches.forEach(runner::fetch);
+            List<TensorProto> outputs = new ArrayList<>(fetches.size());
+            try (Result result = runner.run()) {
+                for (int i = 0; i < fetches.size(); i++) {
+                    outputs.add(TensorConversion.toProto(fetches.get(i), result.get(i)));
+                }
+            }
+            return outputs;
+        } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
+            throw new ServingException(codeOf(e), e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw ServingException.invalidArgument(e.getMessage());
+        } finally {
+            fed.forEach(Tensor::close);
+        }
+    }
     static Code codeOf(RuntimeException e) {
         if (e instanceof TFInvalidArgumentException) {
             return Code.INVALID_ARGUMENT;

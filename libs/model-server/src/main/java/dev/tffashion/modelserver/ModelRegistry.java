@@ -8,16 +8,22 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import tensorflow.serving.Classification.ClassificationRequest;
+import tensorflow.serving.Classification.ClassificationResponse;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
+import tensorflow.serving.Inference.MultiInferenceRequest;
+import tensorflow.serving.Inference.MultiInferenceResponse;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.RegressionOuterClass.RegressionRequest;
+import tensorflow.serving.RegressionOuterClass.RegressionResponse;
 import tensorflow.serving.Status.StatusProto;
 
 /** The models this server serves, by name, and the TF Serving operations on them that gRPC and REST share. */
@@ -29,6 +35,15 @@ final class ModelRegistry {
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class.getName());
 
     private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
+    private final ServingContext context;
+
+    ModelRegistry(ServingContext context) {
+        this.context = context;
+    }
+
+    ServingContext context() {
+        return context;
+    }
 
     /** Replaces the set of served models (TF Serving's model config). Called on the poller thread only. */
     void apply(ModelServerConfig config) {
@@ -56,7 +71,7 @@ final class ModelRegistry {
             }
             VersionPolicy policy = VersionPolicy.of(model.getModelVersionPolicy());
             wanted.put(model.getName(), new ServedModel(model.getName(), Path.of(model.getBasePath()), policy,
-                model.getVersionLabelsMap()));
+                model.getVersionLabelsMap(), context));
         }
         for (String name : List.copyOf(models.keySet())) {
             if (!wanted.containsKey(name)) {
@@ -66,7 +81,8 @@ final class ModelRegistry {
         }
         for (ServedModel model : wanted.values()) {
             ServedModel current = models.get(model.name());
-            if (current != null && current.basePath().equals(model.basePath()) && current.policy().equals(model.policy())) {
+            if (current != null && current.basePath().equals(model.basePath())) {
+                current.policy(model.policy());
                 current.labels(model.labels());
                 continue;
             }
@@ -116,6 +132,37 @@ final class ModelRegistry {
         LoadedVersion version = acquire(request.getModelSpec());
         try {
             return version.predict(request);
+        } finally {
+            version.release();
+        }
+    }
+
+    ClassificationResponse classify(ClassificationRequest request) {
+        LoadedVersion version = acquire(request.getModelSpec());
+        try {
+            return ExampleInference.classify(version, request);
+        } finally {
+            version.release();
+        }
+    }
+
+    RegressionResponse regress(RegressionRequest request) {
+        LoadedVersion version = acquire(request.getModelSpec());
+        try {
+            return ExampleInference.regress(version, request);
+        } finally {
+            version.release();
+        }
+    }
+
+    /** MultiInference: the model and version of the first task serve every task. */
+    MultiInferenceResponse multiInference(MultiInferenceRequest request) {
+        if (request.getTasksCount() == 0) {
+            throw ServingException.invalidArgument("Found no tasks in MultiInference request.");
+        }
+        LoadedVersion version = acquire(request.getTasks(0).getModelSpec());
+        try {
+            return ExampleInference.multiInference(version, request);
         } finally {
             version.release();
         }

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +49,10 @@ public final class ModelServer implements AutoCloseable {
     private final int requestedRestPort;
     private final Duration pollInterval;
     private final int restThreads;
-    private final ModelRegistry registry = new ModelRegistry();
+    private final String prometheusPath;
+    private final ServingMetrics metrics = new ServingMetrics();
+    private final BatchScheduler batching;
+    private final ModelRegistry registry;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private ScheduledExecutorService poller;
     private Server grpc;
@@ -62,6 +66,9 @@ public final class ModelServer implements AutoCloseable {
         this.requestedRestPort = builder.restPort;
         this.pollInterval = builder.pollInterval;
         this.restThreads = builder.restThreads;
+        this.prometheusPath = builder.prometheusPath;
+        this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
+        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup));
     }
 
     /** A builder with the embedded defaults: host 127.0.0.1, free gRPC and REST ports, a poll every second. */
@@ -98,13 +105,13 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("Invalid model configuration: " + e.getMessage(), e);
             }
             grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedGrpcPort))
-                .addService(new PredictionServiceImpl(registry))
+                .addService(new PredictionServiceImpl(registry, metrics))
                 .addService(new ModelServiceImpl(this))
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build()
                 .start();
             if (requestedRestPort != DISABLED) {
-                rest = new RestApi(registry, host, requestedRestPort, restThreads);
+                rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads);
                 rest.start();
             }
         } catch (IOException | RuntimeException e) {
@@ -179,6 +186,16 @@ public final class ModelServer implements AutoCloseable {
         return registry;
     }
 
+    /** The batching parameters, or null when batching is off. */
+    BatchingParameters batchingParameters() {
+        return batching == null ? null : batching.parameters();
+    }
+
+    /** The metrics this server records (what its Prometheus endpoint shows). */
+    ServingMetrics metrics() {
+        return metrics;
+    }
+
     private void requireRunning() {
         if (poller == null || closed) {
             throw new IllegalStateException("The model server is not running");
@@ -237,6 +254,9 @@ public final class ModelServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             registry.closeAll();
+            if (batching != null) {
+                batching.close();
+            }
             terminated.countDown();
             LOG.info("Model server stopped");
         }
@@ -252,6 +272,9 @@ public final class ModelServer implements AutoCloseable {
         private int restPort;
         private Duration pollInterval = Duration.ofSeconds(1);
         private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private BatchingParameters batching;
+        private boolean warmup = true;
+        private String prometheusPath;
 
         private Builder() {
         }
@@ -307,6 +330,49 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("restThreads must be at least 1: " + threads);
             }
             this.restThreads = threads;
+            return this;
+        }
+
+        /**
+         * TF Serving's --enable_batching: concurrent requests to the same signature are merged into one session run,
+         * with TF Serving's default parameters (max_batch_size 1000, batch_timeout_micros 0, one thread per core,
+         * max_enqueued_batches 10); {@link #batchingParametersFile(Path)} sets them.
+         */
+        public Builder enableBatching(boolean enable) {
+            this.batching = enable ? (batching == null ? BatchingParameters.defaults() : batching) : null;
+            return this;
+        }
+
+        /**
+         * TF Serving's --batching_parameters_file (BatchingParameters in protobuf text format); turns batching on.
+         *
+         * @throws IOException              when the file cannot be read
+         * @throws IllegalArgumentException when it is not valid
+         */
+        public Builder batchingParametersFile(Path file) throws IOException {
+            try {
+                this.batching = BatchingParameters.parse(Files.readString(file));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Invalid --batching_parameters_file " + file + ": " + e.getMessage(), e);
+            }
+            return this;
+        }
+
+        /** TF Serving's --enable_model_warmup (default true): replay assets.extra/tf_serving_warmup_requests before AVAILABLE. */
+        public Builder enableModelWarmup(boolean enable) {
+            this.warmup = enable;
+            return this;
+        }
+
+        /**
+         * Serves the metrics in Prometheus text format at this path of the REST port (TF Serving's
+         * --monitoring_config_file with prometheus_config { enable: true, path: ... }); null turns it off (default).
+         */
+        public Builder prometheusPath(String path) {
+            if (path != null && !path.startsWith("/")) {
+                throw new IllegalArgumentException("The Prometheus path must start with '/': " + path);
+            }
+            this.prometheusPath = path;
             return this;
         }
 

@@ -6,7 +6,8 @@ import java.util.Set;
 
 /** The command line of {@link ModelServerMain}: tensorflow_model_server's flags, as {@code --flag=value} or {@code --flag value}. */
 record ModelServerFlags(int port, int restApiPort, String modelName, String modelBasePath, String modelConfigFile,
-                        long pollWaitSeconds, int restApiNumThreads, String host, boolean help) {
+                        long pollWaitSeconds, int restApiNumThreads, String host, boolean enableBatching,
+                        String batchingParametersFile, String monitoringConfigFile, boolean enableModelWarmup, boolean help) {
 
     static final String USAGE = """
         usage: java -jar model-server.jar [flags]   (the flags of tensorflow_model_server)
@@ -17,12 +18,20 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --model_config_file=FILE            a ModelServerConfig in protobuf text format, instead of the two above
           --file_system_poll_wait_seconds=1   seconds between polls of the base path (0: only at startup)
           --rest_api_num_threads=N            threads serving REST requests
+          --enable_batching[=true]            merge concurrent requests into one session run
+          --batching_parameters_file=FILE     BatchingParameters in protobuf text format (max_batch_size,
+                                              batch_timeout_micros, num_batch_threads, max_enqueued_batches)
+          --monitoring_config_file=FILE       MonitoringConfig in protobuf text format; prometheus_config { enable:
+                                              true, path: "/monitoring/prometheus/metrics" } serves the metrics on the REST port
+          --enable_model_warmup=true          replay assets.extra/tf_serving_warmup_requests before a version serves
           --host=0.0.0.0                      address to bind (not a TF Serving flag)
           --help                              this text
         """;
 
     private static final Set<String> KNOWN = Set.of("port", "rest_api_port", "model_name", "model_base_path",
-        "model_config_file", "file_system_poll_wait_seconds", "rest_api_num_threads", "host", "help");
+        "model_config_file", "file_system_poll_wait_seconds", "rest_api_num_threads", "host", "help", "enable_batching",
+        "batching_parameters_file", "monitoring_config_file", "enable_model_warmup");
+    private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup");
 
     /**
      * Parses the arguments.
@@ -49,8 +58,12 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             if (!KNOWN.contains(flag)) {
                 throw new IllegalArgumentException("Unknown flag --" + flag);
             }
-            if (flag.equals("help")) {
-                values.put(flag, value == null ? "true" : value);
+            if (BOOLEAN.contains(flag)) {
+                String bool = value == null ? "true" : value;
+                if (!bool.equals("true") && !bool.equals("false")) {
+                    throw new IllegalArgumentException("Flag --" + flag + " takes true or false, got '" + bool + "'");
+                }
+                values.put(flag, bool);
                 continue;
             }
             if (value == null) {
@@ -80,6 +93,10 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             pollWait,
             (int) integer(values, "rest_api_num_threads", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 1024),
             values.getOrDefault("host", "0.0.0.0"),
+            Boolean.parseBoolean(values.getOrDefault("enable_batching", "false")),
+            values.get("batching_parameters_file"),
+            values.get("monitoring_config_file"),
+            Boolean.parseBoolean(values.getOrDefault("enable_model_warmup", "true")),
             help);
     }
 

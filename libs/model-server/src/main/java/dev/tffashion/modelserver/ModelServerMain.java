@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
 
 /**
  * Runs the model server standalone, with tensorflow_model_server's flags:
@@ -15,6 +16,9 @@ import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
  * Stops on SIGTERM/SIGINT.
  */
 public final class ModelServerMain {
+
+    /** TF Serving's Prometheus path when the monitoring config enables Prometheus without a path. */
+    static final String DEFAULT_PROMETHEUS_PATH = "/monitoring/prometheus/metrics";
 
     private ModelServerMain() {
     }
@@ -24,6 +28,44 @@ public final class ModelServerMain {
         if (status != 0) {
             System.exit(status);
         }
+    }
+
+    /**
+     * The server the flags describe, reading the files they name.
+     *
+     * @throws IOException              when a file cannot be read or is not valid protobuf text
+     * @throws IllegalArgumentException when a file holds invalid settings
+     */
+    static ModelServer.Builder builder(ModelServerFlags flags) throws IOException {
+        ModelServer.Builder builder = ModelServer.builder()
+            .host(flags.host())
+            .grpcPort(flags.port())
+            .restPort(flags.restApiPort() == 0 ? ModelServer.DISABLED : flags.restApiPort())
+            .pollInterval(Duration.ofSeconds(flags.pollWaitSeconds()))
+            .restThreads(flags.restApiNumThreads())
+            .enableModelWarmup(flags.enableModelWarmup());
+        if (flags.enableBatching()) {
+            builder.enableBatching(true);
+            if (flags.batchingParametersFile() != null) {
+                builder.batchingParametersFile(Path.of(flags.batchingParametersFile()));
+            }
+        }
+        if (flags.monitoringConfigFile() != null) {
+            MonitoringConfig.Builder monitoring = MonitoringConfig.newBuilder();
+            TextFormat.merge(Files.readString(Path.of(flags.monitoringConfigFile())), monitoring);
+            if (monitoring.getPrometheusConfig().getEnable()) {
+                String path = monitoring.getPrometheusConfig().getPath();
+                builder.prometheusPath(path.isEmpty() ? DEFAULT_PROMETHEUS_PATH : path);
+            }
+        }
+        if (flags.modelConfigFile() != null) {
+            ModelServerConfig.Builder config = ModelServerConfig.newBuilder();
+            TextFormat.merge(Files.readString(Path.of(flags.modelConfigFile())), config);
+            builder.modelConfig(config.build());
+        } else {
+            builder.modelName(flags.modelName()).modelBasePath(Path.of(flags.modelBasePath()));
+        }
+        return builder;
     }
 
     /** Runs until the JVM shuts down; returns an exit status when it cannot start (1: environment, 2: usage). */
@@ -48,22 +90,15 @@ public final class ModelServerMain {
             err.println("model-server: " + cpuProblem.get());
             return 1;
         }
-        ModelServer.Builder builder = ModelServer.builder()
-            .host(flags.host())
-            .grpcPort(flags.port())
-            .restPort(flags.restApiPort() == 0 ? ModelServer.DISABLED : flags.restApiPort())
-            .pollInterval(Duration.ofSeconds(flags.pollWaitSeconds()))
-            .restThreads(flags.restApiNumThreads());
+        ModelServer.Builder builder;
         try {
-            if (flags.modelConfigFile() != null) {
-                ModelServerConfig.Builder config = ModelServerConfig.newBuilder();
-                TextFormat.merge(Files.readString(Path.of(flags.modelConfigFile())), config);
-                builder.modelConfig(config.build());
-            } else {
-                builder.modelName(flags.modelName()).modelBasePath(Path.of(flags.modelBasePath()));
-            }
+            builder = builder(flags);
         } catch (IOException e) {
-            err.println("model-server: cannot read --model_config_file " + flags.modelConfigFile() + ": " + e);
+            err.println("model-server: cannot read a flag's file (--model_config_file, --batching_parameters_file or"
+                + " --monitoring_config_file): " + e);
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("model-server: " + e.getMessage());
             return 2;
         }
         ModelServer server = builder.build();

@@ -3,8 +3,6 @@ package dev.tffashion.modelserver;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -14,25 +12,22 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import org.tensorflow.proto.DataType;
-import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.error.Code;
+import tensorflow.serving.Classification.ClassificationRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataRequest;
 import tensorflow.serving.GetModelMetadata.GetModelMetadataResponse;
 import tensorflow.serving.GetModelMetadata.SignatureDefMap;
@@ -40,6 +35,7 @@ import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
+import tensorflow.serving.RegressionOuterClass.RegressionRequest;
 
 /**
  * TF Serving's REST API on the JDK's HTTP server: {@code GET /v1/models/{name}[/versions/{v}|/labels/{l}]}, the same with
@@ -54,13 +50,20 @@ final class RestApi {
         .preservingProtoFieldNames()
         .alwaysPrintFieldsWithNoPresence();
 
+    private static final String REST = "REST";
+
     private final ModelRegistry registry;
+    private final ServingMetrics metrics;
+    private final String prometheusPath;
     private final ObjectMapper json = new ObjectMapper();
     private final HttpServer server;
     private final ExecutorService executor;
 
-    RestApi(ModelRegistry registry, String host, int port, int threads) throws IOException {
+    RestApi(ModelRegistry registry, ServingMetrics metrics, String prometheusPath, String host, int port, int threads)
+        throws IOException {
         this.registry = registry;
+        this.metrics = metrics;
+        this.prometheusPath = prometheusPath;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(threads, r -> {
@@ -89,6 +92,15 @@ final class RestApi {
         try (exchange) {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getPath();
+            if (prometheusPath != null && path.equals(prometheusPath) && method.equals("GET")) {
+                byte[] page = metrics.prometheus().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, page.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(page);
+                }
+                return;
+            }
             int status = 200;
             JsonNode body;
             try {
@@ -120,9 +132,10 @@ final class RestApi {
         Matcher m = ROUTE.matcher(path);
         if (!m.matches()) {
             throw new HttpError(404, "Malformed request: " + method + " " + path + " (TF Serving's REST API is"
-                + " /v1/models/{name}[/versions/{version}|/labels/{label}][/metadata|:predict])");
+                + " /v1/models/{name}[/versions/{version}|/labels/{label}][/metadata|:predict|:classify|:regress])");
         }
-        ModelSpec.Builder spec = ModelSpec.newBuilder().setName(m.group(1));
+        String name = m.group(1);
+        ModelSpec.Builder spec = ModelSpec.newBuilder().setName(name);
         if (m.group(2) != null) {
             spec.setVersion(Int64Value.of(Long.parseLong(m.group(2))));
         } else if (m.group(3) != null) {
@@ -136,9 +149,9 @@ final class RestApi {
         return switch (action) {
             case "" -> proto(registry.status(GetModelStatusRequest.newBuilder().setModelSpec(spec).build()));
             case "/metadata" -> metadata(spec.build());
-            case ":predict" -> predict(spec.build(), exchange.getRequestBody().readAllBytes());
-            default -> throw ServingException.unimplemented(action.substring(1) + " is not implemented by this model server;"
-                + " use :predict");
+            case ":predict" -> metrics.request(name, "Predict", REST, io(() -> predict(spec.build(), body(exchange))));
+            case ":classify" -> metrics.request(name, "Classify", REST, io(() -> classify(spec.build(), body(exchange))));
+            default -> metrics.request(name, "Regress", REST, io(() -> regress(spec.build(), body(exchange))));
         };
     }
 
@@ -155,140 +168,107 @@ final class RestApi {
     }
 
     private JsonNode predict(ModelSpec spec, byte[] requestBody) throws IOException {
-        JsonNode request = json.readTree(requestBody);
-        if (request == null || !request.isObject()) {
-            throw ServingException.invalidArgument("The request body must be a JSON object with \"instances\" or \"inputs\"");
-        }
-        boolean rows = request.has("instances");
-        if (rows && request.has("inputs")) {
-            throw ServingException.invalidArgument("The request has both \"instances\" and \"inputs\"; send one: instances"
-                + " (row format) or inputs (columnar format)");
-        }
-        if (!rows && !request.has("inputs")) {
-            throw ServingException.invalidArgument("Missing \"inputs\" or \"instances\" key in the request body");
-        }
-        String signatureName = request.path("signature_name").asText("");
+        JsonNode request = parse(requestBody);
+        String signatureName = signatureName(request);
+        JsonNode instances = request.get("instances");
+        JsonNode inputs = request.get("inputs");
         LoadedVersion version = registry.acquire(spec);
         try {
-            SignatureDef signature = version.signature(signatureName);
-            Map<String, TensorProto> inputs = rows
-                ? rowInputs(request.get("instances"), signature) : columnInputs(request.get("inputs"), signature);
+            Map<String, TensorInfo> signatureInputs = version.signature(signatureName).getInputsMap();
+            if (signatureInputs.isEmpty()) {
+                throw ServingException.invalidArgument("Failed to get input map for signature: "
+                    + (signatureName.isEmpty() ? "DEFAULT" : signatureName));
+            }
+            Map<String, TensorProto> tensors;
+            if (instances != null) {
+                if (inputs != null) {
+                    throw ServingException.invalidArgument("JSON Value: " + request + " Not formatted correctly expecting only one of"
+                        + " 'inputs' or 'instances' keys to exist ");
+                }
+                if (!instances.isArray()) {
+                    throw ServingException.invalidArgument("JSON Value: " + request + " Excepting 'instances' to be an list/array");
+                }
+                if (instances.isEmpty()) {
+                    throw ServingException.invalidArgument("JSON Value: " + request + " No values in 'instances' array");
+                }
+                tensors = JsonTensors.fromInstances(instances, signatureInputs);
+            } else if (inputs != null) {
+                tensors = JsonTensors.fromInputs(inputs, signatureInputs);
+            } else {
+                throw ServingException.invalidArgument("Missing 'inputs' or 'instances' key");
+            }
             PredictResponse response = version.predict(PredictRequest.newBuilder()
                 .setModelSpec(spec.toBuilder().setSignatureName(signatureName))
-                .putAllInputs(inputs)
+                .putAllInputs(tensors)
                 .build());
-            ObjectNode body = json.createObjectNode();
-            if (rows) {
-                body.set("predictions", rowOutputs(response));
-            } else if (response.getOutputsCount() == 1) {
-                body.set("outputs", JsonTensors.toJson(response.getOutputsMap().values().iterator().next()));
-            } else {
-                ObjectNode outputs = body.putObject("outputs");
-                new TreeSet<>(response.getOutputsMap().keySet())
-                    .forEach(name -> outputs.set(name, JsonTensors.toJson(response.getOutputsOrThrow(name))));
-            }
-            return body;
+            return instances != null ? JsonTensors.predictions(response.getOutputsMap()) : JsonTensors.outputs(response.getOutputsMap());
         } finally {
             version.release();
         }
     }
 
-    private static Map<String, TensorProto> rowInputs(JsonNode instances, SignatureDef signature) {
-        if (!instances.isArray()) {
-            throw ServingException.invalidArgument("\"instances\" must be a list with one element per instance");
-        }
-        if (instances.isEmpty()) {
-            throw ServingException.invalidArgument("\"instances\" is empty: send at least one instance");
-        }
-        Map<String, TensorProto> inputs = new LinkedHashMap<>();
-        if (!isNamed(instances.get(0))) {
-            String alias = onlyInput(signature, "instances");
-            inputs.put(alias, JsonTensors.fromJson(alias, instances, dtype(signature, alias)));
-            return inputs;
-        }
-        Map<String, ArrayNode> columns = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
-        instances.get(0).fieldNames().forEachRemaining(names::add);
-        for (int i = 0; i < instances.size(); i++) {
-            JsonNode instance = instances.get(i);
-            List<String> these = new ArrayList<>();
-            if (isNamed(instance)) {
-                instance.fieldNames().forEachRemaining(these::add);
-            }
-            if (!new TreeSet<>(these).equals(new TreeSet<>(names))) {
-                throw ServingException.invalidArgument("instance " + i + " names inputs " + these + " but instance 0 names "
-                    + names + ": every instance must name the same inputs");
-            }
-            for (String name : names) {
-                columns.computeIfAbsent(name, k -> JsonNodeFactory.instance.arrayNode()).add(instance.get(name));
-            }
-        }
-        columns.forEach((name, column) -> inputs.put(name, JsonTensors.fromJson(name, column, dtype(signature, name))));
-        return inputs;
+    private JsonNode classify(ModelSpec spec, byte[] requestBody) throws IOException {
+        JsonNode request = parse(requestBody);
+        ClassificationRequest classification = ClassificationRequest.newBuilder()
+            .setModelSpec(spec.toBuilder().setSignatureName(signatureName(request)))
+            .setInput(JsonTensors.examples(request))
+            .build();
+        return JsonTensors.classificationResults(registry.classify(classification).getResult());
     }
 
-    private static Map<String, TensorProto> columnInputs(JsonNode value, SignatureDef signature) {
-        Map<String, TensorProto> inputs = new LinkedHashMap<>();
-        if (isNamed(value)) {
-            Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                inputs.put(field.getKey(), JsonTensors.fromJson(field.getKey(), field.getValue(), dtype(signature, field.getKey())));
-            }
-        } else {
-            String alias = onlyInput(signature, "inputs");
-            inputs.put(alias, JsonTensors.fromJson(alias, value, dtype(signature, alias)));
-        }
-        return inputs;
+    private JsonNode regress(ModelSpec spec, byte[] requestBody) throws IOException {
+        JsonNode request = parse(requestBody);
+        RegressionRequest regression = RegressionRequest.newBuilder()
+            .setModelSpec(spec.toBuilder().setSignatureName(signatureName(request)))
+            .setInput(JsonTensors.examples(request))
+            .build();
+        return JsonTensors.regressionResults(registry.regress(regression).getResult());
     }
 
-    private static boolean isNamed(JsonNode value) {
-        return value.isObject() && !value.has("b64");
+    private static byte[] body(HttpExchange exchange) throws IOException {
+        return exchange.getRequestBody().readAllBytes();
     }
 
-    private static String onlyInput(SignatureDef signature, String key) {
-        if (signature.getInputsCount() != 1) {
-            throw ServingException.invalidArgument("The signature has inputs " + new TreeSet<>(signature.getInputsMap().keySet())
-                + ": \"" + key + "\" must name each of them, e.g. {\"" + key + "\": ...{\"name\": value}}");
-        }
-        return signature.getInputsMap().keySet().iterator().next();
+    /** A REST handler that may fail reading or parsing the body. */
+    private interface IoCall {
+        JsonNode call() throws IOException;
     }
 
-    private static DataType dtype(SignatureDef signature, String alias) {
-        TensorInfo info = signature.getInputsMap().get(alias);
-        return info == null ? DataType.DT_FLOAT : info.getDtype();
+    /** The handler as a Supplier for the metrics: a body that is not JSON is INVALID_ARGUMENT, as in TF Serving. */
+    private static Supplier<JsonNode> io(IoCall call) {
+        return () -> {
+            try {
+                return call.call();
+            } catch (JsonProcessingException e) {
+                throw ServingException.invalidArgument("JSON Parse error: " + e.getOriginalMessage() + " at offset: "
+                    + e.getLocation().getCharOffset());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
     }
 
-    private static JsonNode rowOutputs(PredictResponse response) {
-        List<String> names = new ArrayList<>(new TreeSet<>(response.getOutputsMap().keySet()));
-        Map<String, JsonNode> tensors = new LinkedHashMap<>();
-        long batch = -1;
-        for (String name : names) {
-            TensorProto tensor = response.getOutputsOrThrow(name);
-            if (tensor.getTensorShape().getDimCount() == 0) {
-                throw ServingException.invalidArgument("output '" + name + "' is a scalar, which the row format cannot split"
-                    + " into instances; send \"inputs\" (columnar format) instead");
-            }
-            long size = tensor.getTensorShape().getDim(0).getSize();
-            if (batch >= 0 && size != batch) {
-                throw ServingException.invalidArgument("outputs have different batch sizes (" + batch + " and " + size
-                    + " for '" + name + "'); send \"inputs\" (columnar format) instead");
-            }
-            batch = size;
-            tensors.put(name, JsonTensors.toJson(tensor));
+    private JsonNode parse(byte[] body) throws IOException {
+        if (body.length == 0) {
+            throw ServingException.invalidArgument("JSON Parse error: The document is empty");
         }
-        ArrayNode predictions = JsonNodeFactory.instance.arrayNode();
-        for (int i = 0; i < batch; i++) {
-            if (names.size() == 1) {
-                predictions.add(tensors.get(names.get(0)).get(i));
-            } else {
-                ObjectNode row = predictions.addObject();
-                for (String name : names) {
-                    row.set(name, tensors.get(name).get(i));
-                }
-            }
+        JsonNode request = json.readTree(body);
+        if (request == null || !request.isObject()) {
+            throw ServingException.invalidArgument("JSON Value: " + request + " Is not object");
         }
-        return predictions;
+        return request;
+    }
+
+    private static String signatureName(JsonNode request) {
+        JsonNode name = request.get("signature_name");
+        if (name == null) {
+            return "";
+        }
+        if (!name.isTextual()) {
+            throw ServingException.invalidArgument("JSON Value: " + request + " not formatted correctly."
+                + " 'signature_name' key must be a string value.");
+        }
+        return name.textValue();
     }
 
     private JsonNode proto(MessageOrBuilder message) throws InvalidProtocolBufferException, JsonProcessingException {

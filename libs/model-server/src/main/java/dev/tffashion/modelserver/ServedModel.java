@@ -33,7 +33,8 @@ final class ServedModel {
 
     private final String name;
     private final Path basePath;
-    private final VersionPolicy policy;
+    private volatile VersionPolicy policy;
+    private final ServingContext context;
     private volatile Map<String, Long> labels;
     private final ConcurrentSkipListMap<Long, LoadedVersion> available = new ConcurrentSkipListMap<>();
     /** Guarded by itself. */
@@ -43,8 +44,9 @@ final class ServedModel {
     private boolean warnedMissingBasePath;
     private volatile boolean closed;
 
-    ServedModel(String name, Path basePath, VersionPolicy policy, Map<String, Long> labels) {
+    ServedModel(String name, Path basePath, VersionPolicy policy, Map<String, Long> labels, ServingContext context) {
         this.name = name;
+        this.context = context;
         this.basePath = basePath.toAbsolutePath().normalize();
         this.policy = policy;
         this.labels = Map.copyOf(labels);
@@ -60,6 +62,11 @@ final class ServedModel {
 
     VersionPolicy policy() {
         return policy;
+    }
+
+    /** A reloaded config changed the policy: the next poll loads and unloads accordingly, keeping the statuses. */
+    void policy(VersionPolicy policy) {
+        this.policy = policy;
     }
 
     Map<String, Long> labels() {
@@ -143,7 +150,15 @@ final class ServedModel {
         LOG.info(() -> "Loading model " + name + " version " + version + " from " + dir);
         long start = System.nanoTime();
         try {
-            LoadedVersion loaded = LoadedVersion.load(name, version, dir, this::closed);
+            LoadedVersion loaded = LoadedVersion.load(name, version, dir, this::closed, context);
+            if (context.warmup()) {
+                try {
+                    Warmup.run(loaded, context.metrics());
+                } catch (RuntimeException e) {
+                    loaded.retire();
+                    throw e;
+                }
+            }
             if (closed) {
                 loaded.retire();
                 return;

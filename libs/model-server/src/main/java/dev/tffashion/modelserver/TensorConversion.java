@@ -1,5 +1,6 @@
 package dev.tffashion.modelserver;
 
+import com.google.protobuf.ByteString;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.tensorflow.Tensor;
@@ -14,9 +15,10 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
 
-/** Converts between TF Serving's TensorProto and TensorFlow Java tensors (float32, float64, int32, int64, bool). */
+/** Converts between TF Serving's TensorProto and TensorFlow Java tensors (float32, float64, int32, int64, bool, string). */
 final class TensorConversion {
 
     /** Largest tensor accepted in one request, in elements (1 GiB of float32). */
@@ -27,9 +29,14 @@ final class TensorConversion {
 
     static boolean supported(DataType type) {
         return switch (type) {
-            case DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL -> true;
+            case DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL, DT_STRING -> true;
             default -> false;
         };
+    }
+
+    /** True for the dtypes whose elements have a fixed width (every supported one but DT_STRING). */
+    static boolean fixedWidth(DataType type) {
+        return supported(type) && type != DataType.DT_STRING;
     }
 
     static int byteWidth(DataType type) {
@@ -48,6 +55,7 @@ final class TensorConversion {
             case DT_INT32 -> TInt32.class;
             case DT_INT64 -> TInt64.class;
             case DT_BOOL -> TBool.class;
+            case DT_STRING -> TString.class;
             default -> throw new IllegalArgumentException("unsupported: " + type);
         };
     }
@@ -120,7 +128,7 @@ final class TensorConversion {
         DataType type = proto.getDtype();
         if (!supported(type)) {
             throw ServingException.unimplemented("input '" + alias + "' has dtype " + type
-                + "; this server takes DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64 and DT_BOOL inputs");
+                + "; this server takes DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL and DT_STRING inputs");
         }
         long[] dims = dims(proto.getTensorShape());
         if (dims == null) {
@@ -128,6 +136,17 @@ final class TensorConversion {
         }
         long n = elementCount(alias, dims);
         Shape shape = Shape.of(dims);
+        if (type == DataType.DT_STRING) {
+            if (proto.getStringValCount() != n) {
+                throw ServingException.invalidArgument("input '" + alias + "' has shape " + shapeString(dims) + " (" + n
+                    + " values) but carries " + proto.getStringValCount() + " string_val values; send exactly one per element");
+            }
+            byte[][] values = new byte[(int) n][];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = proto.getStringVal(i).toByteArray();
+            }
+            return TString.tensorOfBytes(shape, DataBuffers.ofObjects(values));
+        }
         if (!proto.getTensorContent().isEmpty()) {
             long expected = n * byteWidth(type);
             if (proto.getTensorContent().size() != expected) {
@@ -199,6 +218,10 @@ final class TensorConversion {
         long[] dims = tensor.shape().asArray();
         int size = (int) tensor.shape().size();
         TensorProto.Builder proto = TensorProto.newBuilder().setDtype(type).setTensorShape(shapeProto(dims));
+        if (type == DataType.DT_STRING) {
+            ((TString) tensor).asBytes().scalars().forEach(s -> proto.addStringVal(ByteString.copyFrom(s.getObject())));
+            return proto.build();
+        }
         ByteDataBuffer data = tensor.asRawTensor().data();
         switch (type) {
             case DT_FLOAT -> {

@@ -1,6 +1,7 @@
 package dev.tffashion.learn.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import dev.tffashion.fashionmnist.FashionMnist;
 import dev.tffashion.fashionmnist.Split;
 import dev.tffashion.learn.EpochSummary;
@@ -8,7 +9,10 @@ import dev.tffashion.learn.Evaluation;
 import dev.tffashion.learn.EvaluationSample;
 import dev.tffashion.learn.ExportedModel;
 import dev.tffashion.learn.ServingSignature;
+import dev.tffashion.tfservingapi.WarmupRecords;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,12 +20,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.PredictionLogOuterClass.PredictLog;
+import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 
 /**
  * Exports trained networks as slim SavedModels and describes every model, whoever trained it, in {@code assets.extra/}:
  * {@code preprocessing.json} (the input contract), {@code evaluation_samples.json} (20 test images and the outputs the
  * exported model, loaded back, gives them) and {@code evaluation.json} (accuracy, per-class accuracy, confusion matrix,
- * history, recipe, dataset checksums).
+ * history, recipe, dataset checksums), plus TF Serving's warm-up file {@code tf_serving_warmup_requests} (a Predict of the
+ * first evaluation sample, replayed by the model server before the version serves).
  */
 public final class ModelExporter {
 
@@ -93,8 +105,37 @@ public final class ModelExporter {
         Files.writeString(assets.resolve(EVALUATION_SAMPLES_JSON), JSON.writeValueAsString(samplesDocument(exported)));
         Files.writeString(assets.resolve(EVALUATION_JSON),
             JSON.writerWithDefaultPrettyPrinter().writeValueAsString(evaluationDocument(exported, training)));
+        WarmupRecords.write(exported.directory(), List.of(warmupRecord(exported)));
         LOG.infof("described %s model in %s: test accuracy %.4f", exported.model(), exported.directory(),
             exported.evaluation().testAccuracy());
+    }
+
+    /**
+     * The warm-up record: a Predict of the first evaluation sample (one picture, the signature's input shape with a batch
+     * of 1, float32 as tensor_content as the pipeline sends it).
+     */
+    static PredictionLog warmupRecord(ExportedModel exported) {
+        ServingSignature signature = exported.signature();
+        float[] image = exported.samples().get(0).image();
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        long elements = 1;
+        for (Long dim : signature.inputShape()) {
+            long size = dim < 0 ? 1 : dim;
+            elements *= size;
+            shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(size));
+        }
+        if (elements != image.length) {
+            throw new IllegalStateException("The input shape " + signature.inputShape() + " of " + exported.directory()
+                + " does not hold one 28x28 picture");
+        }
+        ByteBuffer content = ByteBuffer.allocate(image.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        content.asFloatBuffer().put(image);
+        PredictRequest request = PredictRequest.newBuilder()
+            .setModelSpec(ModelSpec.newBuilder().setSignatureName(signature.key()))
+            .putInputs(signature.inputName(), TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape)
+                .setTensorContent(ByteString.copyFrom(content.array())).build())
+            .build();
+        return PredictionLog.newBuilder().setPredictLog(PredictLog.newBuilder().setRequest(request)).build();
     }
 
     /** The preprocessing contract every client of the model follows. */

@@ -13,7 +13,9 @@ import dev.tffashion.learn.ExportedModel;
 import dev.tffashion.learn.ModelKind;
 import dev.tffashion.learn.Recipe;
 import dev.tffashion.learn.TrainingProgress;
+import dev.tffashion.tfservingapi.WarmupRecords;
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,10 +31,13 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorProto;
 import org.tensorflow.types.TFloat32;
+import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 
 /** Quick trainings on a slice of the real Fashion-MNIST: seconds, not minutes. */
 class TrainerTest {
@@ -76,6 +81,15 @@ class TrainerTest {
         JsonNode evaluation = new ObjectMapper().readTree(exported.resolve("assets.extra/evaluation.json").toFile());
         assertEquals(model.evaluation().testAccuracy(), evaluation.path("testAccuracy").asDouble());
         assertModelAnswersLikeItsEvaluationSamples(exported, 4);
+
+        List<PredictionLog> warmup = WarmupRecords.read(exported.resolve("assets.extra/tf_serving_warmup_requests"));
+        assertEquals(1, warmup.size());
+        TensorProto picture = warmup.get(0).getPredictLog().getRequest().getInputsOrThrow("images");
+        assertEquals(DataType.DT_FLOAT, picture.getDtype());
+        assertEquals(1, picture.getTensorShape().getDim(0).getSize());
+        float[] sent = new float[784];
+        picture.getTensorContent().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(sent);
+        assertArrayEquals(model.samples().get(0).image(), sent);
     }
 
     @Test

@@ -10,7 +10,12 @@ import dev.tffashion.modelserver.ModelServer;
 import dev.tffashion.servemanager.ServingBackend;
 import dev.tffashion.servemanager.config.ServingConfig;
 
-/** Embedded mode: libs/model-server in this process, over the model base path, on the configured gRPC and REST ports. */
+/**
+ * Embedded mode: libs/model-server in this process, over the model base path, on the configured gRPC and REST ports.
+ * Warm-up is on (learn writes {@code assets.extra/tf_serving_warmup_requests} into every model, replayed before a
+ * version serves); batching is off: on the pipeline's traffic (one picture per call, 2 cores) it did not pay for its
+ * queueing (libs/model-server DESIGN.md, "Batching in embedded mode"; BatchingBench measures it).
+ */
 public final class EmbeddedServing implements ServingBackend, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EmbeddedServing.class);
@@ -31,7 +36,10 @@ public final class EmbeddedServing implements ServingBackend, AutoCloseable {
         }
         ModelServer created = ModelServer.builder().modelName(config.modelName()).modelBasePath(basePath)
                 .host(config.embedded().host()).grpcPort(config.grpcPort()).restPort(config.restPort())
-                .pollInterval(config.embedded().pollInterval()).build();
+                .pollInterval(config.embedded().pollInterval())
+                .enableModelWarmup(true)
+                .enableBatching(false)
+                .build();
         try {
             created.start();
         } catch (IOException e) {

@@ -1,0 +1,293 @@
+package dev.tffashion.modelserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Int64Value;
+import com.google.protobuf.TextFormat;
+import dev.tffashion.tfservingapi.WarmupRecords;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
+import tensorflow.serving.GetModelStatus.ModelVersionStatus;
+import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.ModelManagement.ReloadConfigRequest;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
+import tensorflow.serving.ModelServiceGrpc;
+import tensorflow.serving.Predict.PredictRequest;
+import tensorflow.serving.PredictionLogOuterClass.PredictLog;
+import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
+import tensorflow.serving.PredictionServiceGrpc;
+
+/**
+ * TF Serving's server flags against its own test models and config files: --model_config_file (version policies,
+ * labels, HandleReloadConfigRequest), --enable_batching with --batching_parameters_file, --monitoring_config_file
+ * (Prometheus) and model warm-up.
+ */
+class TfServingFlagsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TWO_VERSIONS = "saved_model_half_plus_two_2_versions";
+
+    @TempDir
+    Path tmp;
+
+    private static ModelServer start(String... flags) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--port=0", "--rest_api_port=" + StandaloneServer.freePort(), "--host=127.0.0.1",
+            "--file_system_poll_wait_seconds=0"));
+        all.addAll(List.of(flags));
+        return ModelServerMain.builder(ModelServerFlags.parse(all.toArray(String[]::new))).build().start();
+    }
+
+    private Path configFile(String text) throws Exception {
+        Path file = Files.createTempFile(tmp, "models", ".config");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private static String twoVersionsConfig(String policyAndLabels) {
+        return "model_config_list { config { name: \"half\" base_path: \"" + TfServingTestdata.model(TWO_VERSIONS)
+            + "\" model_platform: \"tensorflow\" " + policyAndLabels + " } }";
+    }
+
+    private static HttpResponse<String> get(ModelServer server, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.restPort() + path))
+            .GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String predictions(ModelServer server, String path) throws Exception {
+        HttpResponse<String> response = TfServingParityTest.post(server.restPort(), path, "{\"instances\": [2.0]}");
+        return response.statusCode() + " " + JSON.readTree(response.body());
+    }
+
+    private static List<String> states(ModelServer server, String model) {
+        List<String> states = new ArrayList<>();
+        server.versionStatus(model).forEach(s -> states.add(s.version() + ":" + s.state()));
+        return states;
+    }
+
+    @Test
+    void goodModelConfigServesBothModels() throws Exception {
+        String config = Files.readString(TfServingTestdata.dir().resolve("good_model_config.txt"))
+            .replace("${TEST_HALF_PLUS_TWO_DIR}", TfServingTestdata.model("saved_model_half_plus_two_cpu").toString())
+            .replace("${TEST_HALF_PLUS_THREE_DIR}", TfServingTestdata.model("saved_model_half_plus_three").toString());
+        try (ModelServer server = start("--model_config_file=" + configFile(config))) {
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/half_plus_two:predict"));
+            assertEquals("200 {\"predictions\":[4.0]}", predictions(server, "/v1/models/half_plus_three:predict"));
+            assertEquals(List.of("123:AVAILABLE"), states(server, "half_plus_two"));
+        }
+    }
+
+    @Test
+    void versionPoliciesOfTheTwoVersionModel() throws Exception {
+        try (ModelServer server = start("--model_config_file=" + configFile(twoVersionsConfig("")))) {
+            assertEquals(List.of("124:AVAILABLE"), states(server, "half"));
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/half/versions/124:predict"));
+            assertTrue(predictions(server, "/v1/models/half/versions/123:predict").startsWith("404 "));
+            JsonNode expected = JSON.readTree(Files.readString(TfServingTestdata.dir().resolve(TWO_VERSIONS + "_metadata.json")));
+            JsonNode metadata = JSON.readTree(get(server, "/v1/models/half/metadata").body());
+            assertEquals(expected.at("/metadata"), metadata.at("/metadata"));
+            assertEquals("124", metadata.at("/model_spec/version").asText());
+        }
+        try (ModelServer server = start("--model_config_file="
+            + configFile(twoVersionsConfig("model_version_policy { latest { num_versions: 2 } }")))) {
+            assertEquals(List.of("123:AVAILABLE", "124:AVAILABLE"), states(server, "half"));
+        }
+        try (ModelServer server = start("--model_config_file=" + configFile(twoVersionsConfig("model_version_policy { all {} }")))) {
+            assertEquals(List.of("123:AVAILABLE", "124:AVAILABLE"), states(server, "half"));
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/half/versions/123:predict"));
+        }
+        try (ModelServer server = start("--model_config_file="
+            + configFile(twoVersionsConfig("model_version_policy { specific { versions: 123 } }")))) {
+            assertEquals(List.of("123:AVAILABLE"), states(server, "half"));
+            JsonNode expected = JSON.readTree(Files.readString(TfServingTestdata.dir().resolve(TWO_VERSIONS + "_metadata.json")));
+            JsonNode metadata = JSON.readTree(get(server, "/v1/models/half/metadata").body());
+            assertEquals(expected.at("/metadata"), metadata.at("/metadata"));
+            assertEquals("123", metadata.at("/model_spec/version").asText());
+        }
+    }
+
+    @Test
+    void versionLabelsAndReloadConfig() throws Exception {
+        String labelled = twoVersionsConfig("model_version_policy { specific { versions: 123 versions: 124 } }"
+            + " version_labels { key: \"stable\" value: 123 } version_labels { key: \"canary\" value: 124 }");
+        try (ModelServer server = start("--model_config_file=" + configFile(labelled))) {
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/half/labels/stable:predict"));
+            assertEquals("123", JSON.readTree(get(server, "/v1/models/half/labels/stable").body())
+                .at("/model_version_status/0/version").asText());
+            assertEquals("124", JSON.readTree(get(server, "/v1/models/half/labels/canary").body())
+                .at("/model_version_status/0/version").asText());
+            assertTrue(predictions(server, "/v1/models/half/labels/beta:predict").startsWith("400 "));
+
+            ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+            try {
+                ModelServerConfig.Builder reloaded = ModelServerConfig.newBuilder();
+                TextFormat.merge(twoVersionsConfig("model_version_policy { specific { versions: 124 } }"
+                    + " version_labels { key: \"stable\" value: 124 }"), reloaded);
+                ModelServiceGrpc.newBlockingStub(channel).handleReloadConfigRequest(ReloadConfigRequest.newBuilder()
+                    .setConfig(reloaded).build());
+                assertEquals(List.of("123:END", "124:AVAILABLE"), states(server, "half"));
+                assertEquals("124", JSON.readTree(get(server, "/v1/models/half/labels/stable").body())
+                    .at("/model_version_status/0/version").asText());
+                ModelVersionStatus status = ModelServiceGrpc.newBlockingStub(channel).getModelStatus(GetModelStatusRequest.newBuilder()
+                    .setModelSpec(ModelSpec.newBuilder().setName("half").setVersion(Int64Value.of(123))).build()).getModelVersionStatus(0);
+                assertEquals(ModelVersionStatus.State.END, status.getState());
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static PredictRequest half(float x) {
+        return PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("default"))
+            .putInputs("x", org.tensorflow.proto.TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_FLOAT)
+                .setTensorShape(TensorConversion.shapeProto(new long[] {1, 1})).addFloatVal(x).build())
+            .build();
+    }
+
+    private static List<Float> concurrently(ModelServer server, int clients) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            PredictionServiceGrpc.PredictionServiceBlockingStub stub = PredictionServiceGrpc.newBlockingStub(channel);
+            List<Future<Float>> answers = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                float x = i;
+                answers.add(pool.submit((Callable<Float>) () -> stub.predict(half(x)).getOutputsOrThrow("y").getFloatVal(0)));
+            }
+            List<Float> values = new ArrayList<>();
+            for (Future<Float> answer : answers) {
+                values.add(answer.get(60, TimeUnit.SECONDS));
+            }
+            return values;
+        } finally {
+            pool.shutdownNow();
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void batchingFlagsWithTfServingsParametersFile() throws Exception {
+        Path batching = TfServingTestdata.dir().resolve("batching_config.txt");
+        try (ModelServer server = start("--model_name=default", "--model_base_path="
+            + TfServingTestdata.model("saved_model_half_plus_two_cpu"), "--enable_batching", "--batching_parameters_file=" + batching)) {
+            BatchingParameters parameters = server.batchingParameters();
+            assertEquals(new BatchingParameters(128, 0, 8, 1_000_000, List.of()), parameters);
+            List<Float> answers = concurrently(server, 16);
+            for (int i = 0; i < answers.size(); i++) {
+                assertEquals(0.5f * i + 2, answers.get(i));
+            }
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/default:predict"));
+        }
+    }
+
+    @Test
+    void concurrentRequestsAreMergedIntoOneSessionRun() throws Exception {
+        Path batching = configFile("max_batch_size { value: 4 }\nbatch_timeout_micros { value: 10000000 }\n"
+            + "num_batch_threads { value: 1 }\nmax_enqueued_batches { value: 10 }\n");
+        try (ModelServer server = start("--model_name=default", "--model_base_path="
+            + TfServingTestdata.model("saved_model_half_plus_two_cpu"), "--enable_batching=true",
+            "--batching_parameters_file=" + batching)) {
+            List<Float> answers = concurrently(server, 4);
+            assertEquals(List.of(2f, 2.5f, 3f, 3.5f), answers);
+            // Four requests of one row, one batch of four: the timeout (10 s) never fired, the batch was full.
+            assertEquals(1, server.metrics().observations(ServingMetrics.BATCH_SIZE, "default"));
+            assertTrue(server.metrics().prometheus().contains(
+                ":tensorflow:serving:batching:processed_batch_size_sum{model_name=\"default\"} 4"), server.metrics().prometheus());
+        }
+    }
+
+    @Test
+    void badBatchingParametersAreRejectedNamingTheField() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> BatchingParameters.parse("max_batch_size { value: 8 }\nmax_batch_sise { value: 3 }"));
+        assertTrue(e.getMessage().contains("max_batch_sise"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> BatchingParameters.parse("max_batch_size { value: 8 } allowed_batch_sizes: 2 allowed_batch_sizes: 4"));
+    }
+
+    @Test
+    void prometheusEndpointOfTheMonitoringConfig() throws Exception {
+        Path monitoring = TfServingTestdata.dir().resolve("monitoring_config.txt");
+        try (ModelServer server = start("--model_name=default", "--model_base_path="
+            + TfServingTestdata.model("saved_model_half_plus_two_cpu"), "--monitoring_config_file=" + monitoring)) {
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/default:predict"));
+            assertTrue(predictions(server, "/v1/models/nothing:predict").startsWith("404 "));
+            HttpResponse<String> page = get(server, "/monitoring/prometheus/metrics");
+            assertEquals(200, page.statusCode());
+            String text = page.body();
+            assertTrue(text.contains("# TYPE :tensorflow:serving:request_count counter\n"), text);
+            assertTrue(text.contains(":tensorflow:serving:request_count{model_name=\"default\",status=\"OK\"} 1\n"), text);
+            assertTrue(text.contains(":tensorflow:serving:request_count{model_name=\"nothing\",status=\"NOT_FOUND\"} 1\n"), text);
+            assertTrue(text.contains("# TYPE :tensorflow:serving:request_latency histogram\n"), text);
+            assertTrue(text.contains(":tensorflow:serving:request_latency_bucket{model_name=\"default\",API=\"Predict\","
+                + "entrypoint=\"REST\",le=\"10\"} "), text);
+            assertTrue(text.contains(":tensorflow:serving:request_latency_count{model_name=\"default\",API=\"Predict\","
+                + "entrypoint=\"REST\"} 1\n"), text);
+            assertTrue(text.contains(":tensorflow:cc:saved_model:load_attempt_count{model_path=\""
+                + TfServingTestdata.model("saved_model_half_plus_two_cpu").resolve("00000123").toAbsolutePath().normalize()
+                + "\",status=\"success\"} 1\n"), text);
+        }
+    }
+
+    @Test
+    void warmupRecordsAreReplayedBeforeAVersionIsAvailable() throws Exception {
+        Path base = tmp.resolve("fashion");
+        TinyModels.export(base.resolve("1"), 1);
+        PredictRequest request = PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("fashion"))
+            .putInputs("images", TinyModels.imagesProto(TinyModels.images(1, 4))).build();
+        WarmupRecords.write(base.resolve("1"), List.of(PredictionLog.newBuilder()
+            .setPredictLog(PredictLog.newBuilder().setRequest(request)).build()));
+        assertEquals(1, WarmupRecords.read(WarmupRecords.file(base.resolve("1"))).size());
+        try (ModelServer server = ModelServer.builder().modelName("fashion").modelBasePath(base).build().start()) {
+            assertEquals(List.of("1:AVAILABLE"), states(server, "fashion"));
+            assertEquals(1, server.metrics().observations(ServingMetrics.WARMUP_LATENCY, base.resolve("1").toAbsolutePath().toString()));
+        }
+
+        // A record the model cannot answer fails the load, as in TF Serving; with warm-up off the version serves.
+        TinyModels.export(base.resolve("2"), 2);
+        WarmupRecords.write(base.resolve("2"), List.of(PredictionLog.newBuilder().setPredictLog(PredictLog.newBuilder()
+            .setRequest(request.toBuilder().clearInputs().putInputs("pixels", TinyModels.imagesProto(TinyModels.images(1, 4)))))
+            .build()));
+        try (ModelServer server = ModelServer.builder().modelName("fashion").modelBasePath(base).build().start()) {
+            VersionStatus failed = server.versionStatus("fashion").get(server.versionStatus("fashion").size() - 1);
+            assertEquals(VersionState.END, failed.state());
+            assertTrue(failed.errorMessage().contains("Warm-up record 0") && failed.errorMessage().contains("pixels"),
+                failed.errorMessage());
+        }
+        try (ModelServer server = ModelServer.builder().modelName("fashion").modelBasePath(base).enableModelWarmup(false)
+            .build().start()) {
+            assertEquals(List.of("2:AVAILABLE"), states(server, "fashion"));
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> {
+                ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+                try {
+                    PredictionServiceGrpc.newBlockingStub(channel).predict(request.toBuilder().clearInputs()
+                        .putInputs("pixels", TinyModels.imagesProto(TinyModels.images(1, 4))).build());
+                } finally {
+                    channel.shutdownNow();
+                }
+            });
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        }
+    }
+}
