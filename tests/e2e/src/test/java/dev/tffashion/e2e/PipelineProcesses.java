@@ -248,6 +248,15 @@ public final class PipelineProcesses implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + httpPorts.get("file-drop"));
     }
 
+    /** A service's base URL (its HTTP port on 127.0.0.1: health, /q/metrics, its API). */
+    public URI http(String service) {
+        var port = httpPorts.get(service);
+        if (port == null) {
+            throw new IllegalArgumentException("no service named " + service + "; known: " + SERVICES);
+        }
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
     /** The embedded model server's gRPC target (host:port). */
     public String grpcTarget() {
         return "127.0.0.1:" + grpcPort;
