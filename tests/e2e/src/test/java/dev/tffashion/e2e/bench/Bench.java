@@ -275,8 +275,6 @@ public final class Bench {
         long predictedInWindow;
         Latency endToEnd = new Latency();
         Map<String, Latency> hops = new LinkedHashMap<>();
-        long generatorLateNanosMax;
-        Latency lateness = new Latency();
 
         Cpu.Window cpu() {
             return cpuFrom == null || cpuTo == null ? null : Cpu.between(cpuFrom, cpuTo);
@@ -318,7 +316,7 @@ public final class Bench {
             i -> pngs[i % pngs.length], start, start, marks(phase));
         awaitOutcomes(phase.drops);
         cpu.stopSampling();
-        evaluate(phase, false);
+        evaluate(phase);
         var predicted = phase.drops.stream().map(d -> d.id == null ? null : records.trace(d.id))
             .filter(t -> t != null && t.predicted != 0).mapToLong(t -> t.predicted).sorted().toArray();
         var text = new StringBuilder(String.format(Locale.ROOT, "The first %d pictures after the model was served, at %d/s open loop"
@@ -365,10 +363,12 @@ public final class Bench {
             measured.toSeconds());
         var all = generator.openLoop(rate, warmup.plus(measured), option("max-in-flight"), i -> pngs[i % pngs.length], start,
             start + warmup.toNanos(), marks(phase));
-        var window = all.stream().filter(d -> d.due >= phase.markNanos && d.due < phase.endNanos).toList();
+        long markAt = start + warmup.toNanos();
+        long endAt = markAt + measured.toNanos();
+        var window = all.stream().filter(d -> d.due >= markAt && d.due < endAt).toList();
         phase.drops = window;
         awaitOutcomes(window);
-        evaluate(phase, true);
+        evaluate(phase);
         fixedRates.put(rate, phase);
         System.out.printf(Locale.ROOT, "bench: %s p50 %s, p99 %s, failures %s%n", phase.name, phase.endToEnd.at(50), phase.endToEnd.at(99),
             phase.endToEnd.failures());
@@ -387,7 +387,7 @@ public final class Bench {
         var all = generator.closedLoop(inFlight, warmup.plus(measured), i -> pngs[i % pngs.length], records, DRAIN,
             System.nanoTime() + warmup.toNanos(), marks(phase));
         phase.drops = all.stream().filter(d -> d.sent >= phase.markNanos && d.sent < phase.endNanos).toList();
-        evaluate(phase, true);
+        evaluate(phase);
         long fromMillis = phase.cpuFrom.epochMillis();
         long toMillis = phase.cpuTo.epochMillis();
         phase.predictedInWindow = all.stream().map(d -> d.id == null ? null : records.trace(d.id))
@@ -444,7 +444,7 @@ public final class Bench {
     }
 
     /** Latency from the due time (coordinated omission included), the hops from record timestamps, failures by reason. */
-    private void evaluate(Phase phase, boolean keep) {
+    private void evaluate(Phase phase) {
         String[] hopNames = {"due → sent (generator lateness)", "sent → HTTP 202", "sent → droppedFile record",
             "droppedFile → tensor record",
             "tensor → prediction record", "sent → prediction"};
@@ -562,7 +562,7 @@ public final class Bench {
         text.append("\n| load generator's threads (bench JVM) |");
         phases.forEach(p -> text.append(String.format(Locale.ROOT, " %s |", p.cpu() == null || p.drops.isEmpty() ? "-"
             : String.format(Locale.ROOT, "%.3f ms per drop", p.cpu().generatorNanos() / 1e6 / p.drops.size()))));
-        text.append("\n| bench JVM in all |");
+        text.append("\n| bench JVM, all its threads (generator included) |");
         phases.forEach(p -> text.append(' ').append(perPicture(p.cpu(), Cpu.BENCH, p.predictedInWindow)).append(" |"));
         text.append("\n| pictures predicted in the window |");
         phases.forEach(p -> text.append(' ').append(p.predictedInWindow).append(" |"));
