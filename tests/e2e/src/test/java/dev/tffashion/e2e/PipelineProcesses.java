@@ -35,7 +35,8 @@ public final class PipelineProcesses implements AutoCloseable {
     /** The name of the broker's process (for {@link #kill}, {@link #restart}, logs). */
     public static final String BROKER = "kafka";
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
+    /** How long a service may take to get ready; -De2e.ready-timeout-seconds=N for a machine under heavy load. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong("e2e.ready-timeout-seconds", 240));
 
     private final Path root;
     private final Path work;

@@ -3,6 +3,9 @@ package dev.tffashion.e2e.bench;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +21,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpServer;
 import dev.tffashion.e2e.PipelineProcesses;
 import dev.tffashion.e2e.TestImages;
 import dev.tffashion.e2e.TopicRecorder;
@@ -97,6 +102,8 @@ public final class Bench {
         d.put("cold-pictures", "1000");
         d.put("cold-rate", "100");
         d.put("grpc-seconds", "30");
+        d.put("generator-rate", "2000");
+        d.put("generator-seconds", "10");
         d.put("agreement-images", "10000");
         d.put("preprocessed-images", "10000");
         return d;
@@ -168,6 +175,7 @@ public final class Bench {
         for (int i = 0; i < pngs.length; i++) {
             pngs[i] = images.png(i);
         }
+        attempt("generator", () -> generatorCheck());
         long started = System.nanoTime();
         pipeline = PipelineProcesses.start(work, Map.of());
         try {
@@ -219,6 +227,57 @@ public final class Bench {
             extra.append("## ").append(section.title()).append("\n\n").append(text).append('\n');
         }
         doc.put("extra", extra.toString());
+    }
+
+    /**
+     * The load generator alone, before the pipeline starts: open loop at --generator-rate against an in-process sink (the JDK's
+     * HttpServer answering 202 at once), to show what it can offer from this JVM and what it costs.
+     */
+    private Void generatorCheck() throws Exception {
+        var sink = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+        var sinkThreads = Executors.newFixedThreadPool(2, r -> new Thread(r, "bench-sink"));
+        sink.setExecutor(sinkThreads);
+        sink.createContext("/imageInput", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            var body = "{\"id\":\"sink\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(202, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        sink.start();
+        int rate = option("generator-rate");
+        try (var load = new LoadGenerator(URI.create("http://127.0.0.1:" + sink.getAddress().getPort()))) {
+            var clock = new Cpu(Map.of());
+            long start = System.nanoTime() + 50_000_000L;
+            Cpu.Snapshot[] window = new Cpu.Snapshot[2];
+            var drops = load.openLoop(rate, Duration.ofSeconds(option("generator-seconds")), option("max-in-flight"),
+                i -> pngs[i % pngs.length], start, start, new LoadGenerator.Marks(() -> window[0] = clock.snapshot(),
+                    () -> window[1] = clock.snapshot()));
+            var cost = Cpu.between(window[0], window[1]);
+            var lateness = new Latency();
+            var answered = new Latency();
+            for (var drop : drops) {
+                lateness.record(drop.sent - drop.due);
+                if (drop.failure != null) {
+                    answered.fail(drop.failure);
+                } else {
+                    answered.record(drop.answered - drop.due);
+                }
+            }
+            double perDrop = cost.generatorNanos() / 1e6 / drops.size();
+            doc.put("generator", String.format(Locale.ROOT, "Before the pipeline starts, the generator offers %d drops/s for %s s, open"
+                    + " loop, to a sink in the same JVM (the JDK's HttpServer, 2 threads, answering 202 at once; 28x28 PNG bodies).%n%n"
+                    + "| drops due | answered 202 | failures | lateness (due → sent) p50 / p99 / max | due → answer p50 / p99 |"
+                    + " generator threads' CPU per drop | bench JVM CPU per drop (sink included) |%n|---|---|---|---|---|---|---|%n"
+                    + "| %d | %d | %s | %s / %s / %s | %s / %s | %.3f ms | %.3f ms |%n", rate, options.get("generator-seconds"),
+                drops.size(), answered.succeeded(), answered.failures(), lateness.at(50), lateness.at(99), lateness.max(), answered.at(50),
+                answered.at(99),
+                perDrop, cost.cpuNanos().get(Cpu.BENCH) / 1e6 / drops.size()));
+        } finally {
+            sink.stop(0);
+            sinkThreads.shutdownNow();
+        }
+        return null;
     }
 
     /** A part of the run that failed is written as "not measured" with its reason; the others go on. */
@@ -885,6 +944,7 @@ public final class Bench {
             }
         }
         text.append('\n');
+        text.append("## Load generator\n\n").append(doc.getOrDefault("generator", "not measured\n")).append('\n');
         text.append("## Latency at fixed rates (open loop)\n\n").append(doc.getOrDefault("rates", "not measured\n")).append('\n');
         text.append("## Sustained throughput (saturation)\n\n").append(doc.getOrDefault("saturation", "not measured\n")).append('\n');
         text.append("## CPU per picture, by process\n\n").append(doc.getOrDefault("cpu", "not measured\n")).append('\n');
