@@ -71,17 +71,19 @@ enum ImageForms {
         return encode(canvas, "png", index);
     }
 
-    /** The test image as an 8-bit gray picture, as stored or inverted (dark on white). */
+    /**
+     * The test image as an sRGB picture with R = G = B = the stored level, as stored or inverted (dark on white). Not a
+     * TYPE_BYTE_GRAY image: Java2D takes those as linear light and would brighten them when drawing into RGB.
+     */
     private static BufferedImage gray(TestImages images, int index, boolean inverted) {
         var side = FashionMnist.IMAGE_SIZE;
         var pixels = images.pixels(index);
-        var image = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
-        var values = new int[pixels.length];
+        var image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < pixels.length; i++) {
             int v = Math.round(pixels[i] * 255f);
-            values[i] = inverted ? 255 - v : v;
+            int level = inverted ? 255 - v : v;
+            image.setRGB(i % side, i / side, (level << 16) | (level << 8) | level);
         }
-        image.getRaster().setPixels(0, 0, side, side, values);
         return image;
     }
 
