@@ -332,6 +332,7 @@ public final class Bench {
         double[] batchFrom;
         double[] batchTo;
         long predictedInWindow;
+        long expected;
         Latency endToEnd = new Latency();
         Map<String, Latency> hops = new LinkedHashMap<>();
 
@@ -428,6 +429,11 @@ public final class Bench {
         phase.drops = window;
         awaitOutcomes(window);
         evaluate(phase);
+        long fromMillis = phase.cpuFrom.epochMillis();
+        long toMillis = phase.cpuTo.epochMillis();
+        phase.predictedInWindow = all.stream().map(d -> d.id == null ? null : records.trace(d.id))
+            .filter(t -> t != null && t.predicted >= fromMillis && t.predicted < toMillis).count();
+        phase.expected = window.size();
         fixedRates.put(rate, phase);
         System.out.printf(Locale.ROOT, "bench: %s p50 %s, p99 %s, failures %s%n", phase.name, phase.endToEnd.at(50), phase.endToEnd.at(99),
             phase.endToEnd.failures());
@@ -718,6 +724,13 @@ public final class Bench {
         if (Double.isNaN(coldLastBlock) || steady == null || steady.cpu() == null || steady.predictedInWindow == 0) {
             targets.put("cold", new Target("A cold pipeline reaches steady cost within its first 1000 pictures",
                 "last block ≤ " + STEADY_TOLERANCE + "× steady", "not measured (needs the cold run and the same rate's window)", false));
+            return;
+        }
+        if (steady.predictedInWindow < 0.9 * steady.expected) {
+            targets.put("cold", new Target("A cold pipeline reaches steady cost within its first " + option("cold-pictures") + " pictures",
+                "last block ≤ " + STEADY_TOLERANCE + "× steady", String.format(Locale.ROOT, "no steady state to compare with: at %d/s"
+                    + " only %d of %d pictures were predicted within the window", coldRate, steady.predictedInWindow, steady.expected),
+                false));
             return;
         }
         double steadyCost = steady.cpu().pipelineNanos() / 1e6 / steady.predictedInWindow;
