@@ -35,7 +35,8 @@ public final class PipelineProcesses implements AutoCloseable {
     /** The name of the broker's process (for {@link #kill}, {@link #restart}, logs). */
     public static final String BROKER = "kafka";
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
+    /** How long a service may take to get ready; -De2e.ready-timeout-seconds=N for a machine under heavy load. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong("e2e.ready-timeout-seconds", 240));
 
     private final Path root;
     private final Path work;
@@ -259,6 +260,15 @@ public final class PipelineProcesses implements AutoCloseable {
     /** The file drop's base URL. */
     public URI fileDrop() {
         return URI.create("http://127.0.0.1:" + httpPorts.get("file-drop"));
+    }
+
+    /** A service's base URL (its HTTP port on 127.0.0.1: health, /q/metrics, its API). */
+    public URI http(String service) {
+        var port = httpPorts.get(service);
+        if (port == null) {
+            throw new IllegalArgumentException("no service named " + service + "; known: " + SERVICES);
+        }
+        return URI.create("http://127.0.0.1:" + port);
     }
 
     /** The embedded model server's gRPC target (host:port). */

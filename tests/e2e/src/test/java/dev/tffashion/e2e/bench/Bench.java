@@ -3,6 +3,11 @@ package dev.tffashion.e2e.bench;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,27 +15,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
+import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpServer;
 import dev.tffashion.e2e.PipelineProcesses;
 import dev.tffashion.e2e.TestImages;
 import dev.tffashion.e2e.TopicRecorder;
 import dev.tffashion.fashionmnist.FashionMnist;
-import io.grpc.ManagedChannel;
+import dev.tffashion.imageconvert.ImageRejectedException;
+import dev.tffashion.imageconvert.Preprocessor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import org.awaitility.core.ConditionTimeoutException;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.ndarray.Shape;
@@ -44,43 +47,96 @@ import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionServiceGrpc;
 
 /**
- * The pipeline benchmark behind bin/bench: starts its own pipeline (kafka-local and the five packaged services, as the
- * *IT tests do), trains a recipe, then measures in-process inference, direct gRPC Predict, the pipeline's drop-to-
- * prediction latency and throughput, memory per process, and the agreement of the pipeline with in-process inference
- * over the 10000 Fashion-MNIST test images; writes docs/benchmarks.md. Reads tf-fashion.* topics; drops over HTTP;
- * every load is bounded in count and time and targets 127.0.0.1 only.
+ * The pipeline benchmark behind {@code bin/tf-fashion bench} (issue 13, "a benchmark that can be trusted"). It starts its own
+ * pipeline ({@link PipelineProcesses}: kafka-local and the five packaged services on free 127.0.0.1 ports), trains a recipe
+ * through it, then measures: the cold start (CPU per picture over the first pictures), open-loop latency at fixed rates
+ * (counted from the moment each drop was due, failures counted), latency per hop from record timestamps, the sustained
+ * throughput, CPU per picture of each process from /proc, direct gRPC Predict at the batch size predict used, resident
+ * memory, and the agreement of the pipeline's labels with in-process inference through the real preprocessing. It writes
+ * the whole of docs/benchmarks.md (or --out) and computes each target of issue 13 from the measured numbers. Drops go over
+ * HTTP to file-drop; reads tf-fashion.imageInput.droppedFile, imageConvert.tensor, predict.prediction and the dead-letter
+ * topics (with {@link PipelineRecords}), learn.model and serve.endpoint while training.
  */
 public final class Bench {
 
-    private static final String PREDICTIONS = "tf-fashion.predict.prediction";
+    private static final Map<String, String> DEFAULTS = defaults();
+    private static final int MEASURE_MINIMUM_SECONDS = 60;
+    /** The cold pipeline counts as at steady cost when its last block of the first pictures costs at most this much more. */
+    private static final double STEADY_TOLERANCE = 1.25;
+    private static final int COLD_BLOCKS = 4;
+    private static final Duration DRAIN = Duration.ofSeconds(60);
+
+    // ---- Sections measured by other classes -------------------------------------------------------------------------
+    // Add a section measured outside this class here (for example TF Serving's batching, BatchingBench): a BenchSection
+    // whose measure(context) returns its markdown. Each runs after the agreement with the pipeline idle, and its markdown
+    // is written under its own heading before the memory section. A section that fails is written as "not measured".
+    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of();
+    // ------------------------------------------------------------------------------------------------------------------
 
     private final Path root = PipelineProcesses.projectRoot();
     private final Map<String, String> options;
-    private final StringBuilder report = new StringBuilder();
+    private final Map<String, String> doc = new LinkedHashMap<>();
+    private final Map<String, Target> targets = new LinkedHashMap<>();
+    private final long epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private PipelineProcesses pipeline;
-    private TopicRecorder topics;
+    private PipelineRecords records;
+    private LoadGenerator generator;
+    private Cpu cpu;
     private TestImages images;
+    private byte[][] pngs;
+    private final Map<Double, Phase> fixedRates = new LinkedHashMap<>();
 
     private Bench(Map<String, String> options) {
         this.options = options;
     }
 
-    /**
-     * Options: --recipe FILE (samples/recipes/mlp.yaml), --out FILE (docs/benchmarks.md), --agreement-images N (10000),
-     * --seconds-per-rate S (15).
-     */
-    public static void main(String[] args) throws Exception {
-        var options = new HashMap<String, String>();
+    private static Map<String, String> defaults() {
+        var d = new LinkedHashMap<String, String>();
+        d.put("recipe", "samples/recipes/quick.yaml");
+        d.put("out", "docs/benchmarks.md");
+        d.put("rates", "10,100");
+        d.put("warmup-seconds", "60");
+        d.put("seconds", "60");
+        d.put("max-in-flight", "1024");
+        d.put("saturation-in-flight", "256");
+        d.put("cold-pictures", "1000");
+        d.put("cold-rate", "100");
+        d.put("grpc-seconds", "30");
+        d.put("generator-rate", "2000");
+        d.put("generator-seconds", "10");
+        d.put("agreement-images", "10000");
+        d.put("preprocessed-images", "10000");
+        return d;
+    }
+
+    /** Options: see {@link #usage()}; every one has a default, --name value each. */
+    public static void main(String[] args) {
+        var options = new LinkedHashMap<>(DEFAULTS);
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(usage());
+            System.exit(0);
+        }
         for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("usage: bin/bench [--recipe FILE] [--out FILE] [--agreement-images N] [--seconds-per-rate S]");
+            var name = args[i].startsWith("--") ? args[i].substring(2) : null;
+            if (name == null || !DEFAULTS.containsKey(name) || i + 1 >= args.length) {
+                System.err.println("bin/bench: unknown or incomplete option '" + args[i] + "'\n" + usage());
                 System.exit(2);
             }
-            options.put(args[i].substring(2), args[++i]);
+            options.put(name, args[++i]);
+        }
+        boolean smoke = Integer.parseInt(options.get("warmup-seconds")) < MEASURE_MINIMUM_SECONDS
+            || Integer.parseInt(options.get("seconds")) < MEASURE_MINIMUM_SECONDS;
+        boolean outGiven = Arrays.asList(args).contains("--out");
+        if (smoke && !outGiven) {
+            options.put("out", "tests/e2e/target/bench/benchmarks-smoke.md");
+        } else if (smoke && Path.of(options.get("out")).normalize().endsWith(Path.of("docs/benchmarks.md"))) {
+            System.err.println("bin/bench: a smoke run (warm-up or measured window under " + MEASURE_MINIMUM_SECONDS
+                + " s) does not write docs/benchmarks.md; drop --out or give another file");
+            System.exit(2);
         }
         int code;
         try {
-            new Bench(options).run();
+            new Bench(options).run(smoke);
             code = 0;
         } catch (Exception | AssertionError e) {
             e.printStackTrace();
@@ -89,479 +145,862 @@ public final class Bench {
         System.exit(code);
     }
 
-    private void run() throws Exception {
-        var recipe = root.resolve(options.getOrDefault("recipe", "samples/recipes/mlp.yaml"));
-        var out = root.resolve(options.getOrDefault("out", "docs/benchmarks.md"));
-        int agreementImages = Integer.parseInt(options.getOrDefault("agreement-images", "10000"));
-        int secondsPerRate = Integer.parseInt(options.getOrDefault("seconds-per-rate", "15"));
+    private static String usage() {
+        var text = new StringBuilder("usage: bin/bench [--option value]...; options and defaults:\n");
+        DEFAULTS.forEach((name, value) -> text.append("  --").append(name).append(' ').append(value).append('\n'));
+        return text.append("Warm-up or measured seconds under 60 make a smoke run, written to tests/e2e/target/bench/benchmarks-smoke.md.")
+            .toString();
+    }
+
+    private int option(String name) {
+        try {
+            return Integer.parseInt(options.get(name));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " must be a whole number, got '" + options.get(name) + "'");
+        }
+    }
+
+    private void run(boolean smoke) throws Exception {
+        var recipe = root.resolve(options.get("recipe"));
+        if (!Files.isRegularFile(recipe)) {
+            throw new IllegalArgumentException("--recipe " + options.get("recipe") + ": no such file under " + root);
+        }
+        var out = root.resolve(options.get("out"));
+        var rates = Arrays.stream(options.get("rates").split(",")).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+        var machine = Machine.now(root);
+        System.out.println("bench: " + machine.line());
         var work = Files.createDirectories(root.resolve("tests/e2e/target/bench")).resolve("run-" + System.currentTimeMillis());
         images = TestImages.load();
-        var machine = machine();
+        pngs = new byte[images.count()][];
+        for (int i = 0; i < pngs.length; i++) {
+            pngs[i] = images.png(i);
+        }
+        attempt("generator", () -> generatorCheck());
         long started = System.nanoTime();
         pipeline = PipelineProcesses.start(work, Map.of());
         try {
-            topics = new TopicRecorder(pipeline.bootstrap(), "tf-fashion");
-            var sections = new LinkedHashMap<String, String>();
             var endpoint = trainAndServe(recipe);
-            var version = endpoint.annotation("modelVersion");
-            var modelDir = pipeline.modelsRoot().resolve("fashion").resolve(version);
-            try (var bundle = SavedModelBundle.load(modelDir.toString(), "serve")) {
-                var a = attempt("a", sections, () -> inProcess(bundle));
-                var b = attempt("b", sections, () -> directGrpc(endpoint.annotation("grpcTarget"), version));
-                attempt("warm-up", sections, () -> pipelineLatency(10, 3));
-                var c10 = attempt("c10", sections, () -> pipelineLatency(10, secondsPerRate));
-                var c100 = attempt("c100", sections, () -> pipelineLatency(100, secondsPerRate));
-                sections.put("g", "After (c):\n\n" + memory());
-                var d = attempt("d", sections, () -> saturate(bundle, agreementImages));
-                sections.put("g", sections.get("g") + "\nAfter the saturation run (d):\n\n" + memory());
-                if (d != null) {
-                    sections.put("h", d.agreement);
-                    sections.put("dmet", met(d.value >= 1000, String.format(Locale.ROOT, "%.0f images/s", d.value)));
-                }
-                if (c100 != null) {
-                    sections.put("c100met", met(c100.stats.p(50) <= 15e6 && c100.stats.p(99) <= 50e6,
-                        "p50 " + ms(c100.stats.p(50)) + ", p99 " + ms(c100.stats.p(99))));
-                }
-                if (b != null && c100 != null && d != null) {
-                    sections.put("e", ratios(b, c100, d));
-                    sections.put("emet", met(d.value >= 0.5 * b.value, String.format(Locale.ROOT, "%.2f of direct gRPC's"
-                        + " 1-image-per-call throughput, %.2f of its 32-per-call throughput", d.value / b.value, d.value / b.batched)));
-                }
+            records = new PipelineRecords(pipeline.bootstrap());
+            generator = new LoadGenerator(pipeline.fileDrop());
+            cpu = new Cpu(pipeline.pids());
+            try {
+                measure(rates, endpoint);
             } finally {
-                topics.close();
+                generator.close();
+                records.close();
             }
-            write(out, machine, recipe, endpoint, sections, (System.nanoTime() - started) / 1e9);
+            doc.put("memory", memory());
+            var end = Machine.now(root);
+            write(out, smoke, machine, end, (System.nanoTime() - started) / 1e9);
         } finally {
             pipeline.close();
         }
     }
 
-    /** A measurement that failed is reported as not measured, with its reason, and the others go on. */
-    private interface Measurement {
-        Measured run() throws Exception;
+    private void measure(double[] rates, Endpoint endpoint) throws Exception {
+        attempt("cold", () -> coldStart());
+        for (double rate : rates) {
+            attempt("rate " + rate, () -> fixedRate(rate));
+        }
+        doc.put("rates", ratesTable());
+        var saturation = attempt("saturation", () -> saturation());
+        doc.put("cpu", cpuTable(saturation));
+        attempt("grpc", () -> directGrpc(endpoint, saturation));
+        coldTarget();
+        overheadTarget(saturation);
+        var modelDir = pipeline.modelsRoot().resolve(endpoint.modelName()).resolve(endpoint.version());
+        try (var bundle = SavedModelBundle.load(modelDir.toString(), "serve")) {
+            attempt("agreement", () -> agreement(bundle));
+        }
+        var context = new BenchSection.Context(pipeline, endpoint.grpcTarget(), endpoint.modelName(), endpoint.version(), modelDir,
+            images, options, cpu);
+        var extra = new StringBuilder();
+        for (var supplier : EXTRA_SECTIONS) {
+            var section = supplier.get();
+            String text;
+            try {
+                text = section.measure(context);
+            } catch (Exception | AssertionError e) {
+                e.printStackTrace();
+                text = "not measured: " + e + "\n";
+            }
+            extra.append("## ").append(section.title()).append("\n\n").append(text).append('\n');
+        }
+        doc.put("extra", extra.toString());
     }
 
-    private static Measured attempt(String key, Map<String, String> sections, Measurement measurement) {
+    /**
+     * The load generator alone, before the pipeline starts: open loop at --generator-rate against an in-process sink (the JDK's
+     * HttpServer answering 202 at once), to show what it can offer from this JVM and what it costs.
+     */
+    private Void generatorCheck() throws Exception {
+        var sink = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+        var sinkThreads = Executors.newFixedThreadPool(2, r -> new Thread(r, "bench-sink"));
+        sink.setExecutor(sinkThreads);
+        sink.createContext("/imageInput", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            var body = "{\"id\":\"sink\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(202, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        sink.start();
+        int rate = option("generator-rate");
+        try (var load = new LoadGenerator(URI.create("http://127.0.0.1:" + sink.getAddress().getPort()))) {
+            var clock = new Cpu(Map.of());
+            long start = System.nanoTime() + 50_000_000L;
+            Cpu.Snapshot[] window = new Cpu.Snapshot[2];
+            var drops = load.openLoop(rate, Duration.ofSeconds(option("generator-seconds")), option("max-in-flight"),
+                i -> pngs[i % pngs.length], start, start, new LoadGenerator.Marks(() -> window[0] = clock.snapshot(),
+                    () -> window[1] = clock.snapshot()));
+            var cost = Cpu.between(window[0], window[1]);
+            var lateness = new Latency();
+            var answered = new Latency();
+            for (var drop : drops) {
+                lateness.record(drop.sent - drop.due);
+                if (drop.failure != null) {
+                    answered.fail(drop.failure);
+                } else {
+                    answered.record(drop.answered - drop.due);
+                }
+            }
+            double perDrop = cost.generatorNanos() / 1e6 / drops.size();
+            doc.put("generator", String.format(Locale.ROOT, "Before the pipeline starts, the generator offers %d drops/s for %s s, open"
+                    + " loop, to a sink in the same JVM (the JDK's HttpServer, 2 threads, answering 202 at once; 28x28 PNG bodies).%n%n"
+                    + "| drops due | answered 202 | failures | lateness (due → sent) p50 / p99 / max | due → answer p50 / p99 |"
+                    + " generator threads' CPU per drop | bench JVM CPU per drop (sink included) |%n|---|---|---|---|---|---|---|%n"
+                    + "| %d | %d | %s | %s / %s / %s | %s / %s | %.3f ms | %.3f ms |%n", rate, options.get("generator-seconds"),
+                drops.size(), answered.succeeded(), answered.failures(), lateness.at(50), lateness.at(99), lateness.max(), answered.at(50),
+                answered.at(99),
+                perDrop, cost.cpuNanos().get(Cpu.BENCH) / 1e6 / drops.size()));
+        } finally {
+            sink.stop(0);
+            sinkThreads.shutdownNow();
+        }
+        return null;
+    }
+
+    /** A part of the run that failed is written as "not measured" with its reason; the others go on. */
+    private interface Part<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T attempt(String name, Part<T> part) {
         try {
-            var measured = measurement.run();
-            sections.put(key, measured.text);
-            return measured;
+            return part.run();
         } catch (Exception | AssertionError e) {
-            System.out.println("(" + key + ") failed: " + e);
-            sections.put(key, "not measured: " + e.getClass().getSimpleName() + ": " + e.getMessage() + "\n");
+            System.out.println("bench: " + name + " failed: " + e);
+            e.printStackTrace(System.out);
+            doc.merge("failures", "- " + name + ": not measured (" + e + ")\n", String::concat);
             return null;
         }
     }
 
-    private TopicRecorder.Seen trainAndServe(Path recipe) throws Exception {
-        long started = System.nanoTime();
-        var scriptId = pipeline.drop("scriptInput", recipe.getFileName().toString(), Files.readAllBytes(recipe));
-        var model = await("learn.model for " + recipe).atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(500))
-            .until(() -> topics.of("tf-fashion.learn.model", m -> m.sourceIds("script").contains(scriptId)), l -> !l.isEmpty()).get(0);
-        var endpoint = await("serve.endpoint for " + model.id()).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
-            .until(() -> topics.of("tf-fashion.serve.endpoint", e -> e.sourceIds("model").contains(model.id())), l -> !l.isEmpty()).get(0);
-        report.append(String.format(Locale.ROOT, "Recipe %s: trained (trainingSeconds %s, test accuracy %s) and served as version %s"
-            + " %.1f s after the drop.%n%n", root.relativize(recipe), model.annotation("trainingSeconds"), model.annotation("testAccuracy"),
-            endpoint.annotation("modelVersion"), (System.nanoTime() - started) / 1e9));
-        System.out.print(report);
-        return endpoint;
+    private record Endpoint(String grpcTarget, String modelName, String version, String text) {
     }
 
-    /** (a) one image through the SavedModel in this JVM. */
-    private Measured inProcess(SavedModelBundle bundle) {
-        var function = bundle.function("serving_default");
-        int warmup = 300;
-        int runs = 3000;
-        var nanos = new long[runs];
-        for (int i = 0; i < warmup + runs; i++) {
-            var pixels = images.pixels(i % images.count());
-            long t0 = System.nanoTime();
-            try (var input = TFloat32.tensorOf(Shape.of(1, 28, 28), DataBuffers.of(pixels, true, false));
-                Result result = function.call(Map.of("images", input))) {
-                result.get("probabilities").orElseThrow();
+    private Endpoint trainAndServe(Path recipe) throws Exception {
+        long started = System.nanoTime();
+        try (var topics = new TopicRecorder(pipeline.bootstrap(), "tf-fashion")) {
+            var scriptId = pipeline.drop("scriptInput", recipe.getFileName().toString(), Files.readAllBytes(recipe));
+            var model = await("learn.model for " + recipe).atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(500))
+                .until(() -> topics.of("tf-fashion.learn.model", m -> m.sourceIds("script").contains(scriptId)), l -> !l.isEmpty())
+                .get(0);
+            var endpoint = await("serve.endpoint for " + model.id()).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
+                .until(() -> topics.of("tf-fashion.serve.endpoint", e -> e.sourceIds("model").contains(model.id())), l -> !l.isEmpty())
+                .get(0);
+            var name = endpoint.annotation("modelName") == null ? "fashion" : endpoint.annotation("modelName");
+            var text = String.format(Locale.ROOT, "Recipe `%s` trained through the pipeline (trainingSeconds %s, test accuracy %s) and"
+                + " served as model `%s` version %s, %.1f s after its drop.", root.relativize(recipe), model.annotation("trainingSeconds"),
+                model.annotation("testAccuracy"), name, endpoint.annotation("modelVersion"), (System.nanoTime() - started) / 1e9);
+            System.out.println("bench: " + text);
+            doc.put("recipe", text);
+            return new Endpoint(endpoint.annotation("grpcTarget"), name, endpoint.annotation("modelVersion"), text);
+        }
+    }
+
+    // ---- phases -----------------------------------------------------------------------------------------------------
+
+    /** One measured window: its drops, what became of them, CPU and predict's batch sizes over it. */
+    private static final class Phase {
+        String name;
+        List<LoadGenerator.Drop> drops = List.of();
+        long markNanos;
+        long endNanos;
+        Cpu.Snapshot cpuFrom;
+        Cpu.Snapshot cpuTo;
+        double[] batchFrom;
+        double[] batchTo;
+        long predictedInWindow;
+        long expected;
+        Latency endToEnd = new Latency();
+        Map<String, Latency> hops = new LinkedHashMap<>();
+
+        Cpu.Window cpu() {
+            return cpuFrom == null || cpuTo == null ? null : Cpu.between(cpuFrom, cpuTo);
+        }
+
+        double seconds() {
+            return (endNanos - markNanos) / 1e9;
+        }
+
+        /** Mean tensors per Predict call over the window, or NaN when predict does not expose the batch-size metric. */
+        double meanBatch() {
+            if (batchFrom == null || batchTo == null || batchTo[0] <= batchFrom[0]) {
+                return Double.NaN;
             }
-            if (i >= warmup) {
-                nanos[i - warmup] = System.nanoTime() - t0;
+            return (batchTo[1] - batchFrom[1]) / (batchTo[0] - batchFrom[0]);
+        }
+    }
+
+    private LoadGenerator.Marks marks(Phase phase) {
+        return new LoadGenerator.Marks(() -> {
+            phase.markNanos = System.nanoTime();
+            phase.cpuFrom = cpu.snapshot();
+            phase.batchFrom = batchSizes();
+        }, () -> {
+            phase.endNanos = System.nanoTime();
+            phase.cpuTo = cpu.snapshot();
+            phase.batchTo = batchSizes();
+        });
+    }
+
+    private Void coldStart() throws Exception {
+        int count = option("cold-pictures");
+        int rate = option("cold-rate");
+        var phase = new Phase();
+        phase.name = "cold";
+        cpu.startSampling();
+        long start = System.nanoTime() + 50_000_000L;
+        phase.drops = generator.openLoop(rate, Duration.ofNanos((long) (count * 1e9 / rate)), option("max-in-flight"),
+            i -> pngs[i % pngs.length], start, start, marks(phase));
+        awaitOutcomes(phase.drops);
+        cpu.stopSampling();
+        evaluate(phase);
+        var predicted = phase.drops.stream().map(d -> d.id == null ? null : records.trace(d.id))
+            .filter(t -> t != null && t.predicted != 0).mapToLong(t -> t.predicted).sorted().toArray();
+        var text = new StringBuilder(String.format(Locale.ROOT, "The first %d pictures after the model was served, at %d/s open loop"
+            + " (28x28 PNGs); %d predicted, failures: %s. CPU per picture of all six processes, by block of pictures in the order their"
+            + " predictions arrived (CPU sampled every 100 ms):%n%n| pictures | CPU per picture, all processes | of it file-drop |"
+            + " image-convert | predict | serve-manager | kafka |%n|---|---|---|---|---|---|---|%n", count, rate, predicted.length,
+            phase.endToEnd.failures()));
+        int block = Math.max(1, count / COLD_BLOCKS);
+        var from = phase.cpuFrom;
+        double last = Double.NaN;
+        for (int b = 0; b < COLD_BLOCKS && (b + 1) * block <= predicted.length; b++) {
+            var to = cpu.sampledAt(predicted[(b + 1) * block - 1]);
+            var window = Cpu.between(from, to);
+            last = window.pipelineNanos() / 1e6 / block;
+            text.append(String.format(Locale.ROOT, "| %d-%d | %.2f ms | %s | %s | %s | %s | %s |%n", b * block + 1, (b + 1) * block, last,
+                perPicture(window, "file-drop", block), perPicture(window, "image-convert", block), perPicture(window, "predict", block),
+                perPicture(window, "serve-manager", block), perPicture(window, "kafka", block)));
+            from = to;
+        }
+        if (predicted.length >= count) {
+            var whole = Cpu.between(phase.cpuFrom, cpu.sampledAt(predicted[count - 1]));
+            text.append(String.format(Locale.ROOT, "| all %d | %.2f ms | %s | %s | %s | %s | %s |%n", count,
+                whole.pipelineNanos() / 1e6 / count,
+                perPicture(whole, "file-drop", count), perPicture(whole, "image-convert", count), perPicture(whole, "predict", count),
+                perPicture(whole, "serve-manager", count), perPicture(whole, "kafka", count)));
+        }
+        coldLastBlock = predicted.length >= COLD_BLOCKS * block ? last : Double.NaN;
+        coldRate = rate;
+        doc.put("cold", text.toString());
+        records.forget(ids(phase.drops));
+        return null;
+    }
+
+    private double coldLastBlock = Double.NaN;
+    private int coldRate;
+
+    private Void fixedRate(double rate) throws Exception {
+        var phase = new Phase();
+        phase.name = String.format(Locale.ROOT, "%.0f/s", rate);
+        var warmup = Duration.ofSeconds(option("warmup-seconds"));
+        var measured = Duration.ofSeconds(option("seconds"));
+        long start = System.nanoTime() + 50_000_000L;
+        System.out.printf(Locale.ROOT, "bench: %s open loop, %d s warm-up then %d s measured%n", phase.name, warmup.toSeconds(),
+            measured.toSeconds());
+        var all = generator.openLoop(rate, warmup.plus(measured), option("max-in-flight"), i -> pngs[i % pngs.length], start,
+            start + warmup.toNanos(), marks(phase));
+        long markAt = start + warmup.toNanos();
+        long endAt = markAt + measured.toNanos();
+        var window = all.stream().filter(d -> d.due >= markAt && d.due < endAt).toList();
+        phase.drops = window;
+        awaitOutcomes(window);
+        evaluate(phase);
+        long fromMillis = phase.cpuFrom.epochMillis();
+        long toMillis = phase.cpuTo.epochMillis();
+        phase.predictedInWindow = all.stream().map(d -> d.id == null ? null : records.trace(d.id))
+            .filter(t -> t != null && t.predicted >= fromMillis && t.predicted < toMillis).count();
+        phase.expected = window.size();
+        fixedRates.put(rate, phase);
+        System.out.printf(Locale.ROOT, "bench: %s p50 %s, p99 %s, failures %s%n", phase.name, phase.endToEnd.at(50), phase.endToEnd.at(99),
+            phase.endToEnd.failures());
+        records.forget(ids(all));
+        return null;
+    }
+
+    private Phase saturation() throws Exception {
+        var phase = new Phase();
+        phase.name = "saturation";
+        var warmup = Duration.ofSeconds(option("warmup-seconds"));
+        var measured = Duration.ofSeconds(option("seconds"));
+        int inFlight = option("saturation-in-flight");
+        System.out.printf(Locale.ROOT, "bench: saturation, %d pictures in the pipeline, %d s warm-up then %d s measured%n", inFlight,
+            warmup.toSeconds(), measured.toSeconds());
+        var all = generator.closedLoop(inFlight, warmup.plus(measured), i -> pngs[i % pngs.length], records, DRAIN,
+            System.nanoTime() + warmup.toNanos(), marks(phase));
+        phase.drops = all.stream().filter(d -> d.sent >= phase.markNanos && d.sent < phase.endNanos).toList();
+        evaluate(phase);
+        long fromMillis = phase.cpuFrom.epochMillis();
+        long toMillis = phase.cpuTo.epochMillis();
+        phase.predictedInWindow = all.stream().map(d -> d.id == null ? null : records.trace(d.id))
+            .filter(t -> t != null && t.predicted >= fromMillis && t.predicted < toMillis).count();
+        double throughput = phase.predictedInWindow / phase.seconds();
+        var window = phase.cpu();
+        double perPicture = window.pipelineNanos() / 1e6 / Math.max(1, phase.predictedInWindow);
+        var offered = all.size() / ((phase.endNanos - all.get(0).sent) / 1e9);
+        var text = String.format(Locale.ROOT, "Closed loop over the whole pipeline: %d pictures kept in flight from HTTP drop to"
+                + " prediction record (a new drop as soon as one gets its outcome), %d s warm-up, then %d s measured. Throughput ="
+                + " prediction records timestamped in the measured window / its length. Failures over the whole run: %s.%n%n"
+                + "| sustained pictures/s | CPU per picture, all six processes | drop to prediction p50 / p99 (sent, not due: closed loop)"
+                + " | mean predict batch | drops offered/s (whole run) |%n|---|---|---|---|---|%n"
+                + "| **%.0f** | %.2f ms | %s / %s | %s | %.0f |%n",
+            inFlight, warmup.toSeconds(), measured.toSeconds(), failuresOf(all), throughput, perPicture,
+            phase.hops.get("sent → prediction").at(50),
+            phase.hops.get("sent → prediction").at(99), batch(phase.meanBatch()), offered);
+        doc.put("saturation", text);
+        saturationThroughput = throughput;
+        saturationCpuPerPicture = perPicture;
+        targets.put("cpu", new Target("CPU per picture at saturation, all processes, model included", "≤ 1.5 ms",
+            String.format(Locale.ROOT, "%.2f ms", perPicture), perPicture <= 1.5));
+        targets.put("throughput", new Target("Sustained throughput, HTTP drop to prediction", "≥ 1000 pictures/s",
+            String.format(Locale.ROOT, "%.0f pictures/s", throughput), throughput >= 1000));
+        System.out.printf(Locale.ROOT, "bench: saturation %.0f pictures/s, %.2f ms CPU per picture%n", throughput, perPicture);
+        records.forget(ids(all));
+        return phase;
+    }
+
+    private double saturationThroughput = Double.NaN;
+    private double saturationCpuPerPicture = Double.NaN;
+    private double modelServerCpuPerPicture = Double.NaN;
+    private String modelServerSource = "";
+
+    private static String failuresOf(List<LoadGenerator.Drop> drops) {
+        var latency = new Latency();
+        drops.stream().filter(d -> d.failure != null).forEach(d -> latency.fail(d.failure));
+        return latency.failures();
+    }
+
+    /** Waits until every accepted drop has its outcome on the topics, at most {@link #DRAIN} after the last answer. */
+    private void awaitOutcomes(List<LoadGenerator.Drop> drops) throws InterruptedException {
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        for (var drop : drops) {
+            while (drop.id != null && System.nanoTime() < deadline) {
+                records.requireRunning();
+                var trace = records.trace(drop.id);
+                if (trace != null && trace.done()) {
+                    break;
+                }
+                Thread.sleep(20);
             }
         }
-        var stats = Stats.of(nanos);
-        var text = String.format(Locale.ROOT, "| runs | p50 | p99 | mean |%n|---|---|---|---|%n| %d (after %d warm-up) | %s | %s | %s |%n",
-            runs, warmup, ms(stats.p(50)), ms(stats.p(99)), ms(stats.mean()));
-        System.out.println("(a) in-process\n" + text);
-        return new Measured(text, 0, stats);
     }
 
-    /** (b) Predict over gRPC to the model server the pipeline uses: latency one call at a time, then throughput. */
-    private Measured directGrpc(String target, String version) throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    /** Latency from the due time (coordinated omission included), the hops from record timestamps, failures by reason. */
+    private void evaluate(Phase phase) {
+        String[] hopNames = {"due → sent (generator lateness)", "sent → HTTP 202", "sent → droppedFile record",
+            "droppedFile → tensor record",
+            "tensor → prediction record", "sent → prediction"};
+        for (var name : hopNames) {
+            phase.hops.put(name, new Latency());
+        }
+        for (var drop : phase.drops) {
+            if (drop.failure != null && drop.id == null) {
+                phase.endToEnd.fail(drop.failure);
+                continue;
+            }
+            var trace = records.trace(drop.id);
+            if (trace == null || !trace.done()) {
+                phase.endToEnd.fail(drop.failure != null ? drop.failure : "no outcome within " + DRAIN.toSeconds() + " s");
+                continue;
+            }
+            if (trace.deadLetter != null) {
+                phase.endToEnd.fail("dead letter on " + trace.deadLetter);
+                continue;
+            }
+            long sentEpoch = drop.sent + epochOffsetNanos;
+            phase.endToEnd.record(trace.predicted * 1_000_000L - (drop.due + epochOffsetNanos));
+            phase.hops.get("due → sent (generator lateness)").record(drop.sent - drop.due);
+            phase.hops.get("sent → HTTP 202").record(drop.answered - drop.sent);
+            if (trace.dropped != 0) {
+                phase.hops.get("sent → droppedFile record").record(trace.dropped * 1_000_000L - sentEpoch);
+            }
+            if (trace.dropped != 0 && trace.tensor != 0) {
+                phase.hops.get("droppedFile → tensor record").record((trace.tensor - trace.dropped) * 1_000_000L);
+            }
+            if (trace.tensor != 0) {
+                phase.hops.get("tensor → prediction record").record((trace.predicted - trace.tensor) * 1_000_000L);
+            }
+            phase.hops.get("sent → prediction").record(trace.predicted * 1_000_000L - sentEpoch);
+        }
+        if (phase.cpuFrom != null && phase.cpuTo != null) {
+            long from = phase.cpuFrom.epochMillis();
+            long to = phase.cpuTo.epochMillis();
+            phase.predictedInWindow = phase.drops.stream().map(d -> d.id == null ? null : records.trace(d.id))
+                .filter(t -> t != null && t.predicted >= from && t.predicted < to).count();
+        }
+    }
+
+    private String ratesTable() {
+        if (fixedRates.isEmpty()) {
+            return "not measured\n";
+        }
+        var text = new StringBuilder(String.format(Locale.ROOT, "Open loop: the i-th drop is due at start + i / rate, whatever the"
+            + " answers (at most %s requests in flight); %s s at the rate as warm-up, then %s s measured. Latency runs from the"
+            + " moment a drop was **due** to the timestamp of its prediction record (ms resolution; same machine clock), so a drop"
+            + " that waited in the generator is counted with its wait. Every drop due in the window counts: one without a"
+            + " prediction (HTTP failure, timeout, dead letter, nothing within %d s) is a failure, and a percentile that falls among"
+            + " failures reads \"failed\". HdrHistogram, 3 significant digits.%n%n"
+            + "| rate | drops due in the window | predicted | failures | p50 | p90 | p99 | p99.9 | max | mean predict batch |%n"
+            + "|---|---|---|---|---|---|---|---|---|---|%n", options.get("max-in-flight"), options.get("warmup-seconds"),
+            options.get("seconds"), DRAIN.toSeconds()));
+        fixedRates.forEach((rate, p) -> text.append(String.format(Locale.ROOT, "| %.0f/s | %d | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+            rate, p.drops.size(), p.endToEnd.succeeded(), p.endToEnd.failures(), p.endToEnd.at(50), p.endToEnd.at(90), p.endToEnd.at(99),
+            p.endToEnd.at(99.9), p.endToEnd.max(), batch(p.meanBatch()))));
+        var hundred = fixedRates.get(100.0);
+        if (hundred != null) {
+            var p50 = hundred.endToEnd.millis(50);
+            var p99 = hundred.endToEnd.millis(99);
+            boolean met = p50.isPresent() && p99.isPresent() && p50.getAsDouble() <= 15 && p99.getAsDouble() <= 50
+                && hundred.seconds() >= MEASURE_MINIMUM_SECONDS - 1;
+            targets.put("latency", new Target("Latency at 100 pictures/s after warm-up", "p50 ≤ 15 ms, p99 ≤ 50 ms",
+                "p50 " + hundred.endToEnd.at(50) + ", p99 " + hundred.endToEnd.at(99), met));
+        }
+        text.append("\n### Per hop, from record timestamps\n\nFor the drops of the window that got a prediction. \"sent\" is when the"
+            + " generator sent the request (bench clock); the other ends are record timestamps (CreateTime, ms resolution, so a hop"
+            + " under 1 ms can read 0).\n\n");
+        fixedRates.forEach((rate, p) -> {
+            text.append(String.format(Locale.ROOT, "At %.0f/s (%d predicted):%n%n| hop | p50 | p99 | max |%n|---|---|---|---|%n", rate,
+                p.endToEnd.succeeded()));
+            p.hops.forEach((name, l) -> text.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", name, l.at(50), l.at(99),
+                l.max())));
+            text.append(String.format(Locale.ROOT, "| due → prediction record (end to end) | %s | %s | %s |%n%n", p.endToEnd.at(50),
+                p.endToEnd.at(99), p.endToEnd.max()));
+        });
+        return text.toString();
+    }
+
+    // ---- CPU ----------------------------------------------------------------------------------------------------------
+
+    private static String perPicture(Cpu.Window window, String process, long pictures) {
+        if (window == null || pictures <= 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.3f ms", window.cpuNanos().getOrDefault(process, 0L) / 1e6 / pictures);
+    }
+
+    private String cpuTable(Phase saturation) {
+        var phases = new ArrayList<Phase>(fixedRates.values());
+        if (saturation != null) {
+            phases.add(saturation);
+        }
+        if (phases.isEmpty()) {
+            return "not measured\n";
+        }
+        var text = new StringBuilder("utime + stime from /proc/PID/stat over each measured window, divided by the prediction records"
+            + " timestamped in the window. serve-manager embeds the model server (libs/model-server), so its row includes inference:"
+            + " /proc cannot separate the two; the model server's own CPU is measured apart under \"Direct gRPC\". The bench JVM"
+            + " (load generator, record reader) runs on the same two cores and is shown apart, never in \"all six\".\n\n| process |");
+        phases.forEach(p -> text.append(' ').append(p.name).append(" |"));
+        text.append('\n').append("|---|").append("---|".repeat(phases.size())).append('\n');
+        var names = new ArrayList<String>(pipeline.pids().keySet());
+        for (var name : names) {
+            text.append("| ").append(name).append(" |");
+            phases.forEach(p -> text.append(' ').append(perPicture(p.cpu(), name, p.predictedInWindow)).append(" |"));
+            text.append('\n');
+        }
+        text.append("| **all six** |");
+        phases.forEach(p -> text.append(String.format(Locale.ROOT, " **%s** |", p.cpu() == null || p.predictedInWindow == 0 ? "-"
+            : String.format(Locale.ROOT, "%.3f ms", p.cpu().pipelineNanos() / 1e6 / p.predictedInWindow))));
+        text.append("\n| load generator's threads (bench JVM) |");
+        phases.forEach(p -> text.append(String.format(Locale.ROOT, " %s |", p.cpu() == null || p.drops.isEmpty() ? "-"
+            : String.format(Locale.ROOT, "%.3f ms per drop", p.cpu().generatorNanos() / 1e6 / p.drops.size()))));
+        text.append("\n| bench JVM, all its threads (generator included) |");
+        phases.forEach(p -> text.append(' ').append(perPicture(p.cpu(), Cpu.BENCH, p.predictedInWindow)).append(" |"));
+        text.append("\n| pictures predicted in the window |");
+        phases.forEach(p -> text.append(' ').append(p.predictedInWindow).append(" |"));
+        text.append("\n| window |");
+        phases.forEach(p -> text.append(String.format(Locale.ROOT, " %.1f s |", p.seconds())));
+        text.append('\n');
+        var generator = phases.stream().filter(p -> p.cpu() != null && !p.drops.isEmpty())
+            .mapToDouble(p -> p.cpu().generatorNanos() / 1e6 / p.drops.size()).max();
+        if (generator.isPresent() && generator.getAsDouble() > 0) {
+            text.append(String.format(Locale.ROOT, "%nThe load generator's own CPU, at most %.3f ms per drop above, would let it offer"
+                + " about %.0f drops/s on one core.%n", generator.getAsDouble(), 1000 / generator.getAsDouble()));
+        }
+        return text.toString();
+    }
+
+    // ---- direct gRPC ----------------------------------------------------------------------------------------------------
+
+    private Void directGrpc(Endpoint endpoint, Phase saturation) throws Exception {
+        double mean = saturation == null ? Double.NaN : saturation.meanBatch();
+        if (Double.isNaN(mean)) {
+            doc.put("grpc", "not measured: predict's /q/metrics has no `tffashion_predict_batch_size_count` / `_sum` over the"
+                + " saturation window, so the batch size predict used is unknown (it is not guessed).\n");
+            return null;
+        }
+        int batch = (int) Math.max(1, Math.round(mean));
+        var request = request(endpoint, batch);
+        var channel = NettyChannelBuilder.forTarget(endpoint.grpcTarget()).usePlaintext().build();
         try {
             var stub = PredictionServiceGrpc.newBlockingStub(channel);
-            int runs = 2000;
-            var nanos = new long[runs];
-            for (int i = 0; i < 200 + runs; i++) {
+            long warm = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < warm) {
+                stub.withDeadlineAfter(10, TimeUnit.SECONDS).predict(request);
+            }
+            var latency = new Latency();
+            var from = cpu.snapshot();
+            long end = System.nanoTime() + Duration.ofSeconds(option("grpc-seconds")).toNanos();
+            long calls = 0;
+            while (System.nanoTime() < end) {
                 long t0 = System.nanoTime();
-                stub.withDeadlineAfter(5, TimeUnit.SECONDS).predict(request(version, i, 1));
-                if (i >= 200) {
-                    nanos[i - 200] = System.nanoTime() - t0;
+                try {
+                    stub.withDeadlineAfter(10, TimeUnit.SECONDS).predict(request);
+                    latency.record(System.nanoTime() - t0);
+                } catch (RuntimeException e) {
+                    latency.fail(e.getClass().getSimpleName());
                 }
+                calls++;
             }
-            var latency = Stats.of(nanos);
-            var text = new StringBuilder(String.format(Locale.ROOT,
-                "Latency, one call at a time, 1 image per call: p50 %s, p99 %s, mean %s (%d calls).%n%n"
-                    + "| clients | images per call | calls | images/s | p50 per call | p99 per call |%n|---|---|---|---|---|---|%n",
-                ms(latency.p(50)), ms(latency.p(99)), ms(latency.mean()), runs));
-            double best1 = 0;
-            double best32 = 0;
-            for (int[] setting : new int[][] {{1, 1}, {4, 1}, {8, 1}, {4, 32}}) {
-                var t = throughput(channel, version, setting[0], setting[1], Duration.ofSeconds(8));
-                text.append(String.format(Locale.ROOT, "| %d | %d | %d | %.0f | %s | %s |%n", setting[0], setting[1], t.calls,
-                    t.imagesPerSecond,
-                    ms(t.stats.p(50)), ms(t.stats.p(99))));
-                if (setting[1] == 1) {
-                    best1 = Math.max(best1, t.imagesPerSecond);
-                } else {
-                    best32 = Math.max(best32, t.imagesPerSecond);
-                }
-            }
-            text.append(String.format(Locale.ROOT, "%nThroughput used for (e): %.0f images/s (best with 1 image per call); "
-                + "batched 32 per call: %.0f images/s.%n", best1, best32));
-            System.out.println("(b) direct gRPC\n" + text);
-            var measured = new Measured(text.toString(), best1, latency);
-            measured.batched = best32;
-            return measured;
+            var window = Cpu.between(from, cpu.snapshot());
+            long pictures = latency.succeeded() * batch;
+            double perSecond = pictures / (window.wallNanos() / 1e9);
+            double serverPerPicture = window.cpuNanos().get("serve-manager") / 1e6 / Math.max(1, pictures);
+            modelServerCpuPerPicture = serverPerPicture;
+            modelServerSource = String.format(Locale.ROOT, "serve-manager's CPU per picture under direct gRPC at %d pictures per call",
+                batch);
+            doc.put("grpc", String.format(Locale.ROOT, "Predict over gRPC from the bench JVM to the same model server (%s, model %s"
+                    + " version %s), one client, one call at a time (as predict's one consumer), %d pictures per call = the mean batch"
+                    + " predict used in the saturation window (%.2f, from `tffashion_predict_batch_size_sum / _count`); tensors as"
+                    + " `tensor_content` (float32 little-endian); 5 s warm-up, then %s s.%n%n| pictures per call | calls | failures |"
+                    + " pictures/s | per call p50 / p99 | serve-manager CPU per picture (model server + idle serve-manager) |"
+                    + " bench JVM CPU per picture |%n|---|---|---|---|---|---|---|%n| %d | %d | %s | %.0f | %s / %s | %.3f ms | %.3f ms |%n"
+                    + "%nPipeline throughput at saturation is %.2f of this.%n", endpoint.grpcTarget(), endpoint.modelName(),
+                endpoint.version(),
+                batch, mean, options.get("grpc-seconds"), batch, calls, latency.failures(), perSecond, latency.at(50), latency.at(99),
+                serverPerPicture, window.cpuNanos().get(Cpu.BENCH) / 1e6 / Math.max(1, pictures), saturationThroughput / perSecond));
+            return null;
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
-    private record Throughput(long calls, double imagesPerSecond, Stats stats) {
-    }
-
-    private Throughput throughput(ManagedChannel channel, String version, int clients, int batch, Duration duration) throws Exception {
-        var stub = PredictionServiceGrpc.newBlockingStub(channel);
-        var pool = Executors.newFixedThreadPool(clients);
-        var latencies = new ConcurrentHashMap<Integer, long[]>();
-        var counts = new AtomicLong();
-        long end = System.nanoTime() + duration.toNanos();
-        long start = System.nanoTime();
-        var futures = new ArrayList<Future<?>>();
-        for (int c = 0; c < clients; c++) {
-            int client = c;
-            futures.add(pool.submit(() -> {
-                var mine = new long[200_000];
-                int n = 0;
-                var req = request(version, client, batch);
-                while (System.nanoTime() < end && n < mine.length) {
-                    long t0 = System.nanoTime();
-                    stub.withDeadlineAfter(5, TimeUnit.SECONDS).predict(req);
-                    mine[n++] = System.nanoTime() - t0;
-                }
-                latencies.put(client, Arrays.copyOf(mine, n));
-                counts.addAndGet(n);
-                return null;
-            }));
-        }
-        for (var f : futures) {
-            f.get();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        var all = latencies.values().stream().flatMapToLong(Arrays::stream).toArray();
-        return new Throughput(counts.get(), counts.get() * batch / seconds, Stats.of(all));
-    }
-
-    private PredictRequest request(String version, int first, int batch) {
-        var tensor = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(TensorShapeProto.newBuilder()
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(batch)).addDim(TensorShapeProto.Dim.newBuilder().setSize(28))
-            .addDim(TensorShapeProto.Dim.newBuilder().setSize(28)));
+    private PredictRequest request(Endpoint endpoint, int batch) {
+        var bytes = ByteBuffer.allocate(batch * FashionMnist.PIXELS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int b = 0; b < batch; b++) {
-            for (float v : images.pixels((first + b) % images.count())) {
-                tensor.addFloatVal(v);
+            for (float v : images.pixels(b % images.count())) {
+                bytes.putFloat(v);
             }
         }
-        return PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("fashion").setSignatureName("serving_default"))
-            .putInputs("images", tensor.build()).addOutputFilter("probabilities").build();
+        var shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dim.newBuilder().setSize(batch))
+            .addDim(TensorShapeProto.Dim.newBuilder().setSize(FashionMnist.IMAGE_SIZE))
+            .addDim(TensorShapeProto.Dim.newBuilder().setSize(FashionMnist.IMAGE_SIZE));
+        var tensor = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape)
+            .setTensorContent(ByteString.copyFrom(bytes.array())).build();
+        return PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName(endpoint.modelName())
+            .setSignatureName("serving_default")).putInputs("images", tensor).addOutputFilter("probabilities").build();
     }
 
-    /** (c) images dropped over HTTP at a fixed rate (open loop); latency = drop sent to prediction record's timestamp. */
-    private Measured pipelineLatency(int rate, int seconds) throws Exception {
-        int count = rate * seconds;
-        var pngs = new byte[count][];
-        for (int i = 0; i < count; i++) {
-            pngs[i] = images.png(i);
-        }
-        var sentAt = new ConcurrentHashMap<String, Long>();
-        var refused = new AtomicInteger();
-        var pool = Executors.newFixedThreadPool(8);
-        long interval = 1_000_000_000L / rate;
-        long next = System.nanoTime();
-        for (int i = 0; i < count; i++) {
-            LockSupport.parkNanos(next - System.nanoTime());
-            next += interval;
-            int index = i;
-            pool.submit(() -> {
-                long sent = System.currentTimeMillis();
-                try {
-                    sentAt.put(pipeline.drop("imageInput", "rate-" + rate + "-" + index + ".png", pngs[index]), sent);
-                } catch (IOException | RuntimeException e) {
-                    refused.incrementAndGet();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return null;
-            });
-        }
-        pool.shutdown();
-        pool.awaitTermination(2, TimeUnit.MINUTES);
-        var wanted = Set.copyOf(sentAt.keySet());
-        awaitQuietly(Duration.ofMinutes(3), () -> firstPredictionByImage(wanted).size() == wanted.size());
-        var latencies = firstPredictionByImage(wanted).entrySet().stream()
-            .mapToLong(e -> (e.getValue().timestamp() - sentAt.get(e.getKey())) * 1_000_000L).toArray();
-        if (latencies.length == 0) {
-            throw new IllegalStateException("no prediction of the " + count + " images at " + rate + "/s within 3 minutes");
-        }
-        var stats = Stats.of(latencies);
-        var text = String.format(Locale.ROOT, "| %d images/s | %d over %d s (%d predicted within 3 min) | %s | %s | %s | %s | %d |%n",
-            rate, count, seconds, latencies.length, ms(stats.p(50)), ms(stats.p(95)), ms(stats.p(99)), ms(stats.max()), refused.get());
-        System.out.println("(c) " + text);
-        return new Measured(text, rate, stats);
+    // ---- targets ----------------------------------------------------------------------------------------------------------
+
+    private record Target(String what, String goal, String measured, boolean met) {
     }
 
-    private static void awaitQuietly(Duration limit, Callable<Boolean> condition) {
-        try {
-            await().atMost(limit).pollInterval(Duration.ofMillis(200)).until(condition);
-        } catch (ConditionTimeoutException e) {
-            System.out.println("not everything arrived within " + limit + "; measuring what did");
+    private void coldTarget() {
+        var steady = fixedRates.get((double) coldRate);
+        if (Double.isNaN(coldLastBlock) || steady == null || steady.cpu() == null || steady.predictedInWindow == 0) {
+            targets.put("cold", new Target("A cold pipeline reaches steady cost within its first 1000 pictures",
+                "last block ≤ " + STEADY_TOLERANCE + "× steady", "not measured (needs the cold run and the same rate's window)", false));
+            return;
         }
+        if (steady.predictedInWindow < 0.9 * steady.expected) {
+            targets.put("cold", new Target("A cold pipeline reaches steady cost within its first " + option("cold-pictures") + " pictures",
+                "last block ≤ " + STEADY_TOLERANCE + "× steady", String.format(Locale.ROOT, "no steady state to compare with: at %d/s"
+                    + " only %d of %d pictures were predicted within the window", coldRate, steady.predictedInWindow, steady.expected),
+                false));
+            return;
+        }
+        double steadyCost = steady.cpu().pipelineNanos() / 1e6 / steady.predictedInWindow;
+        targets.put("cold", new Target("A cold pipeline reaches steady cost within its first " + option("cold-pictures") + " pictures",
+            "CPU per picture of its last " + option("cold-pictures") / COLD_BLOCKS + " ≤ " + STEADY_TOLERANCE
+                + "× steady state at the same rate",
+            String.format(Locale.ROOT, "%.2f ms vs %.2f ms at %d/s (%.2f×)", coldLastBlock, steadyCost, coldRate,
+                coldLastBlock / steadyCost),
+            coldLastBlock <= STEADY_TOLERANCE * steadyCost));
     }
 
-    private Map<String, TopicRecorder.Seen> firstPredictionByImage(Set<String> imageIds) {
-        var first = new HashMap<String, TopicRecorder.Seen>();
-        for (var p : topics.of(PREDICTIONS)) {
-            for (var image : p.sourceIds("image")) {
-                if (imageIds.contains(image)) {
-                    first.putIfAbsent(image, p);
+    private void overheadTarget(Phase saturation) {
+        if (Double.isNaN(modelServerCpuPerPicture) && saturation != null && saturation.cpu() != null && saturation.predictedInWindow > 0) {
+            modelServerCpuPerPicture = saturation.cpu().cpuNanos().get("serve-manager") / 1e6 / saturation.predictedInWindow;
+            modelServerSource = "serve-manager's whole process at saturation (direct gRPC not measured; it embeds the model server and"
+                + " includes its own idle work, so this ratio is a lower bound)";
+        }
+        if (Double.isNaN(saturationCpuPerPicture) || Double.isNaN(modelServerCpuPerPicture) || modelServerCpuPerPicture <= 0) {
+            targets.put("overhead", new Target("Overhead: pipeline CPU per picture over the model server's", "≤ 7×", "not measured",
+                false));
+            return;
+        }
+        double ratio = saturationCpuPerPicture / modelServerCpuPerPicture;
+        targets.put("overhead", new Target("Overhead: pipeline CPU per picture (all six, at saturation) over the model server's own",
+            "≤ 7×", String.format(Locale.ROOT, "%.1f× (%.2f ms / %.3f ms; model server = %s)", ratio, saturationCpuPerPicture,
+            modelServerCpuPerPicture, modelServerSource), ratio <= 7));
+    }
+
+    // ---- agreement --------------------------------------------------------------------------------------------------------
+
+    private Void agreement(SavedModelBundle bundle) throws Exception {
+        var preprocessor = new Preprocessor();
+        var text = new StringBuilder("Each form of the Fashion-MNIST test images is dropped over HTTP (closed loop, 64 in flight); the"
+            + " pipeline's label is compared with in-process inference of the served SavedModel on the tensor that image-convert's"
+            + " preprocessing library (`Preprocessor`, default options, as the service runs it) makes from the same file.\n\n"
+            + "| form | pictures | predicted | failures | refused by the preprocessor in process | agree with in-process |"
+            + " disagreements | pipeline accuracy (true labels) | in-process accuracy |\n|---|---|---|---|---|---|---|---|---|\n");
+        var examples = new StringBuilder();
+        for (var form : ImageForms.values()) {
+            int count = Math.min(images.count(), option(form == ImageForms.PNG_28_GRAY ? "agreement-images" : "preprocessed-images"));
+            var files = new byte[count][];
+            for (int i = 0; i < count; i++) {
+                files[i] = form.encode(images, i);
+            }
+            System.out.printf(Locale.ROOT, "bench: agreement, %d pictures as %s%n", count, form.description());
+            var drops = generator.closedLoop(64, Duration.ofMinutes(30), i -> i < count ? files[i] : null, records, DRAIN,
+                Long.MAX_VALUE, new LoadGenerator.Marks(() -> { }, () -> { }));
+            var byIndex = new int[count];
+            Arrays.fill(byIndex, -2);
+            var failures = new Latency();
+            for (var drop : drops) {
+                var trace = drop.id == null ? null : records.trace(drop.id);
+                if (drop.failure != null) {
+                    failures.fail(drop.failure);
+                } else if (trace == null || !trace.done()) {
+                    failures.fail("no outcome within " + DRAIN.toSeconds() + " s");
+                } else if (trace.deadLetter != null) {
+                    failures.fail("dead letter on " + trace.deadLetter);
+                } else {
+                    byIndex[drop.index] = trace.label;
                 }
             }
+            int predicted = 0;
+            int agree = 0;
+            int refused = 0;
+            int pipelineRight = 0;
+            int inProcessRight = 0;
+            var shown = new ArrayList<String>();
+            var expected = inProcess(bundle, preprocessor, files);
+            for (int i = 0; i < count; i++) {
+                if (expected[i] == -1) {
+                    refused++;
+                }
+                if (byIndex[i] < -1) {
+                    continue;
+                }
+                predicted++;
+                pipelineRight += byIndex[i] == images.label(i) ? 1 : 0;
+                inProcessRight += expected[i] == images.label(i) ? 1 : 0;
+                if (byIndex[i] == expected[i]) {
+                    agree++;
+                } else if (shown.size() < 5) {
+                    shown.add("test image " + i + ": pipeline " + byIndex[i] + ", in-process " + expected[i]);
+                }
+            }
+            text.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %d | %d | **%d** | %.2f %% | %.2f %% |%n",
+                form.description(), count,
+                predicted, failures.failures(), refused, agree, predicted - agree, 100.0 * pipelineRight / Math.max(1, predicted),
+                100.0 * inProcessRight / Math.max(1, predicted)));
+            if (!shown.isEmpty()) {
+                examples.append("- ").append(form.description()).append(": ").append(String.join("; ", shown)).append('\n');
+            }
+            records.forget(ids(drops));
         }
-        return first;
+        if (examples.length() > 0) {
+            text.append("\nFirst disagreements:\n\n").append(examples);
+        }
+        doc.put("agreement", text.toString());
+        return null;
     }
 
-    /** (d) and (h): every test image dropped as PNG as fast as 8 clients can; throughput and agreement with in-process inference. */
-    private Measured saturate(SavedModelBundle bundle, int count) throws Exception {
-        var indexOf = new ConcurrentHashMap<String, Integer>();
-        var sentAt = new ConcurrentHashMap<String, Long>();
-        var pngs = new byte[count][];
-        for (int i = 0; i < count; i++) {
-            pngs[i] = images.png(i);
-        }
-        var nextIndex = new AtomicInteger();
-        var pool = Executors.newFixedThreadPool(8);
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        long start = System.currentTimeMillis();
-        var futures = new ArrayList<Future<?>>();
-        for (int c = 0; c < 8; c++) {
-            futures.add(pool.submit(() -> {
-                for (int i = nextIndex.getAndIncrement(); i < count && System.nanoTime() < deadline; i = nextIndex.getAndIncrement()) {
-                    long sent = System.currentTimeMillis();
-                    var id = pipeline.drop("imageInput", "test-" + i + ".png", pngs[i]);
-                    indexOf.put(id, i);
-                    sentAt.put(id, sent);
-                }
-                return null;
-            }));
-        }
-        for (var f : futures) {
-            f.get();
-        }
-        long dropsDone = System.currentTimeMillis();
-        pool.shutdown();
-        var wanted = Set.copyOf(indexOf.keySet());
-        awaitQuietly(Duration.ofMinutes(4), () -> firstPredictionByImage(wanted).size() == wanted.size());
-        var predictions = firstPredictionByImage(wanted);
-        long last = predictions.values().stream().mapToLong(TopicRecorder.Seen::timestamp).max().orElseThrow();
-        long firstPrediction = predictions.values().stream().mapToLong(TopicRecorder.Seen::timestamp).min().orElseThrow();
-        double throughput = predictions.size() / ((last - start) / 1000.0);
-        double steady = (predictions.size() - 1) / Math.max(0.001, (last - firstPrediction) / 1000.0);
-        double dropRate = wanted.size() / ((dropsDone - start) / 1000.0);
-        var latency = Stats.of(predictions.entrySet().stream()
-            .mapToLong(e -> (e.getValue().timestamp() - sentAt.get(e.getKey())) * 1_000_000L).toArray());
-        var text = String.format(Locale.ROOT, "%d PNGs (of %d asked; drops stop after 3 min) dropped by 8 HTTP clients"
-            + " in %.1f s (%.0f drops/s);"
-            + " %d were predicted"
-            + " within 4 min after; the last prediction came"
-            + " %.1f s after the first drop.%n%n| sustained throughput (images dropped / first drop to last prediction)"
-            + " | between first and last prediction"
-            + " | latency under this load p50 / p99 |%n|---|---|---|%n| **%.0f images/s** | %.0f images/s | %s / %s |%n",
-            wanted.size(), count, (dropsDone - start) / 1000.0, dropRate, predictions.size(), (last - start) / 1000.0, throughput, steady,
-            ms(latency.p(50)), ms(latency.p(99)));
-        System.out.println("(d)\n" + text);
-        // (h) the same images through the same SavedModel in process
+    /** The label in-process inference gives each file's preprocessed tensor, -1 where the preprocessor refuses the file. */
+    private static int[] inProcess(SavedModelBundle bundle, Preprocessor preprocessor, byte[][] files) {
         var function = bundle.function("serving_default");
-        int disagreements = 0;
-        int pipelineRight = 0;
-        var examples = new ArrayList<String>();
-        for (var entry : predictions.entrySet()) {
-            int index = indexOf.get(entry.getKey());
-            int expected;
-            try (var input = TFloat32.tensorOf(Shape.of(1, 28, 28), DataBuffers.of(images.pixels(index), true, false));
+        var labels = new int[files.length];
+        int batch = 100;
+        for (int first = 0; first < files.length; first += batch) {
+            int n = Math.min(batch, files.length - first);
+            var pixels = new float[n * FashionMnist.PIXELS];
+            var ok = new boolean[n];
+            for (int k = 0; k < n; k++) {
+                try {
+                    var tensor = preprocessor.preprocess(files[first + k]).pixels();
+                    System.arraycopy(tensor, 0, pixels, k * FashionMnist.PIXELS, FashionMnist.PIXELS);
+                    ok[k] = true;
+                } catch (ImageRejectedException e) {
+                    ok[k] = false;
+                }
+            }
+            var shape = Shape.of(n, FashionMnist.IMAGE_SIZE, FashionMnist.IMAGE_SIZE);
+            try (var input = TFloat32.tensorOf(shape, DataBuffers.of(pixels, true, false));
                 Result result = function.call(Map.of("images", input))) {
                 var probabilities = (TFloat32) result.get("probabilities").orElseThrow();
-                expected = 0;
-                for (int k = 1; k < FashionMnist.CLASSES; k++) {
-                    if (probabilities.getFloat(0, k) > probabilities.getFloat(0, expected)) {
-                        expected = k;
+                for (int k = 0; k < n; k++) {
+                    int best = 0;
+                    for (int c = 1; c < FashionMnist.CLASSES; c++) {
+                        if (probabilities.getFloat(k, c) > probabilities.getFloat(k, best)) {
+                            best = c;
+                        }
                     }
-                }
-            }
-            int got = Integer.parseInt(entry.getValue().annotation("label"));
-            pipelineRight += got == images.label(index) ? 1 : 0;
-            if (got != expected) {
-                disagreements++;
-                if (examples.size() < 10) {
-                    examples.add("test image " + index + ": pipeline " + got + ", in-process " + expected);
+                    labels[first + k] = ok[k] ? best : -1;
                 }
             }
         }
-        var agreement = String.format(Locale.ROOT, "%d Fashion-MNIST test images dropped as PNG over HTTP and predicted"
-            + " (of %d asked); the pipeline's"
-            + " label equals"
-            + " in-process inference of the same SavedModel (version served) for %d; **%d disagreements**.%s"
-            + " The pipeline got %d of %d right against the true labels (%.2f %%).%n",
-            predictions.size(), count, predictions.size() - disagreements, disagreements,
-            examples.isEmpty() ? "" : " First ones: " + String.join("; ", examples) + ".",
-            pipelineRight, predictions.size(), 100.0 * pipelineRight / predictions.size());
-        System.out.println("(h) " + agreement);
-        var measured = new Measured(text, throughput, latency);
-        measured.agreement = agreement;
-        return measured;
+        return labels;
     }
 
+    // ---- memory, metrics, the document ----------------------------------------------------------------------------------
+
     private String memory() {
-        var text = new StringBuilder("| process | pid | RSS |\n|---|---|---|\n");
+        var text = new StringBuilder("Resident memory (VmRSS of /proc/PID/status) of the six processes after all the measurements:\n\n"
+            + "| process | RSS |\n|---|---|\n");
         long total = 0;
         for (var entry : pipeline.pids().entrySet()) {
             long kib = PipelineProcesses.rssKib(entry.getValue()).orElse(0L);
             total += kib;
-            text.append(String.format(Locale.ROOT, "| %s | %d | %.0f MiB |%n", entry.getKey(), entry.getValue(), kib / 1024.0));
+            text.append(String.format(Locale.ROOT, "| %s | %.0f MiB |%n", entry.getKey(), kib / 1024.0));
         }
-        text.append(String.format(Locale.ROOT, "| all | | %.0f MiB |%n", total / 1024.0));
+        text.append(String.format(Locale.ROOT, "| **all six** | **%.0f MiB** |%n", total / 1024.0));
+        double gib = total / 1024.0 / 1024.0;
+        targets.put("memory", new Target("Resident memory of all six processes after the bench", "≤ 1.5 GiB",
+            String.format(Locale.ROOT, "%.2f GiB", gib), gib <= 1.5));
         return text.toString();
     }
 
-    private static String ratios(Measured grpc, Measured c100, Measured d) {
-        return String.format(Locale.ROOT, "| ratio | value |%n|---|---|%n"
-                + "| (c) p50 at 100/s / (b) p50 | %.1f (%s / %s) |%n| (c) p99 at 100/s / (b) p99 | %.1f (%s / %s) |%n"
-                + "| (d) / (b) throughput, 1 image per call | %.2f (%.0f / %.0f images/s) |%n"
-                + "| (d) / (b) throughput, 32 per call | %.2f (%.0f / %.0f images/s) |%n",
-            c100.stats.p(50) / grpc.stats.p(50), ms(c100.stats.p(50)), ms(grpc.stats.p(50)),
-            c100.stats.p(99) / grpc.stats.p(99), ms(c100.stats.p(99)), ms(grpc.stats.p(99)),
-            d.value / grpc.value, d.value, grpc.value, d.value / grpc.batched, d.value, grpc.batched);
-    }
-
-    private void write(Path out, String machine, Path recipe, TopicRecorder.Seen endpoint, Map<String, String> s, double seconds)
-            throws IOException {
-        var learn = root.resolve("docs/benchmarks-learn.md");
-        var learnText = Files.exists(learn) ? Files.readString(learn, StandardCharsets.UTF_8).replaceFirst("(?m)^## .*\\R", "")
-            : "not measured (docs/benchmarks-learn.md is missing)\n";
-        var doc = new StringBuilder();
-        doc.append("# Benchmarks\n\n");
-        doc.append("Measured by `bin/bench` (`dev.tffashion.e2e.bench.Bench` in tests/e2e): it starts its own pipeline like the end-to-end"
-            + " tests (kafka-local and the five packaged services as separate JVMs on 127.0.0.1, serve-manager's embedded model server),"
-            + " trains a recipe through the pipeline, then measures. One run on one machine; the machine is shared and noisy, so"
-            + " read the numbers as orders of magnitude. Latencies are in milliseconds.\n\n");
-        doc.append(machine).append(String.format(Locale.ROOT, "Bench wall time: %.0f s.%n%n", seconds));
-        doc.append(report);
-        doc.append("Targets on 2 cores: p50 <= 15 ms and p99 <= 50 ms at 100 images/s; at least 1000 images/s sustained; pipeline"
-            + " throughput at least half of direct gRPC throughput. Whether each is met is stated under its section.\n\n");
-        doc.append("## (a) In-process inference (SavedModelBundle, 1 image per call)\n\n")
-            .append(s.getOrDefault("a", "not measured\n")).append('\n');
-        doc.append("## (b) Direct gRPC Predict against the model server (").append(endpoint.annotation("grpcTarget"))
-            .append(", version ").append(endpoint.annotation("modelVersion")).append(")\n\n")
-            .append(s.getOrDefault("b", "not measured\n")).append('\n');
-        doc.append("## (c) Pipeline latency, HTTP drop to prediction on Kafka\n\nFrom the client's clock before `POST /imageInput` to"
-            + " the timestamp of the prediction record on `tf-fashion.predict.prediction` (same machine, same clock; ms"
-            + " resolution). Open loop: drops are sent at the rate whatever the answers. Before it, 30 images at 10/s warm the"
-            + " pipeline up (not counted).\n\n"
-            + "| rate | images | p50 | p95 | p99 | max | refused |\n|---|---|---|---|---|---|---|\n")
-            .append(s.getOrDefault("c10", "not measured\n"))
-            .append(s.getOrDefault("c100", "not measured\n")).append('\n');
-        doc.append(target("p50 <= 15 ms and p99 <= 50 ms at 100 images/s", s.get("c100met"))).append('\n');
-        doc.append("## (d) Maximum sustained throughput\n\n").append(s.getOrDefault("d", "not measured\n")).append('\n');
-        doc.append(target("at least 1000 images/s sustained", s.get("dmet"))).append('\n');
-        doc.append("## (e) Ratios\n\n").append(s.getOrDefault("e", "not measured\n")).append('\n');
-        doc.append(target("pipeline throughput at least half of direct gRPC throughput", s.get("emet"))).append('\n');
-        doc.append("## (f) Training time and accuracy per recipe (from docs/benchmarks-learn.md)\n\n").append(learnText).append('\n');
-        doc.append("## (g) Memory (RSS) per process\n\n").append(s.get("g")).append('\n');
-        doc.append("## (h) Agreement over the 10000 test images\n\n").append(s.getOrDefault("h", "not measured\n")).append('\n');
-        Files.writeString(out, doc.toString(), StandardCharsets.UTF_8);
-        System.out.println("wrote " + out);
-    }
-
-    private static String met(boolean met, String measured) {
-        return (met ? "**met**" : "**not met**") + " (" + measured + ")";
-    }
-
-    private static String target(String what, String met) {
-        return "Target " + what + ": " + (met == null ? "see the numbers above" : met) + ".\n";
-    }
-
-    private static String machine() throws IOException, InterruptedException {
-        var cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
-            .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown");
-        var mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal")).findFirst()
-            .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024 + " GiB").orElse("unknown");
-        var load = Files.readString(Path.of("/proc/loadavg")).trim();
-        var git = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
-        var commit = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        git.waitFor();
-        return String.format(Locale.ROOT, "Run %s on %d cores (%s), %s memory, Java %s; commit %s (plus the working tree's uncommitted"
-            + " changes, if any); load average at start %s.%n%n", Instant.now(), Runtime.getRuntime().availableProcessors(), cpu, mem,
-            System.getProperty("java.version"), commit, load);
-    }
-
-    private static String ms(double nanos) {
-        return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
-    }
-
-    /** A measured section: its markdown, a headline value, the latency statistics. */
-    private static final class Measured {
-        final String text;
-        final double value;
-        final Stats stats;
-        double batched;
-        String agreement;
-
-        Measured(String text, double value, Stats stats) {
-            this.text = text;
-            this.value = value;
-            this.stats = stats;
-        }
-    }
-
-    /** Percentiles over nanosecond samples. */
-    private record Stats(long[] sorted) {
-
-        static Stats of(long[] samples) {
-            var copy = samples.clone();
-            Arrays.sort(copy);
-            return new Stats(copy);
-        }
-
-        double p(double percentile) {
-            if (sorted.length == 0) {
-                return Double.NaN;
+    /** predict's batch-size summary (count, sum) from its /q/metrics, or null when the metric is absent. */
+    private double[] batchSizes() {
+        try {
+            var response = pipeline.get(pipeline.http("predict").resolve("/q/metrics"));
+            double count = 0;
+            double sum = 0;
+            boolean seen = false;
+            for (var line : response.body().split("\n")) {
+                if (line.startsWith("tffashion_predict_batch_size_count")) {
+                    count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    seen = true;
+                } else if (line.startsWith("tffashion_predict_batch_size_sum")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
             }
-            int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
-            return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+            return seen ? new double[] {count, sum} : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String batch(double mean) {
+        return Double.isNaN(mean) ? "not measured" : String.format(Locale.ROOT, "%.2f", mean);
+    }
+
+    private static Set<String> ids(List<LoadGenerator.Drop> drops) {
+        var ids = new HashSet<String>();
+        drops.forEach(d -> {
+            if (d.id != null) {
+                ids.add(d.id);
+            }
+        });
+        return ids;
+    }
+
+    private void write(Path out, boolean smoke, Machine start, Machine end, double seconds) throws IOException {
+        var text = new StringBuilder("# Benchmarks\n\n");
+        text.append("Written whole by `bin/tf-fashion bench` (`dev.tffashion.e2e.bench.Bench` in tests/e2e); nothing here is typed by"
+            + " hand. The bench starts its own pipeline (kafka-local and the five packaged services as separate JVMs on 127.0.0.1;"
+            + " serve-manager runs the embedded model server), trains a recipe through it, then measures. Latencies in ms.\n\n");
+        if (smoke) {
+            text.append("**SMOKE RUN** (warm-up or measured window under 60 s): it shows that the bench works, not what the pipeline"
+                + " does. Its figures are not benchmark results.\n\n");
+        }
+        text.append("## The run\n\n");
+        text.append("- started ").append(start.date()).append(", finished ").append(end.date())
+            .append(String.format(Locale.ROOT, " (%.0f s)%n", seconds));
+        text.append("- commit ").append(start.commit()).append(start.dirty()).append('\n');
+        text.append("- machine: ").append(start.hardware()).append('\n');
+        text.append("- load average (1, 5, 15 min) at start ").append(start.load()).append(", at the end ").append(end.load()).append('\n');
+        text.append("- ").append(doc.getOrDefault("recipe", "recipe " + options.get("recipe") + ": not trained")).append('\n');
+        text.append("- options: ");
+        options.forEach((name, value) -> text.append("--").append(name).append(' ').append(value).append(' '));
+        text.append("\n\n");
+        if (doc.containsKey("failures")) {
+            text.append("Parts that failed:\n\n").append(doc.get("failures")).append('\n');
+        }
+        text.append("## Targets (issue 13), computed from the numbers below\n\n| target | goal | measured | result |\n|---|---|---|---|\n");
+        for (var key : List.of("cpu", "throughput", "latency", "cold", "overhead", "memory")) {
+            var t = targets.get(key);
+            if (t == null) {
+                text.append("| ").append(key).append(" | | not measured | **NOT met** |\n");
+            } else {
+                text.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", t.what(), t.goal(), t.measured(),
+                    t.met() ? "met" : "**NOT met**"));
+            }
+        }
+        text.append('\n');
+        text.append("## Load generator\n\n").append(doc.getOrDefault("generator", "not measured\n")).append('\n');
+        text.append("## Latency at fixed rates (open loop)\n\n").append(doc.getOrDefault("rates", "not measured\n")).append('\n');
+        text.append("## Sustained throughput (saturation)\n\n").append(doc.getOrDefault("saturation", "not measured\n")).append('\n');
+        text.append("## CPU per picture, by process\n\n").append(doc.getOrDefault("cpu", "not measured\n")).append('\n');
+        text.append("## Direct gRPC Predict (reference)\n\n").append(doc.getOrDefault("grpc", "not measured\n")).append('\n');
+        text.append("## Cold start\n\n").append(doc.getOrDefault("cold", "not measured\n")).append('\n');
+        text.append("## Agreement through the preprocessing\n\n").append(doc.getOrDefault("agreement", "not measured\n")).append('\n');
+        text.append(doc.getOrDefault("extra", ""));
+        text.append("## Memory\n\n").append(doc.getOrDefault("memory", "not measured\n"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, text.toString(), StandardCharsets.UTF_8);
+        System.out.println(text);
+        System.out.println("bench: wrote " + out);
+    }
+
+    /** Where and when: date, commit and whether the tree was dirty, cores, memory, load average. */
+    private record Machine(Instant date, String commit, String dirty, String hardware, String load) {
+
+        static Machine now(Path root) throws IOException, InterruptedException {
+            var cpuModel = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+            var mem = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal")).findFirst()
+                .map(l -> String.format(Locale.ROOT, "%.1f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
+                .orElse("unknown");
+            var load = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            var commit = git(root, "rev-parse", "HEAD").trim();
+            var status = git(root, "status", "--porcelain", "--untracked-files=no").trim();
+            var dirty = status.isEmpty() ? " (clean tree)" : " plus uncommitted changes to " + status.split("\n").length + " tracked files";
+            return new Machine(Instant.now(), commit, dirty, String.format(Locale.ROOT, "%d cores (%s), %s memory, Java %s, %s",
+                Runtime.getRuntime().availableProcessors(), cpuModel, mem, System.getProperty("java.version"),
+                System.getProperty("os.name")),
+                load[0] + " " + load[1] + " " + load[2]);
         }
 
-        double mean() {
-            return Arrays.stream(sorted).average().orElse(Double.NaN);
+        String line() {
+            return date + ", commit " + commit + dirty + ", " + hardware + ", load average " + load;
         }
 
-        double max() {
-            return sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1];
+        private static String git(Path root, String... args) throws IOException, InterruptedException {
+            var command = new ArrayList<String>(List.of("git", "-C", root.toString()));
+            command.addAll(List.of(args));
+            var process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            var out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return process.waitFor() == 0 ? out : "unknown (git failed: " + out.trim() + ")";
         }
     }
 }
