@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
@@ -21,20 +20,21 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.StatusEventSerde;
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
+import io.smallrye.common.annotation.Identifier;
 
 /**
  * Publishes this service's task status on the compacted {@code <pipeline>.status} topic (key = task name), with running counters
  * per task (consumed, produced, failed, ...). The latest event of each task is also kept in memory for health and REST answers.
  * Events of one task are coalesced: at most one record per {@code tf-fashion.status.min-interval} (default 200 ms) per task; an
  * event reported sooner waits and is replaced by a newer one, so the topic always ends with the latest state, at most that interval
- * late, and a busy task (a picture every few milliseconds) does not send a status record per picture.
+ * late, and a busy task (a picture every few milliseconds) does not send a status record per picture. Its producer's settings,
+ * security included, come from Quarkus's Kafka configuration ({@link KafkaClientConfig#producer}).
  */
 @ApplicationScoped
 public class StatusReporter {
@@ -47,12 +47,13 @@ public class StatusReporter {
     @Inject
     PipelineGraph graph;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092")
-    String bootstrap;
+    /** Every {@code kafka.*} property (bootstrap servers, security), as Quarkus collects them for Kafka clients. */
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
 
-    /** Shortest time between two status records of one task; 0 sends every event. */
-    @ConfigProperty(name = "tf-fashion.status.min-interval", defaultValue = "200ms")
-    Duration minInterval;
+    @Inject
+    PipelineConfig config;
 
     private final Map<String, Long> lastSent = new HashMap<>();
     private final Map<String, StatusEvent> pending = new HashMap<>();
@@ -70,7 +71,7 @@ public class StatusReporter {
         StatusEvent event = new StatusEvent(task, state, reason, progress, snapshot(task), Instant.now(), details);
         last.put(task, event);
         long now = System.nanoTime();
-        long interval = minInterval.toNanos();
+        long interval = config.status().minInterval().toNanos();
         synchronized (pending) {
             Long sent = lastSent.get(task);
             if (interval <= 0 || sent == null || now - sent >= interval) {
@@ -137,8 +138,7 @@ public class StatusReporter {
         if (p == null) {
             synchronized (this) {
                 if (producer == null) {
-                    Properties props = new Properties();
-                    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                    Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
                     props.put(ProducerConfig.ACKS_CONFIG, "all");
                     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
                     props.put(ProducerConfig.CLIENT_ID_CONFIG, "status-" + graph.name());

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.HashMap;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +31,15 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
-    /** Ensures every topic of the graph exists; returns the names it created. */
-    public static List<String> ensureTopics(String bootstrapServers, PipelineGraph graph, int partitions, short replication,
+    /**
+     * Ensures every topic of the graph exists; returns the names it created.
+     *
+     * @param adminConfig the admin client's settings: bootstrap servers and, on a secured cluster, its security settings
+     */
+    public static List<String> ensureTopics(Map<String, Object> adminConfig, PipelineGraph graph, int partitions, short replication,
             Duration timeout) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> props = new HashMap<>(adminConfig);
+        Object bootstrapServers = adminConfig.getOrDefault(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
         try (Admin admin = Admin.create(props)) {

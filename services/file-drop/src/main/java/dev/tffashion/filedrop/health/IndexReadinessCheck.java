@@ -22,6 +22,10 @@ public class IndexReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("value index caught up with Kafka").status(index.caughtUp()).build();
+        var response = HealthCheckResponse.named("value index caught up with Kafka").status(index.caughtUp());
+        if (!index.missingTopics().isEmpty()) {
+            response.withData("missingTopics", String.join(",", index.missingTopics()));
+        }
+        return response.build();
     }
 }

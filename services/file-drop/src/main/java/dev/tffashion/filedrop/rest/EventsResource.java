@@ -18,6 +18,7 @@ import jakarta.ws.rs.sse.Sse;
 
 import org.jboss.logging.Logger;
 
+import dev.tffashion.filedrop.messaging.LiveFeed;
 import dev.tffashion.filedrop.messaging.ValueIndex;
 import dev.tffashion.pipeline.Json;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,11 +26,12 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 
 /**
- * {@code GET /v1/events}: the UI's live feed as server-sent events, one per change of the {@link ValueIndex} (which reads every
- * pipeline topic, the status topic and the dead-letter topics). Each event is named by its kind ({@code value}, {@code status},
- * {@code deadLetter}) and carries {@code {"kind": ..., "payload": ...}}; a first {@code ready} event tells the client that it is
- * subscribed, so it can load the snapshot ({@code /v1/pipeline}, {@code /v1/values}) without missing a change. A comment every
- * 15 s keeps proxies from closing an idle stream; a client that falls too far behind is disconnected and reconnects.
+ * {@code GET /v1/events}: the UI's live feed as server-sent events, one per change the {@link ValueIndex} publishes on the
+ * {@link LiveFeed} (the index reads every pipeline topic, the status topic and the dead-letter topics). Each event is named by
+ * its kind ({@code value}, {@code status}, {@code deadLetter}) and carries {@code {"kind": ..., "payload": ...}}; a first
+ * {@code ready} event tells the client that it is subscribed, so it can load the snapshot ({@code /v1/pipeline},
+ * {@code /v1/values}) without missing a change. A comment every 15 s keeps proxies from closing an idle stream; a client that
+ * falls too far behind is disconnected and reconnects.
  */
 @Path("/v1/events")
 public class EventsResource {
@@ -63,7 +65,7 @@ public class EventsResource {
     private final AtomicInteger subscribers = new AtomicInteger();
 
     @Inject
-    ValueIndex index;
+    LiveFeed feed;
 
     @Inject
     MeterRegistry registry;
@@ -91,15 +93,15 @@ public class EventsResource {
     /** The feed of one subscriber: {@code ready}, then every change of the index, merged with keep-alive comments. */
     Multi<FeedEvent> stream(Duration keepAlive) {
         Multi<FeedEvent> changes = Multi.createFrom().<FeedEvent>emitter(emitter -> {
-            Consumer<ValueIndex.Change> listener = change -> emitter.emit(FeedEvent.of(change.kind(), change.payload()));
-            index.addListener(listener);
+            Consumer<LiveFeed.Change> listener = change -> emitter.emit(FeedEvent.of(change.kind(), change.payload()));
+            feed.addListener(listener);
             int count = subscribers.incrementAndGet();
             LOG.debugf("live feed subscriber added (%d now)", count);
             emitter.onTermination(() -> {
-                index.removeListener(listener);
+                feed.removeListener(listener);
                 LOG.debugf("live feed subscriber gone (%d left)", subscribers.decrementAndGet());
             });
-            emitter.emit(FeedEvent.of("ready", Map.of("caughtUp", index.caughtUp())));
+            emitter.emit(FeedEvent.of("ready", Map.of("caughtUp", feed.caughtUp())));
         }, BackPressureStrategy.ERROR).onOverflow().buffer(MAX_BUFFERED);
         Multi<FeedEvent> ticks = Multi.createFrom().ticks().startingAfter(keepAlive).every(keepAlive).onOverflow().drop()
                 .map(tick -> FeedEvent.KEEP_ALIVE_COMMENT);

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.filedrop.messaging.LiveFeed;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import io.smallrye.mutiny.helpers.test.AssertSubscriber;
@@ -21,20 +21,20 @@ import io.smallrye.mutiny.helpers.test.AssertSubscriber;
 class EventsResourceTest {
 
     private EventsResource resource;
-    private ValueIndex index;
+    private LiveFeed feed;
 
     @BeforeEach
     void setUp() {
-        index = new ValueIndex();
+        feed = new LiveFeed();
         resource = new EventsResource();
-        resource.index = index;
+        resource.feed = feed;
     }
 
     @Test
     void sendsReadyThenEveryChangeAsJsonWithItsKind() throws Exception {
         AssertSubscriber<EventsResource.FeedEvent> subscriber = subscribe(Duration.ofHours(1), 10);
 
-        index.add(value("v1"));
+        feed.publish(new LiveFeed.Change("value", value("v1")));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> subscriber.getItems().size() >= 2);
         EventsResource.FeedEvent ready = subscriber.getItems().get(0);
@@ -58,7 +58,7 @@ class EventsResourceTest {
         subscriber.cancel();
 
         assertEquals(0, resource.subscribers());
-        index.add(value("after-cancel"));
+        feed.publish(new LiveFeed.Change("value", value("after-cancel")));
         assertEquals(List.of("ready"), subscriber.getItems().stream().map(EventsResource.FeedEvent::name).toList());
     }
 
@@ -76,7 +76,7 @@ class EventsResourceTest {
         AssertSubscriber<EventsResource.FeedEvent> subscriber = subscribe(Duration.ofHours(1), 1);
 
         for (int i = 0; i < 2 * EventsResource.MAX_BUFFERED; i++) {
-            index.add(value("v" + i));
+            feed.publish(new LiveFeed.Change("value", value("v" + i)));
         }
 
         subscriber.awaitFailure(Duration.ofSeconds(5));

@@ -1,11 +1,8 @@
 package dev.tffashion.predict.messaging;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Priority;
@@ -14,31 +11,25 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
-import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
+import dev.tffashion.pipeline.quarkus.follow.TopicFollower;
+import dev.tffashion.pipeline.quarkus.follow.TopicFollowers;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.Predictions;
 import dev.tffashion.predict.client.TfServingClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 
 /**
  * Follows the compacted {@code <pipeline>.serve.endpoint} topic and keeps the latest endpoint (the last record, by timestamp). Every
- * instance reads the whole topic from the beginning without a consumer group. Waiters (the tensor consumer) are woken when the
- * endpoint changes or the service stops.
+ * instance reads the whole topic from the beginning, through a {@link TopicFollower} (no consumer group, Quarkus's Kafka settings,
+ * restarts after Kafka errors). Waiters (the tensor consumer) are woken when the endpoint changes, the watcher catches up, or the
+ * service stops.
  */
 @ApplicationScoped
 public class EndpointWatcher {
@@ -57,23 +48,20 @@ public class EndpointWatcher {
     @Inject
     TaskStatus status;
 
-    /** Every {@code kafka.*} property (bootstrap servers, security), as Quarkus collects them for Kafka clients. */
     @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafkaConfig;
+    TopicFollowers followers;
 
     private final Object signal = new Object();
     private volatile Endpoint current;
     private volatile long currentTimestamp = Long.MIN_VALUE;
-    private volatile boolean caughtUp;
     private volatile boolean stopping;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private volatile Thread thread;
+    private volatile TopicFollower follower;
 
     void start(@Observes StartupEvent event) {
-        thread = new Thread(this::run, "endpoint-watcher");
-        thread.setDaemon(true);
-        thread.start();
+        String topic = graph.inputTopic(Predictions.TASK, Predictions.ENDPOINT_INPUT);
+        LOG.infof("reading the latest endpoint from %s", topic);
+        follower = followers.follower("predict-endpoint-watcher").topics(topic).apply(this::apply).start();
+        follower.caughtUp().thenRun(this::caughtUpNow);
     }
 
     /** The latest endpoint, if serve has announced one. */
@@ -83,7 +71,8 @@ public class EndpointWatcher {
 
     /** Whether the topic has been read up to where it stood at start-up (before that, an older endpoint may be current). */
     public boolean caughtUp() {
-        return caughtUp;
+        TopicFollower f = follower;
+        return f != null && f.isCaughtUp();
     }
 
     /** Whether the service is shutting down: waiters give up and leave their records unacknowledged. */
@@ -98,9 +87,9 @@ public class EndpointWatcher {
      */
     public Optional<Endpoint> awaitChange(Endpoint known, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
-        boolean wasCaughtUp = caughtUp;
+        boolean wasCaughtUp = caughtUp();
         synchronized (signal) {
-            while (!stopping && current == known && caughtUp == wasCaughtUp) {
+            while (!stopping && current == known && caughtUp() == wasCaughtUp) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -116,72 +105,27 @@ public class EndpointWatcher {
         return current();
     }
 
-    private void run() {
-        String topic = graph.inputTopic(Predictions.TASK, Predictions.ENDPOINT_INPUT);
-        Properties props = new Properties();
-        kafkaConfig.forEach((key, value) -> {
-            if (ConsumerConfig.configNames().contains(key) || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-                props.put(key, value);
-            }
-        });
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "predict-endpoint-watcher");
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer = c;
-            List<TopicPartition> partitions = partitions(c, topic);
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = c.endOffsets(partitions);
-            LOG.infof("reading the latest endpoint from %s", topic);
-            while (!stopping) {
-                for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
-                    apply(record);
-                }
-                if (!caughtUp && end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
-                    caughtUp = true;
-                    if (current == null) {
-                        status.waiting("no model is served yet: tensors wait on Kafka until serve announces an endpoint");
-                    } else {
-                        status.idle("model " + current.describe() + " announced; waiting for tensors", Map.of("model",
-                            current.modelName(), "grpcTarget", current.grpcTarget()));
-                    }
-                    signalAll();
-                }
-            }
-        } catch (WakeupException e) {
-            LOG.debug("endpoint watcher stopped");
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "endpoint watcher stopped on an error; predict keeps the endpoint it had (%s): %s",
-                current == null ? "none" : current.describe(), e.getMessage());
-            status.failed("cannot follow " + topic + ": " + e.getMessage());
+    private void caughtUpNow() {
+        Endpoint endpoint = current;
+        if (endpoint == null) {
+            status.waiting("no model is served yet: tensors wait on Kafka until serve announces an endpoint");
+        } else {
+            status.idle("model " + endpoint.describe() + " announced; waiting for tensors", Map.of("model", endpoint.modelName(),
+                "grpcTarget", endpoint.grpcTarget()));
         }
+        signalAll();
     }
 
-    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        while (partitions.isEmpty() && !stopping) {
-            List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(30));
-            if (infos != null) {
-                infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            }
-            if (partitions.isEmpty()) {
-                LOG.warnf("topic %s does not exist yet; retrying", topic);
-            }
-        }
-        return partitions;
-    }
-
-    private void apply(ConsumerRecord<String, byte[]> record) {
+    private void apply(FollowedRecord record) {
         if (record.value() == null) {
             return;
         }
         Endpoint endpoint;
         try {
-            endpoint = Endpoint.of(Json.fromBytes(record.value(), AnnotatedValue.class), store);
+            endpoint = Endpoint.of(ValueRecords.decode(record.headers(), record.value()), store);
         } catch (RuntimeException e) {
-            LOG.warnf("ignoring record %s of %s at offset %d: not a usable endpoint: %s (predict keeps %s)", record.key(),
-                record.topic(), record.offset(), e.getMessage(), current == null ? "waiting" : current.describe());
+            LOG.warnf("ignoring record %s at %s: not a usable endpoint: %s (predict keeps %s)", record.key(), record.where(),
+                e.getMessage(), current == null ? "waiting" : current.describe());
             return;
         }
         if (record.timestamp() < currentTimestamp) {
@@ -194,7 +138,7 @@ public class EndpointWatcher {
         if (!endpoint.equals(previous)) {
             LOG.infof("serving endpoint: %s, signature %s (value %s)", endpoint.describe(), endpoint.signatureName(), endpoint.valueId());
             client.retainOnly(endpoint.grpcTarget());
-            if (caughtUp) {
+            if (caughtUp()) {
                 status.idle("model " + endpoint.describe() + " announced", Map.of("model", endpoint.modelName(), "grpcTarget",
                     endpoint.grpcTarget()));
             }
@@ -213,21 +157,10 @@ public class EndpointWatcher {
         signalAll();
     }
 
+    /** Wakes the waiters; the follower itself is stopped by {@link TopicFollowers}. */
     @PreDestroy
     void stop() {
         stopping = true;
         signalAll();
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        Thread t = thread;
-        if (t != null) {
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }
