@@ -1,7 +1,8 @@
 package dev.tffashion.predict;
 
 import java.util.Arrays;
-import java.util.stream.Collectors;
+
+import dev.tffashion.tfserving.client.ServingSignature;
 
 /**
  * What predict needs of a served model's signature (from TF Serving's GetModelMetadata): the float input's name and shape, the
@@ -12,6 +13,17 @@ import java.util.stream.Collectors;
  */
 public record ModelSignature(String modelName, long version, String signatureName, String inputName, long[] inputDims,
         String outputName, long[] outputDims) {
+
+    /** Predict's view of the shared client's signature. */
+    public static ModelSignature of(ServingSignature s) {
+        return new ModelSignature(s.modelName(), s.version(), s.signatureName(), s.inputName(), s.inputDims(), s.outputName(),
+            s.outputDims());
+    }
+
+    /** The shared client's view of this signature, to call Predict with. */
+    public ServingSignature serving() {
+        return new ServingSignature(modelName, version, signatureName, inputName, inputDims, outputName, outputDims);
+    }
 
     /** The same signature as answered by another version (TF Serving's latest moved on). */
     public ModelSignature withVersion(long answered) {
@@ -27,7 +39,7 @@ public record ModelSignature(String modelName, long version, String signatureNam
 
     /** Dimensions as {@code [-1,28,28]}, or {@code [?]} for an unknown rank. */
     public static String dims(long[] dims) {
-        return dims == null ? "[?]" : Arrays.stream(dims).mapToObj(Long::toString).collect(Collectors.joining(",", "[", "]"));
+        return ServingSignature.dims(dims);
     }
 
     @Override

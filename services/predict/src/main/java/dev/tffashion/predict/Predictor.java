@@ -14,8 +14,10 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.tffashion.predict.client.TfServingClient;
+import dev.tffashion.predict.client.PredictionClient;
 import dev.tffashion.predict.config.PredictConfig;
+import dev.tffashion.tfserving.client.FloatBatch;
+import dev.tffashion.tfserving.client.Scores;
 
 /**
  * Classifies a batch of tensors with the served model: reads (and caches) the model's signature, shapes the tensors to its input,
@@ -44,7 +46,7 @@ public class Predictor {
     private final Map<Endpoint, ModelSignature> signatures = new ConcurrentHashMap<>();
 
     @Inject
-    TfServingClient client;
+    PredictionClient client;
 
     @Inject
     PredictConfig config;
@@ -101,7 +103,7 @@ public class Predictor {
     private List<Outcome> call(Endpoint endpoint, ModelSignature model, long[] dims, List<TensorInput> part) {
         long start = System.nanoTime();
         try {
-            TfServingClient.Scores scores = client.predict(endpoint, model, dims, part.stream().map(TensorInput::values).toList());
+            Scores scores = client.predict(endpoint, model, FloatBatch.ofRows(dims, part.stream().map(TensorInput::values).toList()));
             metrics.predictCall(Duration.ofNanos(System.nanoTime() - start), part.size());
             ModelSignature answered = model.withVersion(scores.version());
             List<Outcome> outcomes = new ArrayList<>(part.size());

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -24,7 +23,7 @@ import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.ContentStoreException;
 import dev.tffashion.pipeline.store.Contents;
-import dev.tffashion.servemanager.client.TfServingClient;
+import dev.tffashion.servemanager.client.ModelServerClient;
 import dev.tffashion.servemanager.config.ServingConfig;
 import dev.tffashion.servemanager.messaging.EndpointPublisher;
 import io.micrometer.core.instrument.Counter;
@@ -79,12 +78,13 @@ public class ServeManager {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    ModelServerClient client;
+
     private final AtomicLong liveVersion = new AtomicLong();
     private volatile InstalledVersion live;
     private volatile ServedEndpoint endpoint;
     private volatile boolean started;
-    private final Object clientLock = new Object();
-    private TfServingClient client;
 
     /**
      * Prepares the base path, makes sure the model server runs, and re-announces the live version (without reinstalling it).
@@ -143,7 +143,7 @@ public class ServeManager {
         if (current == null) {
             throw new IllegalStateException("no version is announced");
         }
-        return client().status(config.modelName(), current.version());
+        return client.status(config.modelName(), current.version());
     }
 
     /**
@@ -231,7 +231,7 @@ public class ServeManager {
 
     private void announce(InstalledVersion version) {
         awaitAvailable(version.version());
-        ServedSignature signature = client().signature(config.modelName(), version.version(), config.signatureName());
+        ServedSignature signature = client.signature(config.modelName(), version.version(), config.signatureName());
         double difference = verify(version, signature);
         ServedEndpoint announced = new ServedEndpoint(backend.grpcTarget(), backend.restUrl(), config.modelName(), version.version(),
                 signature.name(), signature.inputName(), signature.outputName(), version.modelValueId(), version.testAccuracy(),
@@ -258,7 +258,7 @@ public class ServeManager {
         String last = "the model server has not seen it";
         while (true) {
             try {
-                ModelVersionState state = client().status(config.modelName(), version);
+                ModelVersionState state = client.status(config.modelName(), version);
                 if (state.available()) {
                     return;
                 }
@@ -292,7 +292,7 @@ public class ServeManager {
                         + "); without them its answers cannot be checked (serving.require-evaluation-samples=false serves it anyway)");
             }
             LOG.warnf("version %d has no evaluation samples: only checking that it answers", version.version());
-            float[][] out = client().predict(config.modelName(), version.version(), signature,
+            float[][] out = client.predict(config.modelName(), version.version(), signature,
                     new float[EvaluationSamples.PIXELS], signature.batchShape(1));
             requireClassScores(version, signature, out);
             return 0;
@@ -301,7 +301,7 @@ public class ServeManager {
         for (int i = 0; i < samples.size(); i++) {
             System.arraycopy(samples.get(i).image(), 0, images, i * EvaluationSamples.PIXELS, EvaluationSamples.PIXELS);
         }
-        float[][] served = client().predict(config.modelName(), version.version(), signature, images, signature.batchShape(samples.size()));
+        float[][] served = client.predict(config.modelName(), version.version(), signature, images, signature.batchShape(samples.size()));
         requireClassScores(version, signature, served);
         return SampleCheck.compare(samples, served, config.tolerance());
     }
@@ -329,7 +329,7 @@ public class ServeManager {
         long deadline = System.nanoTime() + config.availableTimeout().toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                if (client().status(config.modelName(), version).available()) {
+                if (client.status(config.modelName(), version).available()) {
                     return;
                 }
             } catch (ModelServerException e) {
@@ -388,35 +388,12 @@ public class ServeManager {
         return registry.counter("tffashion.serve.models", "outcome", outcome, "cause", cause);
     }
 
-    private TfServingClient client() {
-        String target = backend.grpcTarget();
-        synchronized (clientLock) {
-            if (client == null || !client.target().equals(target)) {
-                if (client != null) {
-                    client.close();
-                }
-                client = new TfServingClient(target, config.callTimeout());
-            }
-            return client;
-        }
-    }
-
     private static void pause(Duration duration) {
         try {
             Thread.sleep(Math.max(1, duration.toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the model server", e);
-        }
-    }
-
-    @PreDestroy
-    void close() {
-        synchronized (clientLock) {
-            if (client != null) {
-                client.close();
-                client = null;
-            }
         }
     }
 }

@@ -46,7 +46,7 @@ public interface PredictConfig {
         int maxEntries();
     }
 
-    /** TF Serving's gRPC API: deadline, retries, circuit breaker. */
+    /** TF Serving's gRPC API (through libs/tfserving-client): deadline, channel, retries, circuit breaker. */
     interface Grpc {
         /** Deadline of each GetModelMetadata and Predict call. */
         @WithDefault("5s")
@@ -56,14 +56,25 @@ public interface PredictConfig {
         @WithDefault("16777216")
         int maxInboundMessageSize();
 
-        /** Retries of a call that failed with UNAVAILABLE. */
+        /**
+         * How long a connection stays quiet before predict pings it, so that a server gone away is noticed before the next batch
+         * waits for its deadline; TF Serving refuses pings more often than every 5 minutes without calls in flight. 0 turns pings off.
+         */
+        @WithDefault("5m")
+        Duration keepAliveTime();
+
+        /** How long a keep-alive ping may stay unanswered before the connection is closed. */
+        @WithDefault("20s")
+        Duration keepAliveTimeout();
+
+        /** Retries of a call TF Serving did not answer (UNAVAILABLE, DEADLINE_EXCEEDED, busy). */
         Retry retry();
 
         /** The circuit breaker around TF Serving. */
         CircuitBreaker circuitBreaker();
     }
 
-    /** Retry with exponential backoff (and jitter) on UNAVAILABLE. */
+    /** Retry with exponential backoff and jitter (SmallRye Fault Tolerance) while TF Serving does not answer. */
     interface Retry {
         /** Attempts per call, the first included. */
         @WithDefault("4")
@@ -78,10 +89,13 @@ public interface PredictConfig {
         Duration maxBackoff();
     }
 
-    /** Opens after consecutive failed calls (retries exhausted), fails fast while open, then lets one trial call through. */
+    /**
+     * The circuit breaker of each TF Serving target (SmallRye Fault Tolerance): opens after attempts in a row that TF Serving did not
+     * answer, fails calls fast while open, then lets a trial call through. NOT_FOUND and a refused tensor are answers.
+     */
     interface CircuitBreaker {
-        /** Consecutive failed calls that open the circuit. */
-        @WithDefault("3")
+        /** Attempts in a row, each retry counted, that TF Serving did not answer before the circuit opens (0: no breaker). */
+        @WithDefault("8")
         int failureThreshold();
 
         /** How long the circuit stays open before a trial call. */

@@ -10,7 +10,7 @@ import org.eclipse.microprofile.health.Readiness;
 
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.ModelSignature;
-import dev.tffashion.predict.client.TfServingClient;
+import dev.tffashion.predict.client.PredictionClient;
 import dev.tffashion.predict.config.PredictConfig;
 import dev.tffashion.predict.messaging.EndpointWatcher;
 
@@ -29,7 +29,7 @@ public class ServingReadinessCheck implements HealthCheck {
     EndpointWatcher endpoints;
 
     @Inject
-    TfServingClient client;
+    PredictionClient client;
 
     @Inject
     PredictConfig config;

@@ -21,7 +21,7 @@ import dev.tffashion.pipeline.quarkus.follow.TopicFollowers;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.Predictions;
-import dev.tffashion.predict.client.TfServingClient;
+import dev.tffashion.predict.client.PredictionClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -43,7 +43,7 @@ public class EndpointWatcher {
     ContentStore store;
 
     @Inject
-    TfServingClient client;
+    PredictionClient client;
 
     @Inject
     TaskStatus status;
