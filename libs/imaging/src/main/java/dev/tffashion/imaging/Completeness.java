@@ -1,10 +1,21 @@
 package dev.tffashion.imaging;
 
+import com.twelvemonkeys.imageio.metadata.CompoundDirectory;
+import com.twelvemonkeys.imageio.metadata.Directory;
+import com.twelvemonkeys.imageio.metadata.Entry;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
 /**
  * Whether a file holds its whole picture, read from the container's structure without decoding a pixel: a PNG reaches its
- * IEND chunk, a JPEG its end-of-image marker, a GIF its trailer, a BMP or WebP file the size its header declares. Readers
- * are otherwise inconsistent about data cut short (some return a half-grey picture without a word). TIFF keeps its data at
- * offsets anywhere in the file: its completeness is only known when it is decoded.
+ * IEND chunk, a JPEG its end-of-image marker, a GIF its trailer, a BMP or WebP file the size its header declares, a TIFF
+ * file every strip or tile its first directory points at (the directory read by TwelveMonkeys' TIFF metadata reader).
+ * Readers are otherwise inconsistent about data cut short (some return a half-grey picture without a word).
  */
 final class Completeness {
 
@@ -23,6 +34,7 @@ final class Completeness {
             case GIF -> gifComplete(b);
             case BMP -> u32le(b, 2) <= b.length;
             case WEBP -> u32le(b, 4) + 8 <= b.length;
+            case TIFF -> tiffComplete(b);
             default -> true;
         };
     }
@@ -96,6 +108,48 @@ final class Completeness {
             }
         }
         return false;
+    }
+
+    /** The first directory read (cut short: truncated), then every strip or tile it points at within the file. */
+    private static boolean tiffComplete(byte[] b) {
+        Directory ifd;
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(b))) {
+            ifd = new TIFFReader().read(in);
+        } catch (EOFException e) {
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+        if (ifd instanceof CompoundDirectory directories) ifd = directories.getDirectory(0);
+        long end = Math.max(dataEnd(ifd, TIFF.TAG_STRIP_OFFSETS, TIFF.TAG_STRIP_BYTE_COUNTS),
+            dataEnd(ifd, TIFF.TAG_TILE_OFFSETS, TIFF.TAG_TILE_BYTE_COUNTS));
+        return end <= b.length;
+    }
+
+    /** The largest offset + byte count of a TIFF's strips or tiles (0 when the directory has none of them). */
+    private static long dataEnd(Directory ifd, int offsetsTag, int countsTag) {
+        long[] offsets = longs(ifd.getEntryById(offsetsTag));
+        long[] counts = longs(ifd.getEntryById(countsTag));
+        long end = 0;
+        for (int i = 0; i < Math.min(offsets.length, counts.length); i++) end = Math.max(end, offsets[i] + counts[i]);
+        return end;
+    }
+
+    private static long[] longs(Entry entry) {
+        Object value = entry == null ? null : entry.getValue();
+        if (value instanceof Number n) return new long[] {n.longValue()};
+        if (value instanceof long[] l) return l;
+        long[] out;
+        if (value instanceof int[] ints) {
+            out = new long[ints.length];
+            for (int i = 0; i < ints.length; i++) out[i] = ints[i] & 0xFFFFFFFFL;
+        } else if (value instanceof short[] shorts) {
+            out = new long[shorts.length];
+            for (int i = 0; i < shorts.length; i++) out[i] = shorts[i] & 0xFFFF;
+        } else {
+            out = new long[0];
+        }
+        return out;
     }
 
     private static int colourTable(byte flags) {

@@ -1,23 +1,23 @@
 package dev.tffashion.imaging;
 
+import dev.tffashion.fashionmnist.DatasetLocator;
+import dev.tffashion.fashionmnist.FashionMnist;
+import dev.tffashion.fashionmnist.Split;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.zip.GZIPInputStream;
 
-/** Test support: the real Fashion-MNIST IDX files (Debian's dataset-fashion-mnist), read directly and checked by MD5. */
+/**
+ * Test support: the real Fashion-MNIST (Debian's dataset-fashion-mnist, or {@code -Dfashion-mnist.dir}), found, checked by MD5
+ * and read by libs/fashion-mnist; never downloaded by a test.
+ */
 final class FashionMnistFiles {
 
-    static final String[] CLASS_NAMES = {
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
-    static final int PIXELS = 28 * 28;
+    static final String[] CLASS_NAMES = FashionMnist.CLASS_NAMES.toArray(new String[0]);
+    static final int PIXELS = FashionMnist.PIXELS;
 
     private static final Path DIR = Path.of(System.getProperty("fashion-mnist.dir", "/usr/share/datasets/fashion-mnist"));
+    private static FashionMnist dataset;
     private static Images test;
     private static Images train;
 
@@ -47,53 +47,28 @@ final class FashionMnistFiles {
     }
 
     static synchronized Images test() {
-        if (test == null) {
-            test = load("t10k", "8181f5470baa50b63fa0f6fddb340f0a", "15d484375f8d13e6eb1aabb0c3f46965");
-        }
+        if (test == null) test = images(dataset().test());
         return test;
     }
 
     static synchronized Images train() {
-        if (train == null) {
-            train = load("train", "f4a8712d7a061bf5bd6d2ca38dc4d50a", "9018921c3c673c538a1fc5bad174d6f9");
-        }
+        if (train == null) train = images(dataset().train());
         return train;
     }
 
-    private static Images load(String prefix, String imagesMd5, String labelsMd5) {
-        byte[] images = read(DIR.resolve(prefix + "-images-idx3-ubyte.gz"), imagesMd5, 0x00000803, 16);
-        byte[] labels = read(DIR.resolve(prefix + "-labels-idx1-ubyte.gz"), labelsMd5, 0x00000801, 8);
-        int count = labels.length;
-        if (images.length != count * PIXELS) {
-            throw new IllegalStateException(prefix + ": " + images.length / PIXELS + " images but " + count + " labels");
+    private static synchronized FashionMnist dataset() {
+        if (dataset == null) {
+            try {
+                dataset = FashionMnist.load(DatasetLocator.builder().folder(DIR).download(false).settingPrefix("fashion-mnist.dir")
+                    .build());
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading Fashion-MNIST from " + DIR, e);
+            }
         }
-        return new Images(images, labels, count);
+        return dataset;
     }
 
-    private static byte[] read(Path file, String md5, int magic, int headerBytes) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalStateException("Fashion-MNIST file " + file + " is missing: install the Debian package"
-                + " dataset-fashion-mnist, or point -Dfashion-mnist.dir at a folder with the four .gz files.");
-        }
-        byte[] all;
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
-            all = in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + file, e);
-        }
-        String actual;
-        try {
-            actual = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(all));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        if (!actual.equals(md5)) {
-            throw new IllegalStateException(file + " is not the published Fashion-MNIST file: MD5 " + actual + ", expected " + md5);
-        }
-        int found = ((all[0] & 0xFF) << 24) | ((all[1] & 0xFF) << 16) | ((all[2] & 0xFF) << 8) | (all[3] & 0xFF);
-        if (found != magic) throw new IllegalStateException(file + ": IDX magic " + Integer.toHexString(found));
-        byte[] body = new byte[all.length - headerBytes];
-        System.arraycopy(all, headerBytes, body, 0, body.length);
-        return body;
+    private static Images images(Split split) {
+        return new Images(split.rawPixels(), split.labels(), split.count());
     }
 }

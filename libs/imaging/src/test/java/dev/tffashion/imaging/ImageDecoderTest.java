@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tffashion.imaging.ImageRejectedException.Reason;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -62,6 +64,18 @@ class ImageDecoderTest {
         for (double part : new double[] {0.1, 0.5, 0.9, 0.999}) {
             String message = assertRefused(Reason.TRUNCATED, Arrays.copyOf(photo, (int) (photo.length * part)));
             assertTrue(message.contains("Upload the complete file again"), message);
+        }
+    }
+
+    @Test
+    void tiffIsCompleteWhenItHoldsEveryStripOfItsFirstDirectory() throws Exception {
+        byte[] png = ShopPhotos.make(SNEAKER, ShopPhotos.Kind.PNG_RGB, new Random(4), 200).bytes();
+        ByteArrayOutputStream tiff = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(ImageIO.read(new ByteArrayInputStream(png)), "tiff", tiff));
+        byte[] bytes = tiff.toByteArray();
+        assertEquals(ImageFormat.TIFF, decoder.inspect(bytes).format());
+        for (double part : new double[] {0.1, 0.5, 0.9, 0.999}) {
+            assertRefused(Reason.TRUNCATED, Arrays.copyOf(bytes, (int) (bytes.length * part)));
         }
     }
 
