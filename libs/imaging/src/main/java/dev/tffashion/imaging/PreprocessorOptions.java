@@ -18,8 +18,8 @@ public record PreprocessorOptions(long maxPixels, int maxDecodeSide, Centering c
      * checks it at the door and image-convert behind it, both by default from {@link #DEFAULT_MAX_PIXELS_TEXT}.
      */
     public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
-    /** {@link #DEFAULT_MAX_PIXELS} as text, for the services' {@code @WithDefault}. */
-    public static final String DEFAULT_MAX_PIXELS_TEXT = "50000000";
+    /** {@link #DEFAULT_MAX_PIXELS} as text (a compile-time constant), for the services' {@code @WithDefault}. */
+    public static final String DEFAULT_MAX_PIXELS_TEXT = "" + DEFAULT_MAX_PIXELS;
     /** Decode at most about 1024 pixels on the longest side; the output has 28. */
     public static final int DEFAULT_MAX_DECODE_SIDE = 1024;
     /** Fraction of the contrast that separates garment from background when cropping. */
