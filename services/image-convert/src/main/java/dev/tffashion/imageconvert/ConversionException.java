@@ -1,5 +1,7 @@
 package dev.tffashion.imageconvert;
 
+import dev.tffashion.imaging.ImageRejectedException;
+
 /**
  * A dropped value that imageConvert cannot turn into a tensor, for good: it goes to the dead-letter topic with
  * {@link #code()} and the message, and counts as failed. Retrying would give the same answer.

@@ -1,5 +1,8 @@
 package dev.tffashion.imageconvert;
 
+import dev.tffashion.imaging.ImageRejectedException;
+import dev.tffashion.imaging.ModelInput;
+import dev.tffashion.imaging.Preprocessor;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.MalformedValueException;
@@ -72,7 +75,8 @@ public final class ImageConverter {
         }
         ImageTensor tensor;
         try {
-            tensor = preprocessor.preprocess(picture);
+            ModelInput input = preprocessor.preprocess(picture);
+            tensor = new ImageTensor(input.pixels(), ModelInput.SIDE, ModelInput.SIDE, input.previewPng(), input.notes());
         } catch (ImageRejectedException e) {
             throw ConversionException.of(e, what);
         }

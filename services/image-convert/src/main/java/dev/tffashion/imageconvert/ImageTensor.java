@@ -1,5 +1,7 @@
 package dev.tffashion.imageconvert;
 
+import dev.tffashion.imaging.ModelInput;
+
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,30 +20,30 @@ import java.util.Map;
 public record ImageTensor(float[] pixels, int height, int width, byte[] previewPng, Map<String, String> notes) {
 
     /** Side of the model's input, in pixels. */
-    public static final int SIDE = 28;
+    public static final int SIDE = ModelInput.SIDE;
 
     /** Keys of {@link #notes()}. */
     public static final class Notes {
         /** Detected format, e.g. "PNG", "JPEG". */
-        public static final String SOURCE_FORMAT = "sourceFormat";
+        public static final String SOURCE_FORMAT = ModelInput.Notes.SOURCE_FORMAT;
         /** Source width in pixels. */
-        public static final String SOURCE_WIDTH = "sourceWidth";
+        public static final String SOURCE_WIDTH = ModelInput.Notes.SOURCE_WIDTH;
         /** Source height in pixels. */
-        public static final String SOURCE_HEIGHT = "sourceHeight";
+        public static final String SOURCE_HEIGHT = ModelInput.Notes.SOURCE_HEIGHT;
         /** "true" when the source was dark on light and was inverted. */
-        public static final String INVERTED = "inverted";
+        public static final String INVERTED = ModelInput.Notes.INVERTED;
         /** "true" when transparent parts were flattened onto white. */
-        public static final String ALPHA_FLATTENED = "alphaFlattened";
+        public static final String ALPHA_FLATTENED = ModelInput.Notes.ALPHA_FLATTENED;
         /** "true" when a 28x28 grayscale source went through unchanged apart from an inversion (no crop, no scaling). */
-        public static final String PASSTHROUGH = "passthrough";
+        public static final String PASSTHROUGH = ModelInput.Notes.PASSTHROUGH;
         /** Estimated background gray level of the source, 0..255, before inversion. */
-        public static final String BACKGROUND = "background";
+        public static final String BACKGROUND = ModelInput.Notes.BACKGROUND;
         /** The garment's box in source pixels, "x,y,width,height" (absent on passthrough). */
-        public static final String CROP = "crop";
+        public static final String CROP = ModelInput.Notes.CROP;
         /** How the garment was placed on the canvas: "boundingBox" or "centerOfMass" (absent on passthrough). */
-        public static final String CENTERING = "centering";
+        public static final String CENTERING = ModelInput.Notes.CENTERING;
         /** Decoding step when a large source was subsampled while decoding, e.g. "3". */
-        public static final String SUBSAMPLING = "subsampling";
+        public static final String SUBSAMPLING = ModelInput.Notes.SUBSAMPLING;
 
         private Notes() {
         }

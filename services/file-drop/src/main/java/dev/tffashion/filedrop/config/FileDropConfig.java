@@ -3,6 +3,7 @@ package dev.tffashion.filedrop.config;
 import java.time.Duration;
 import java.util.Optional;
 
+import dev.tffashion.imaging.PreprocessorOptions;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -18,8 +19,12 @@ public interface FileDropConfig {
     @WithDefault("1048576")
     long maxScriptBytes();
 
-    /** Largest picture accepted, in pixels (width x height), checked from the header before decoding (larger: 413). */
-    @WithDefault("25000000")
+    /**
+     * Largest picture accepted, in pixels (width x height), checked from the header before decoding (larger: 413). The same
+     * limit as image-convert's {@code tf-fashion.image-convert.max-pixels} behind the door: both default to libs/imaging's
+     * {@link PreprocessorOptions#DEFAULT_MAX_PIXELS} (50 MP), so that what the door accepts is converted.
+     */
+    @WithDefault(PreprocessorOptions.DEFAULT_MAX_PIXELS_TEXT)
     long maxImagePixels();
 
     /** How long a drop waits for Kafka to acknowledge the value (acks=all) before answering 503. */

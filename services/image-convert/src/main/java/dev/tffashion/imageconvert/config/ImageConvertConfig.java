@@ -1,7 +1,7 @@
 package dev.tffashion.imageconvert.config;
 
-import dev.tffashion.imageconvert.Centering;
-import dev.tffashion.imageconvert.PreprocessorOptions;
+import dev.tffashion.imaging.Centering;
+import dev.tffashion.imaging.PreprocessorOptions;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -9,8 +9,11 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "tf-fashion.image-convert")
 public interface ImageConvertConfig {
 
-    /** Largest picture accepted, in pixels (width x height, read from the header before decoding). */
-    @WithDefault("50000000")
+    /**
+     * Largest picture accepted, in pixels (width x height, read from the header before decoding). The same limit as file-drop's
+     * {@code file-drop.max-image-pixels} at the door (both default to {@link PreprocessorOptions#DEFAULT_MAX_PIXELS}).
+     */
+    @WithDefault(PreprocessorOptions.DEFAULT_MAX_PIXELS_TEXT)
     long maxPixels();
 
     /** Pictures with a longer side are subsampled while decoding, to bound memory; the output has 28 pixels a side. */

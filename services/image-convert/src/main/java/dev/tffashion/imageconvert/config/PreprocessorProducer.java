@@ -1,7 +1,7 @@
 package dev.tffashion.imageconvert.config;
 
 import dev.tffashion.imageconvert.ImageConverter;
-import dev.tffashion.imageconvert.Preprocessor;
+import dev.tffashion.imaging.Preprocessor;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.store.ContentStore;
 import jakarta.enterprise.inject.Produces;

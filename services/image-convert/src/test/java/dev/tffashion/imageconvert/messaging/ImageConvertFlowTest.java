@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tffashion.imageconvert.ImageConverter;
-import dev.tffashion.imageconvert.Preprocessor;
-import dev.tffashion.imageconvert.PreprocessorOptions;
-import dev.tffashion.imageconvert.TestImages;
+import dev.tffashion.imaging.Preprocessor;
+import dev.tffashion.imaging.PreprocessorOptions;
+import dev.tffashion.imaging.TestImages;
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;

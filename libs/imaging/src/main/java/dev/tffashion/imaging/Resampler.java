@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 /** Separable resizing of a float gray image: area averaging when shrinking, bilinear when enlarging. */
 final class Resampler {

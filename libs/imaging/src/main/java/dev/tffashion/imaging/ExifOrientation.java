@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 /** Reads the EXIF orientation tag (0x0112) of a JPEG, so that phone photos are turned upright before cropping. */
 final class ExifOrientation {

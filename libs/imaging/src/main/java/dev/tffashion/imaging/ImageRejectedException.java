@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 /** A picture that cannot be turned into a tensor; the message says what was wrong and what to send instead. */
 public class ImageRejectedException extends Exception {

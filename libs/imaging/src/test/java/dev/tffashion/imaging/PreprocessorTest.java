@@ -1,11 +1,11 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tffashion.imageconvert.ImageRejectedException.Reason;
+import dev.tffashion.imaging.ImageRejectedException.Reason;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.WritableRaster;
@@ -108,12 +108,12 @@ class PreprocessorTest {
 
     @Test
     void webpLosslessWithAlphaAndLossyAreDecoded() throws Exception {
-        ImageTensor lossless = preprocessor.preprocess(resource("/fixtures/pullover-lossless-alpha.webp"));
-        assertEquals("WebP", lossless.notes().get(ImageTensor.Notes.SOURCE_FORMAT));
-        assertEquals("true", lossless.notes().get(ImageTensor.Notes.ALPHA_FLATTENED));
+        ModelInput lossless = preprocessor.preprocess(resource("/fixtures/pullover-lossless-alpha.webp"));
+        assertEquals("WebP", lossless.notes().get(ModelInput.Notes.SOURCE_FORMAT));
+        assertEquals("true", lossless.notes().get(ModelInput.Notes.ALPHA_FLATTENED));
         assertClose(FashionMnistFiles.test().image(FashionMnistFiles.test().firstOf(2)), lossless, 0.08);
-        ImageTensor lossy = preprocessor.preprocess(resource("/fixtures/bag-lossy.webp"));
-        assertEquals("WebP", lossy.notes().get(ImageTensor.Notes.SOURCE_FORMAT));
+        ModelInput lossy = preprocessor.preprocess(resource("/fixtures/bag-lossy.webp"));
+        assertEquals("WebP", lossy.notes().get(ModelInput.Notes.SOURCE_FORMAT));
         assertClose(FashionMnistFiles.test().image(FashionMnistFiles.test().firstOf(8)), lossy, 0.10);
     }
 
@@ -122,8 +122,8 @@ class PreprocessorTest {
         byte[] png = ShopPhotos.make(SNEAKER, ShopPhotos.Kind.PNG_RGB, new Random(4), 200).bytes();
         ByteArrayOutputStream tiff = new ByteArrayOutputStream();
         assertTrue(ImageIO.write(ImageIO.read(new ByteArrayInputStream(png)), "tiff", tiff));
-        ImageTensor tensor = preprocessor.preprocess(tiff.toByteArray());
-        assertEquals("TIFF", tensor.notes().get(ImageTensor.Notes.SOURCE_FORMAT));
+        ModelInput tensor = preprocessor.preprocess(tiff.toByteArray());
+        assertEquals("TIFF", tensor.notes().get(ModelInput.Notes.SOURCE_FORMAT));
         assertClose(SNEAKER, tensor, 0.06);
     }
 
@@ -131,11 +131,11 @@ class PreprocessorTest {
     @EnumSource(value = ShopPhotos.Kind.class)
     void shopPhotosAreInvertedCroppedAndScaled(ShopPhotos.Kind kind) throws Exception {
         ShopPhotos.Photo photo = ShopPhotos.make(SNEAKER, kind, new Random(11), 300);
-        ImageTensor tensor = preprocessor.preprocess(photo.bytes());
-        assertEquals("true", tensor.notes().get(ImageTensor.Notes.INVERTED), photo.description());
-        assertEquals("false", tensor.notes().get(ImageTensor.Notes.PASSTHROUGH));
-        assertEquals(Integer.toString(photo.width()), tensor.notes().get(ImageTensor.Notes.SOURCE_WIDTH));
-        assertEquals(kind == ShopPhotos.Kind.PNG_RGBA ? "true" : "false", tensor.notes().get(ImageTensor.Notes.ALPHA_FLATTENED));
+        ModelInput tensor = preprocessor.preprocess(photo.bytes());
+        assertEquals("true", tensor.notes().get(ModelInput.Notes.INVERTED), photo.description());
+        assertEquals("false", tensor.notes().get(ModelInput.Notes.PASSTHROUGH));
+        assertEquals(Integer.toString(photo.width()), tensor.notes().get(ModelInput.Notes.SOURCE_WIDTH));
+        assertEquals(kind == ShopPhotos.Kind.PNG_RGBA ? "true" : "false", tensor.notes().get(ModelInput.Notes.ALPHA_FLATTENED));
         assertClose(SNEAKER, tensor, 0.06);
         assertArrayEquals(previewOf(tensor), FashionMnistPassthroughTest.previewBytes(tensor), "preview shows what the model sees");
     }
@@ -144,9 +144,9 @@ class PreprocessorTest {
     void darkOnLight28x28GrayIsOnlyInverted() throws Exception {
         byte[] negative = new byte[784];
         for (int i = 0; i < 784; i++) negative[i] = (byte) (255 - (SNEAKER[i] & 0xFF));
-        ImageTensor tensor = preprocessor.preprocess(ShopPhotos.grayPng(negative));
-        assertEquals("true", tensor.notes().get(ImageTensor.Notes.INVERTED));
-        assertEquals("true", tensor.notes().get(ImageTensor.Notes.PASSTHROUGH));
+        ModelInput tensor = preprocessor.preprocess(ShopPhotos.grayPng(negative));
+        assertEquals("true", tensor.notes().get(ModelInput.Notes.INVERTED));
+        assertEquals("true", tensor.notes().get(ModelInput.Notes.PASSTHROUGH));
         for (int i = 0; i < 784; i++) assertEquals((SNEAKER[i] & 0xFF) / 255f, tensor.pixels()[i], 0f);
     }
 
@@ -160,8 +160,8 @@ class PreprocessorTest {
             rgb.setRGB(i % 28, i / 28, (v << 16) | (v << 8) | v);
         }
         for (BufferedImage image : new BufferedImage[] {deep, rgb}) {
-            ImageTensor tensor = preprocessor.preprocess(ShopPhotos.encode(image, ShopPhotos.Kind.PNG_RGB));
-            assertEquals("true", tensor.notes().get(ImageTensor.Notes.PASSTHROUGH));
+            ModelInput tensor = preprocessor.preprocess(ShopPhotos.encode(image, ShopPhotos.Kind.PNG_RGB));
+            assertEquals("true", tensor.notes().get(ModelInput.Notes.PASSTHROUGH));
             for (int i = 0; i < 784; i++) assertEquals((SNEAKER[i] & 0xFF) / 255f, tensor.pixels()[i], 1e-6f);
         }
     }
@@ -173,8 +173,8 @@ class PreprocessorTest {
         for (int y = 0; y < 280; y++) {
             for (int x = 0; x < 280; x++) raster.setSample(x, y + 28, 0, SNEAKER[(y / 10) * 28 + x / 10] & 0xFF);
         }
-        ImageTensor tensor = preprocessor.preprocess(ShopPhotos.encode(large, ShopPhotos.Kind.PNG_RGB));
-        assertEquals("false", tensor.notes().get(ImageTensor.Notes.INVERTED));
+        ModelInput tensor = preprocessor.preprocess(ShopPhotos.encode(large, ShopPhotos.Kind.PNG_RGB));
+        assertEquals("false", tensor.notes().get(ModelInput.Notes.INVERTED));
         assertClose(SNEAKER, tensor, 0.02);
     }
 
@@ -190,11 +190,11 @@ class PreprocessorTest {
                 if ((SNEAKER[(y / 8) * 28 + x / 8] & 0xFF) > 127) gif.getRaster().setSample(x, y + 20, 0, 1);
             }
         }
-        ImageTensor tensor = preprocessor.preprocess(ShopPhotos.encode(gif, ShopPhotos.Kind.GIF));
-        assertEquals("GIF", tensor.notes().get(ImageTensor.Notes.SOURCE_FORMAT));
-        assertEquals("true", tensor.notes().get(ImageTensor.Notes.ALPHA_FLATTENED));
-        assertEquals("true", tensor.notes().get(ImageTensor.Notes.INVERTED));
-        assertEquals("255", tensor.notes().get(ImageTensor.Notes.BACKGROUND));
+        ModelInput tensor = preprocessor.preprocess(ShopPhotos.encode(gif, ShopPhotos.Kind.GIF));
+        assertEquals("GIF", tensor.notes().get(ModelInput.Notes.SOURCE_FORMAT));
+        assertEquals("true", tensor.notes().get(ModelInput.Notes.ALPHA_FLATTENED));
+        assertEquals("true", tensor.notes().get(ModelInput.Notes.INVERTED));
+        assertEquals("255", tensor.notes().get(ModelInput.Notes.BACKGROUND));
         assertClose(SNEAKER, tensor, 0.15);
     }
 
@@ -209,7 +209,7 @@ class PreprocessorTest {
             for (int x = 0; x < w; x++) stored.setRGB(y, w - 1 - x, image.getRGB(x, y));
         }
         byte[] jpeg = withExifOrientation(ShopPhotos.encode(stored, ShopPhotos.Kind.JPEG), 6);
-        ImageTensor tensor = preprocessor.preprocess(jpeg);
+        ModelInput tensor = preprocessor.preprocess(jpeg);
         assertClose(SNEAKER, tensor, 0.06);
     }
 
@@ -227,9 +227,9 @@ class PreprocessorTest {
             }
             large.setRGB(0, y, 3000, 1, row, 0, 3000);
         }
-        ImageTensor tensor = preprocessor.preprocess(ShopPhotos.encode(large, ShopPhotos.Kind.JPEG));
-        assertEquals("3", tensor.notes().get(ImageTensor.Notes.SUBSAMPLING));
-        assertEquals("3000", tensor.notes().get(ImageTensor.Notes.SOURCE_WIDTH));
+        ModelInput tensor = preprocessor.preprocess(ShopPhotos.encode(large, ShopPhotos.Kind.JPEG));
+        assertEquals("3", tensor.notes().get(ModelInput.Notes.SUBSAMPLING));
+        assertEquals("3000", tensor.notes().get(ModelInput.Notes.SOURCE_WIDTH));
         assertClose(SNEAKER, tensor, 0.05);
     }
 
@@ -248,7 +248,7 @@ class PreprocessorTest {
         return e.getMessage();
     }
 
-    private static void assertClose(byte[] expected, ImageTensor tensor, double maxMeanAbsoluteDifference) {
+    private static void assertClose(byte[] expected, ModelInput tensor, double maxMeanAbsoluteDifference) {
         double diff = 0;
         for (int i = 0; i < 784; i++) diff += Math.abs(tensor.pixels()[i] - (expected[i] & 0xFF) / 255f);
         diff /= 784;
@@ -256,7 +256,7 @@ class PreprocessorTest {
             + "; notes " + tensor.notes());
     }
 
-    private static byte[] previewOf(ImageTensor tensor) {
+    private static byte[] previewOf(ModelInput tensor) {
         byte[] out = new byte[784];
         for (int i = 0; i < 784; i++) out[i] = (byte) Math.round(tensor.pixels()[i] * 255f);
         return out;

@@ -1,9 +1,12 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-/** The picture formats imageConvert knows, recognised from their first bytes (never from a file name or content type). */
+/**
+ * The picture formats the pipeline knows, recognised from their first bytes (never from a file name or content type): the one
+ * sniffer of the door (file-drop) and of image-convert. The {@link #decodable()} ones are accepted on both sides.
+ */
 public enum ImageFormat {
     PNG("PNG", "image/png", true),
     JPEG("JPEG", "image/jpeg", true),
@@ -20,7 +23,7 @@ public enum ImageFormat {
     PSD("Photoshop PSD", "image/vnd.adobe.photoshop", false),
     PDF("PDF", "application/pdf", false);
 
-    /** The formats that are decoded, for messages. */
+    /** The formats that are decoded, for messages and hints. */
     public static final String SUPPORTED = "PNG, JPEG, GIF, BMP, WebP or TIFF";
 
     private static final int SVG_SNIFF_CHARS = 4096;
@@ -45,7 +48,7 @@ public enum ImageFormat {
         return mediaType;
     }
 
-    /** Whether imageConvert decodes this format. */
+    /** Whether the pipeline decodes this format (accepted at the door and converted behind it). */
     public boolean decodable() {
         return decodable;
     }

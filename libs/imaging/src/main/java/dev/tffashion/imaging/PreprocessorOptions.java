@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 /**
  * Settings of the {@link Preprocessor}.
@@ -13,8 +13,13 @@ package dev.tffashion.imageconvert;
 public record PreprocessorOptions(long maxPixels, int maxDecodeSide, Centering centering, float foregroundThreshold,
                                   int minContrast) {
 
-    /** 50 megapixels: a 48 MP phone photo passes, a decompression bomb does not. */
+    /**
+     * 50 megapixels: a 48 MP phone photo passes, a decompression bomb does not. The one pixel limit of the pipeline: file-drop
+     * checks it at the door and image-convert behind it, both by default from {@link #DEFAULT_MAX_PIXELS_TEXT}.
+     */
     public static final long DEFAULT_MAX_PIXELS = 50_000_000L;
+    /** {@link #DEFAULT_MAX_PIXELS} as text (a compile-time constant), for the services' {@code @WithDefault}. */
+    public static final String DEFAULT_MAX_PIXELS_TEXT = "" + DEFAULT_MAX_PIXELS;
     /** Decode at most about 1024 pixels on the longest side; the output has 28. */
     public static final int DEFAULT_MAX_DECODE_SIDE = 1024;
     /** Fraction of the contrast that separates garment from background when cropping. */
@@ -23,10 +28,10 @@ public record PreprocessorOptions(long maxPixels, int maxDecodeSide, Centering c
     public static final int DEFAULT_MIN_CONTRAST = 12;
 
     public PreprocessorOptions {
-        if (maxPixels < ImageTensor.SIDE * ImageTensor.SIDE) {
+        if (maxPixels < ModelInput.SIDE * ModelInput.SIDE) {
             throw new IllegalArgumentException("maxPixels must be at least 784, got " + maxPixels);
         }
-        if (maxDecodeSide < ImageTensor.SIDE) {
+        if (maxDecodeSide < ModelInput.SIDE) {
             throw new IllegalArgumentException("maxDecodeSide must be at least 28, got " + maxDecodeSide);
         }
         if (centering == null) throw new IllegalArgumentException("centering is required");

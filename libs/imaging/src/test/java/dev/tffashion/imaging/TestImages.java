@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,16 +23,16 @@ class SampleImagesTest {
             byte[] bytes = Files.readAllBytes(file);
             assertTrue(bytes.length <= 64 * 1024, file + " should stay under 64 KiB, has " + bytes.length);
             byte[] garment = test.image(test.firstOf(sample.label()));
-            ImageTensor tensor = preprocessor.preprocess(bytes);
+            ModelInput tensor = preprocessor.preprocess(bytes);
             double diff = 0;
             for (int i = 0; i < 784; i++) diff += Math.abs(tensor.pixels()[i] - (garment[i] & 0xFF) / 255f);
             diff /= 784;
             System.out.printf(Locale.ROOT, "%-36s mean |diff| %.4f  %s%n", sample.file(), diff, tensor.notes());
             if (sample.original()) {
                 assertArrayEquals(garment, FashionMnistPassthroughTest.previewBytes(tensor), sample.file());
-                assertEquals("true", tensor.notes().get(ImageTensor.Notes.PASSTHROUGH));
+                assertEquals("true", tensor.notes().get(ModelInput.Notes.PASSTHROUGH));
             } else {
-                assertEquals("true", tensor.notes().get(ImageTensor.Notes.INVERTED), sample.file());
+                assertEquals("true", tensor.notes().get(ModelInput.Notes.INVERTED), sample.file());
                 assertTrue(diff < 0.10, sample.file() + ": mean absolute difference " + diff);
             }
         }

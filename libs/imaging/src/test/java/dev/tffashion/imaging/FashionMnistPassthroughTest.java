@@ -1,4 +1,4 @@
-package dev.tffashion.imageconvert;
+package dev.tffashion.imaging;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,12 +21,12 @@ class FashionMnistPassthroughTest {
         int previewsExact = 0;
         for (int n = 0; n < test.count(); n++) {
             byte[] garment = test.image(n);
-            ImageTensor tensor = preprocessor.preprocess(ShopPhotos.grayPng(garment));
+            ModelInput tensor = preprocessor.preprocess(ShopPhotos.grayPng(garment));
             float[] expected = new float[FashionMnistFiles.PIXELS];
             for (int i = 0; i < expected.length; i++) expected[i] = (garment[i] & 0xFF) / 255f;
             assertArrayEquals(expected, tensor.pixels(), 0f, "test image " + n);
-            assertEquals("true", tensor.notes().get(ImageTensor.Notes.PASSTHROUGH), "test image " + n);
-            assertEquals("false", tensor.notes().get(ImageTensor.Notes.INVERTED), "test image " + n);
+            assertEquals("true", tensor.notes().get(ModelInput.Notes.PASSTHROUGH), "test image " + n);
+            assertEquals("false", tensor.notes().get(ModelInput.Notes.INVERTED), "test image " + n);
             exact++;
             if (n % 10 == 0) {
                 assertArrayEquals(garment, previewBytes(tensor), "preview of test image " + n);
@@ -38,7 +38,7 @@ class FashionMnistPassthroughTest {
         assertEquals(10_000, exact);
     }
 
-    static byte[] previewBytes(ImageTensor tensor) throws IOException {
+    static byte[] previewBytes(ModelInput tensor) throws IOException {
         BufferedImage preview = ImageIO.read(new ByteArrayInputStream(tensor.previewPng()));
         assertEquals(28, preview.getWidth());
         assertEquals(28, preview.getHeight());

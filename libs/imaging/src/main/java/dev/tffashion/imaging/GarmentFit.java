@@ -1,0 +1,130 @@
+package dev.tffashion.imaging;
+
+import dev.tffashion.imaging.ImageRejectedException.Reason;
+
+/**
+ * The garment of a gray picture fitted to the model's canvas: background subtracted (inverted when light), cropped to the
+ * garment, its longest side scaled to 28 keeping the aspect ratio ({@link Resampler}), placed on a dark 28x28 canvas
+ * ({@link Centering}) and stretched so that its brightest pixel is 1. Each step's result is kept, for the pictures of
+ * docs/preprocessing.md.
+ *
+ * @param ink      how far each source pixel stands out from the background, 0..255, the source's size
+ * @param contrast the ink level reached by the brightest pixels, ignoring a few specks
+ * @param crop     the garment's box in source pixels
+ * @param scaled   the cropped garment scaled to {@code scaledWidth x scaledHeight}, ink levels
+ * @param offsetX  where the scaled garment starts on the canvas, from the left
+ * @param offsetY  where the scaled garment starts on the canvas, from the top
+ * @param canvas   the 28x28 result in [0,1]
+ */
+record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scaledWidth, int scaledHeight, int offsetX,
+                  int offsetY, float[] canvas) {
+
+    private static final int SIDE = ModelInput.SIDE;
+    /** The contrast estimate ignores up to this many brightest pixels (specks, hot pixels). */
+    private static final int CONTRAST_OUTLIERS = 24;
+
+    /** A rectangle in source pixels. */
+    record Box(int x, int y, int width, int height) {
+
+        /** "x,y,width,height", as the {@code crop} note. */
+        String note() {
+            return x + "," + y + "," + width + "," + height;
+        }
+    }
+
+    /**
+     * Fits the garment of a picture.
+     *
+     * @throws ImageRejectedException BLANK when the garment barely differs from the background
+     */
+    static GarmentFit of(GrayImage gray, Background background, PreprocessorOptions options) throws ImageRejectedException {
+        int w = gray.width();
+        int h = gray.height();
+        float[] ink = new float[w * h];
+        for (int i = 0; i < ink.length; i++) ink[i] = background.ink(gray.values()[i]);
+
+        int contrast = contrast(ink);
+        if (contrast < options.minContrast()) {
+            throw new ImageRejectedException(Reason.BLANK, "The picture is almost one uniform colour (the garment differs"
+                + " from the background by " + contrast + " gray levels of 255): there is nothing to classify. Send a photo"
+                + " of one garment, dark on a light background or light on a dark one.");
+        }
+        Box crop = crop(ink, w, h, Math.max(1f, options.foregroundThreshold() * contrast));
+
+        int longest = Math.max(crop.width(), crop.height());
+        int tw = Math.max(1, Math.round(crop.width() * (float) SIDE / longest));
+        int th = Math.max(1, Math.round(crop.height() * (float) SIDE / longest));
+        float[] scaled = Resampler.resize(ink, w, crop.x(), crop.y(), crop.width(), crop.height(), tw, th);
+
+        int ox;
+        int oy;
+        if (options.centering() == Centering.CENTER_OF_MASS) {
+            double sum = 0;
+            double sx = 0;
+            double sy = 0;
+            for (int y = 0; y < th; y++) {
+                for (int x = 0; x < tw; x++) {
+                    double m = scaled[y * tw + x];
+                    sum += m;
+                    sx += m * (x + 0.5);
+                    sy += m * (y + 0.5);
+                }
+            }
+            ox = clamp((int) Math.round(SIDE / 2.0 - sx / sum), 0, SIDE - tw);
+            oy = clamp((int) Math.round(SIDE / 2.0 - sy / sum), 0, SIDE - th);
+        } else {
+            ox = (SIDE - tw + 1) / 2;
+            oy = (SIDE - th + 1) / 2;
+        }
+        return new GarmentFit(ink, contrast, crop, scaled, tw, th, ox, oy, stretched(scaled, tw, th, ox, oy));
+    }
+
+    /** The ink level reached by at least a few pixels: the brightest garment level, robust to isolated specks. */
+    private static int contrast(float[] ink) {
+        int[] histogram = new int[256];
+        for (float value : ink) histogram[Math.min(255, Math.round(value))]++;
+        int needed = Math.max(1, Math.min(CONTRAST_OUTLIERS + 1, ink.length / 1000));
+        int count = 0;
+        for (int level = 255; level > 0; level--) {
+            count += histogram[level];
+            if (count >= needed) return level;
+        }
+        return 0;
+    }
+
+    /** The bounding box of the pixels whose ink is above the threshold. */
+    private static Box crop(float[] ink, int w, int h, float threshold) {
+        int x0 = w;
+        int y0 = h;
+        int x1 = -1;
+        int y1 = -1;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (ink[y * w + x] > threshold) {
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y);
+                }
+            }
+        }
+        return new Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    }
+
+    /** The scaled garment on a dark 28x28 canvas, divided by its brightest value so that it reaches 1. */
+    private static float[] stretched(float[] scaled, int tw, int th, int ox, int oy) {
+        float max = 0f;
+        for (float s : scaled) max = Math.max(max, s);
+        float[] out = new float[SIDE * SIDE];
+        for (int y = 0; y < th; y++) {
+            for (int x = 0; x < tw; x++) {
+                out[(y + oy) * SIDE + x + ox] = Math.min(1f, scaled[y * tw + x] / max);
+            }
+        }
+        return out;
+    }
+
+    private static int clamp(int value, int min, int max) {
+        return Math.max(min, Math.min(max, value));
+    }
+}

@@ -1,0 +1,150 @@
+package dev.tffashion.imaging;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+
+/**
+ * A decoded picture as gray levels 0..255 (float), row-major: transparency flattened onto white, colour to luma
+ * (0.299 R + 0.587 G + 0.114 B, Rec. 601, as PIL's {@code L}), turned upright by its EXIF orientation.
+ *
+ * @param grayOnly        the source had no colour: one gray channel, or R = G = B everywhere
+ * @param hadTransparency some pixel was not fully opaque
+ */
+record GrayImage(int width, int height, float[] values, boolean grayOnly, boolean hadTransparency) {
+
+    private static final float LUMA_R = 0.299f;
+    private static final float LUMA_G = 0.587f;
+    private static final float LUMA_B = 0.114f;
+    /** The border ring is 2 % of the short side (at least 1 pixel). */
+    private static final int RING_FRACTION = 50;
+
+    /** Gray levels of a decoded picture, alpha flattened onto white. */
+    static GrayImage of(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        float[] values = new float[w * h];
+        ColorModel cm = image.getColorModel();
+        boolean grayOnly = true;
+        boolean transparent = false;
+        if (!(cm instanceof IndexColorModel) && cm.getNumColorComponents() == 1
+            && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            // Gray samples are taken as stored: getRGB() would treat them as linear light and brighten them.
+            Raster raster = image.getRaster();
+            int bits = cm.getComponentSize(0);
+            float scale = bits == 8 ? 1f : 255f / ((1 << bits) - 1);
+            int alphaBand = cm.hasAlpha() ? raster.getNumBands() - 1 : -1;
+            float alphaMax = cm.hasAlpha() ? (1 << cm.getComponentSize(alphaBand)) - 1 : 1f;
+            int[] row = new int[w];
+            int[] alpha = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                if (alphaBand >= 0) raster.getSamples(0, y, w, 1, alphaBand, alpha);
+                for (int x = 0; x < w; x++) {
+                    float g = bits == 8 ? (float) row[x] : row[x] * scale;
+                    if (alphaBand >= 0 && alpha[x] < alphaMax) {
+                        float a = alpha[x] / alphaMax;
+                        g = a * g + (1f - a) * 255f;
+                        transparent = true;
+                    }
+                    values[y * w + x] = g;
+                }
+            }
+        } else {
+            int[] argb = new int[w];
+            for (int y = 0; y < h; y++) {
+                image.getRGB(0, y, w, 1, argb, 0, w);
+                for (int x = 0; x < w; x++) {
+                    int p = argb[x];
+                    int a = p >>> 24;
+                    int r = (p >> 16) & 0xFF;
+                    int g = (p >> 8) & 0xFF;
+                    int b = p & 0xFF;
+                    float luma;
+                    if (r == g && g == b) {
+                        luma = r;
+                    } else {
+                        luma = LUMA_R * r + LUMA_G * g + LUMA_B * b;
+                        grayOnly = false;
+                    }
+                    if (a < 255) {
+                        float alpha = a / 255f;
+                        luma = alpha * luma + (1f - alpha) * 255f;
+                        transparent = true;
+                    }
+                    values[y * w + x] = luma;
+                }
+            }
+        }
+        return new GrayImage(w, h, values, grayOnly, transparent);
+    }
+
+    /** This picture turned upright according to an EXIF orientation (1..8). */
+    GrayImage oriented(int orientation) {
+        if (orientation <= 1 || orientation > 8) return this;
+        boolean swap = orientation >= 5;
+        int nw = swap ? height : width;
+        int nh = swap ? width : height;
+        float[] out = new float[values.length];
+        for (int y = 0; y < nh; y++) {
+            for (int x = 0; x < nw; x++) {
+                int sx;
+                int sy;
+                switch (orientation) {
+                    case 2: sx = width - 1 - x; sy = y; break;
+                    case 3: sx = width - 1 - x; sy = height - 1 - y; break;
+                    case 4: sx = x; sy = height - 1 - y; break;
+                    case 5: sx = y; sy = x; break;
+                    case 6: sx = y; sy = height - 1 - x; break;
+                    case 7: sx = width - 1 - y; sy = height - 1 - x; break;
+                    default: sx = width - 1 - y; sy = x; break;
+                }
+                out[y * nw + x] = values[sy * width + sx];
+            }
+        }
+        return new GrayImage(nw, nh, out, grayOnly, hadTransparency);
+    }
+
+    /** The median gray level of a thin frame along the border (1 pixel, or 2 % of the short side): the background's level. */
+    float borderMedian() {
+        int ring = Math.max(1, Math.min(width, height) / RING_FRACTION);
+        int[] histogram = new int[256];
+        int count = 0;
+        for (int y = 0; y < height; y++) {
+            boolean edgeRow = y < ring || y >= height - ring;
+            for (int x = 0; x < width; x++) {
+                if (edgeRow || x < ring || x >= width - ring) {
+                    histogram[Math.min(255, Math.round(values[y * width + x]))]++;
+                    count++;
+                }
+            }
+        }
+        int half = (count + 1) / 2;
+        int seen = 0;
+        for (int level = 0; level < 256; level++) {
+            seen += histogram[level];
+            if (seen >= half) return level;
+        }
+        return 255;
+    }
+
+    /**
+     * Whether this is already a Fashion-MNIST image: 28x28, gray, opaque. It is then never cropped, scaled or stretched, so
+     * that a Fashion-MNIST image gives exactly {@code pixel / 255f}.
+     */
+    boolean passesThrough() {
+        return width == ModelInput.SIDE && height == ModelInput.SIDE && grayOnly && !hadTransparency;
+    }
+
+    /** The values scaled to [0,1], inverted when the background is light: the passthrough of a 28x28 gray picture. */
+    float[] scaledToUnit(Background background) {
+        float[] pixels = new float[values.length];
+        for (int i = 0; i < pixels.length; i++) {
+            float v = values[i];
+            pixels[i] = (background.light() ? 255f - v : v) / 255f;
+        }
+        return pixels;
+    }
+}
