@@ -318,7 +318,7 @@ class PredictFlowTest {
         for (AnnotatedValue t : tensors) {
             assertTrue(deadLetters.withKey(t.id()).isEmpty(), "not dead-lettered: " + t.id());
         }
-        await().atMost(TIMEOUT).until(() -> state(TaskState.SUCCEEDED, "predicted"));
+        await().atMost(TIMEOUT).until(() -> state(TaskState.SUCCEEDED, "produced"));
     }
 
     @Test

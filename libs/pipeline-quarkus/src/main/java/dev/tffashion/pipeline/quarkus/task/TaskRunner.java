@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -189,7 +190,7 @@ public final class TaskRunner {
     }
 
     /**
-     * Runs one record whose work publishes its own values (through {@link TaskRuntime#publish}): a record without a value (a
+     * Runs one record whose work publishes its own values (through {@link #publish}): a record without a value (a
      * tombstone) is acknowledged and skipped; a record the parse refuses, or whose work throws a {@link RefusedException}, is
      * dead-lettered with its code ({@code parseRefused} is told first, for the task's status); a work that ends with
      * {@link java.util.concurrent.CancellationException} (the service stops) leaves the record unacknowledged. Any other failure
@@ -226,15 +227,29 @@ public final class TaskRunner {
     }
 
     /**
-     * Publishes one value and returns once Kafka acknowledged it, trying again with the backoff until then.
+     * Publishes one value for a work that publishes itself (a model, an endpoint) and returns once Kafka acknowledged it, trying
+     * again with the backoff while Kafka refuses it, for about {@code within} (each try waits up to {@code within}).
      *
      * @throws TaskStoppedException when the service stops first
+     * @throws AcknowledgedSend.NotAcknowledgedException when Kafka did not acknowledge it in that time (the last try's reason)
      */
-    public void publish(AnnotatedValue value, String what) {
-        if (!deliver(what + " " + value.id(), () -> AcknowledgedSend.sendAll(output(), List.of(value)))) {
+    public void publish(AnnotatedValue value, String what, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        AtomicReference<AcknowledgedSend.NotAcknowledgedException> last = new AtomicReference<>();
+        boolean acked = AcknowledgedSend.untilAcknowledged(what + " " + value.id(), () -> AcknowledgedSend.sendAll(output(),
+            List.of(value)), within, delivery.backoff(), () -> stopping() || System.nanoTime() - deadline >= 0, e -> {
+                retries.increment();
+                last.set(e);
+            });
+        if (acked) {
+            produced.increment();
+            return;
+        }
+        if (stopping()) {
             throw new TaskStoppedException("stopping before Kafka acknowledged " + what + " " + value.id());
         }
-        produced.increment();
+        throw last.get() != null ? last.get() : new AcknowledgedSend.NotAcknowledgedException("Kafka did not acknowledge " + what
+            + " " + value.id() + " within " + within.toMillis() + " ms", null);
     }
 
     /**
