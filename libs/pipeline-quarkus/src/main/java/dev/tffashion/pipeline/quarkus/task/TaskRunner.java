@@ -152,6 +152,8 @@ public final class TaskRunner {
                 I input = task.parse(record);
                 inputs.add(input);
                 recordOf.put(input, record);
+            } catch (TaskStoppedException e) {
+                return unacknowledged(records.size(), e.getMessage());
             } catch (RuntimeException e) {
                 results.refusedRecord(record, refusal(record, e));
             }
