@@ -1,14 +1,16 @@
 package dev.tffashion.filedrop;
 
+import dev.tffashion.pipeline.RefusedException;
+
 /** A drop refused at the door: the HTTP status, what was wrong, and what to do instead. Nothing is published for it. */
-public class DropRefusedException extends RuntimeException {
+public class DropRefusedException extends RefusedException {
 
     private final int status;
     private final String reason;
     private final String hint;
 
     public DropRefusedException(int status, String reason, String message, String hint) {
-        super(message);
+        super(reason, message);
         this.status = status;
         this.reason = reason;
         this.hint = hint;

@@ -1,17 +1,18 @@
 package dev.tffashion.imageconvert;
 
 import dev.tffashion.imaging.ImageRejectedException;
+import dev.tffashion.pipeline.RefusedException;
 
 /**
  * A dropped value that imageConvert cannot turn into a tensor, for good: it goes to the dead-letter topic with
  * {@link #code()} and the message, and counts as failed. Retrying would give the same answer.
  */
-public class ConversionException extends Exception {
+public class ConversionException extends RefusedException {
 
     private static final long serialVersionUID = 1L;
 
     /** The record is not an annotated value (not JSON, or fields missing). */
-    public static final String MALFORMED_VALUE = "MALFORMED_VALUE";
+    public static final String MALFORMED_VALUE = RefusedException.MALFORMED_VALUE;
     /** The annotated value is not of type imageFile. */
     public static final String WRONG_TYPE = "WRONG_TYPE";
     /** The value's content cannot be read, or does not match its checksum. */
@@ -20,7 +21,7 @@ public class ConversionException extends Exception {
     private final String code;
 
     public ConversionException(String code, String message, Throwable cause) {
-        super(message, cause);
+        super(code, message, cause);
         this.code = code;
     }
 

@@ -157,6 +157,7 @@ class LearnFlowTest {
 
         assertThat(header(dead, "dead-letter-reason"))
             .contains("bad.yaml: invalid training recipe: line 1: model 'transformer' is not supported; use mlp or cnn");
+        assertThat(header(dead, "dead-letter-code")).isEqualTo("recipe");
         await().atMost(WAIT).untilAsserted(() -> assertThat(learnStatus()).anySatisfy(e -> {
             assertThat(e.path("state").asText()).isEqualTo("failed");
             assertThat(e.path("reason").asText()).contains("model 'transformer' is not supported");
@@ -184,6 +185,7 @@ class LearnFlowTest {
 
         assertThat(dead.value()).isEqualTo("this is not JSON");
         assertThat(header(dead, "dead-letter-reason")).isNotBlank();
+        assertThat(header(dead, "dead-letter-code")).isEqualTo("MALFORMED_VALUE");
     }
 
     @Test

@@ -227,7 +227,10 @@ class PredictFlowTest {
         given().get("/q/metrics").then().statusCode(200)
             .body(containsString("predict_predictions_total{model=\"fashion\",version=\"1\"}"))
             .body(containsString("predict_latency_seconds_count"))
-            .body(containsString("predict_end_to_end_seconds_count"));
+            .body(containsString("predict_end_to_end_seconds_count"))
+            .body(containsString("tffashion_predict_batch_size_count"))
+            .body(containsString("tffashion_predict_batch_size_sum"))
+            .body(containsString("tffashion_predict_produced_total"));
         Timer calls = registry.find("predict.latency").timer();
         System.out.printf("burst of %d tensors: %.1f ms in all, %.2f ms per prediction; one at a time: send to prediction read back "
             + "median %.2f ms (max %.2f), tensor record to prediction record (timestamps) median %d ms (max %d); Predict call mean "
@@ -318,7 +321,7 @@ class PredictFlowTest {
         for (AnnotatedValue t : tensors) {
             assertTrue(deadLetters.withKey(t.id()).isEmpty(), "not dead-lettered: " + t.id());
         }
-        await().atMost(TIMEOUT).until(() -> state(TaskState.SUCCEEDED, "predicted"));
+        await().atMost(TIMEOUT).until(() -> state(TaskState.SUCCEEDED, "produced"));
     }
 
     @Test

@@ -164,6 +164,7 @@ class ServeFlowTest {
 
         ConsumerRecord<String, String> dead = awaitDeadLetter(value.id());
         assertThat(header(dead, "dead-letter-reason")).contains("version 2").contains("failed to load");
+        assertThat(header(dead, "dead-letter-code")).isEqualTo("load");
         StatusEvent failed = status.last("serve");
         assertThat(failed.state()).isEqualTo(TaskState.FAILED);
         assertThat(failed.reason()).contains("failed to load");
@@ -246,6 +247,7 @@ class ServeFlowTest {
         ConsumerRecord<String, String> dead = deadLetters.getRecords().stream().filter(r -> "junk".equals(r.key())).findFirst()
                 .orElseThrow();
         assertThat(header(dead, "dead-letter-reason")).contains("not a valid AnnotatedValue");
+        assertThat(header(dead, "dead-letter-code")).isEqualTo("MALFORMED_VALUE");
     }
 
     @Test

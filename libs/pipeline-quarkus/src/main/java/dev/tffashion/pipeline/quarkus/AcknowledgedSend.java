@@ -3,19 +3,28 @@ package dev.tffashion.pipeline.quarkus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.quarkus.task.Backoff;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-/** Sends annotated values on an emitter's channel, keyed by their ids, and tells when Kafka has acknowledged them. */
+/**
+ * Sends annotated values on an emitter's channel, keyed by their ids, and tells when Kafka has acknowledged them; the one
+ * "until acknowledged" loop of the pipeline ({@link #untilAcknowledged}) retries a send with a {@link Backoff} until Kafka
+ * acknowledges it or the service stops.
+ */
 public final class AcknowledgedSend {
 
     private AcknowledgedSend() {
@@ -23,7 +32,7 @@ public final class AcknowledgedSend {
 
     /** Why a value was not acknowledged: refused, timed out or interrupted; the message names the value. */
     public static final class NotAcknowledgedException extends RuntimeException {
-        NotAcknowledgedException(String message, Throwable cause) {
+        public NotAcknowledgedException(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -69,13 +78,53 @@ public final class AcknowledgedSend {
     public static void await(CompletableFuture<Void> acked, Duration timeout, String what) {
         try {
             acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (CancellationException e) {
+            throw new NotAcknowledgedException("the send of " + what + " was cancelled", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NotAcknowledgedException("interrupted while publishing " + what, e);
         } catch (ExecutionException e) {
             throw new NotAcknowledgedException("Kafka refused " + what + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new NotAcknowledgedException("Kafka did not acknowledge " + what + " within " + timeout.toSeconds() + " s", e);
+            throw new NotAcknowledgedException("Kafka did not acknowledge " + what + " within " + timeout.toMillis() + " ms", e);
+        }
+    }
+
+    /**
+     * Sends (or dead-letters) and waits for Kafka's acknowledgement, trying again after each refusal or timeout, with the backoff
+     * between tries, until Kafka acknowledges or the service stops. Each try calls {@code send} again, so a value whose first
+     * acknowledgement was lost may be written twice; readers drop a value seen before by its id.
+     *
+     * @param what what is sent, for messages ("32 values", "the dead letter of 1234", ...)
+     * @param send one try: sends and returns the future of its acknowledgement
+     * @param timeout how long one try waits
+     * @param stopping checked after each failed try: true ends the retries
+     * @param onRetry told of each failed try before the wait (status, metrics)
+     * @return true once acknowledged; false when the service stops or the thread is interrupted first
+     */
+    public static boolean untilAcknowledged(String what, Supplier<CompletableFuture<Void>> send, Duration timeout, Backoff backoff,
+            BooleanSupplier stopping, Consumer<NotAcknowledgedException> onRetry) {
+        Duration wait = backoff.initial();
+        while (true) {
+            try {
+                CompletableFuture<Void> acked;
+                try {
+                    acked = send.get();
+                } catch (RuntimeException e) {
+                    acked = CompletableFuture.failedFuture(e);
+                }
+                await(acked, timeout, what);
+                return true;
+            } catch (NotAcknowledgedException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return false;
+                }
+                onRetry.accept(e);
+            }
+            if (stopping.getAsBoolean() || !Backoff.pause(wait)) {
+                return false;
+            }
+            wait = backoff.next(wait);
         }
     }
 }

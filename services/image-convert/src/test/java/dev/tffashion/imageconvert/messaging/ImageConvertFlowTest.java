@@ -17,6 +17,7 @@ import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.ValueIds;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.quarkus.task.TaskRunner;
 import dev.tffashion.pipeline.kafka.CloudEventHeaders;
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
@@ -173,17 +174,17 @@ class ImageConvertFlowTest {
         tensors.await(ValueIds.derived(ImageConverter.TASK, ImageConverter.OUTPUT, after.id()), TIMEOUT);
 
         ConsumerRecord<String, byte[]> record = statuses.await(r -> ImageConverter.TASK.equals(r.key())
-            && Json.fromBytes(r.value(), StatusEvent.class).counters().getOrDefault(ImageConsumer.FAILED, 0L) >= 7, TIMEOUT);
+            && Json.fromBytes(r.value(), StatusEvent.class).counters().getOrDefault(TaskRunner.FAILED, 0L) >= 7, TIMEOUT);
         StatusEvent failed = Json.fromBytes(record.value(), StatusEvent.class);
         assertEquals(TaskState.FAILED, failed.state(), failed.toString());
-        assertTrue(failed.reason().startsWith("last picture refused ("), failed.reason());
-        assertTrue(failed.counters().get(ImageConsumer.CONSUMED) >= 6, failed.toString());
+        assertTrue(failed.reason().startsWith("last record refused ("), failed.reason());
+        assertTrue(failed.counters().get(TaskRunner.CONSUMED) >= 6, failed.toString());
     }
 
     @Test
     void healthAndMetricsAreServed() {
         given().when().get("/q/health/ready").then().statusCode(200);
-        given().when().get("/q/metrics").then().statusCode(200).body(containsString("imageconvert_conversion_seconds"));
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("tffashion_imageconvert_work_seconds"));
     }
 
     private static void assertDeadLetter(String key, String code, String reasonPart) {

@@ -1,57 +1,33 @@
 package dev.tffashion.learn.messaging;
 
 import dev.tffashion.learn.Learner;
-import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
-import dev.tffashion.pipeline.MalformedValueException;
+import dev.tffashion.pipeline.quarkus.task.TaskRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
 /**
  * Consumes {@code <pipeline>.scriptInput.droppedFile}: one recipe or script at a time, on the single-thread worker pool
- * {@code learn}. A record that is not an annotated value, or a script that does not become a model, is nacked: SmallRye
- * sends it to {@code <pipeline>.learn.dlq} with the reason. The offset is committed only after the method returned, i.e.
- * after Kafka acknowledged the model value.
+ * {@code learn}, through the task runtime ({@link TaskRunner#single}). A record that is not an annotated value, or a script that
+ * does not become a model ({@code LearnException}), goes to {@code <pipeline>.learn.dlq} with its code and reason. The record is
+ * acknowledged (its offset committed) only after Kafka acknowledged the model value; a training cut short by a stop is left for the
+ * next run.
  */
 @ApplicationScoped
 public class ScriptConsumer {
 
-    private static final Logger LOG = Logger.getLogger(ScriptConsumer.class);
-
     @Inject
     Learner learner;
 
+    @Inject
+    ModelPublisher publisher;
+
     @Incoming(Channels.SCRIPTS)
     @Blocking("learn")
-    public void consume(String payload) {
-        if (payload == null) {
-            LOG.debug("skipping a tombstone (a record without value) on the script topic");
-            return;
-        }
-        AnnotatedValue script;
-        try {
-            script = parse(payload);
-        } catch (MalformedValueException e) {
-            learner.refusedRecord(e.getMessage());
-            throw e;
-        }
-        learner.learn(script);
-    }
-
-    /** The script value of a record; an empty or blank value, JSON {@code null} or anything else that is not a value is refused. */
-    static AnnotatedValue parse(String payload) {
-        if (payload.isBlank()) {
-            throw new MalformedValueException("the record's value is empty" + (payload.isEmpty() ? "" : " (white space only)")
-                + ", not an annotated script value; drop recipes and scripts through file-drop's POST /scriptInput");
-        }
-        AnnotatedValue script = Json.fromBytes(payload.getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
-        if (script == null) {
-            throw new MalformedValueException("the record's value is JSON null, not an annotated script value");
-        }
-        return script;
+    public CompletionStage<Void> consume(KafkaRecord<String, byte[]> record) {
+        return publisher.runner().single(record, TaskRunner::value, learner::learn, e -> learner.refusedRecord(e.getMessage()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.tffashion.learn.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.tffashion.learn.Learner;
 import dev.tffashion.pipeline.graph.PipelineGraph;
@@ -22,7 +23,9 @@ class TopicsTest {
         assertEquals(graph.inputTopic(Learner.TASK, Learner.INPUT), topic(props, "incoming", Channels.SCRIPTS, "topic"));
         assertEquals(graph.topic(Learner.TASK, Learner.OUTPUT), topic(props, "outgoing", Channels.MODELS, "topic"));
         assertEquals(graph.deadLetterTopic(Learner.TASK), topic(props, "incoming", Channels.SCRIPTS, "dead-letter-queue.topic"));
-        assertEquals("all", props.getProperty("mp.messaging.outgoing." + Channels.MODELS + ".acks"));
+        assertEquals(props.getProperty("tf-fashion.pipeline") + "-" + Learner.TASK, topic(props, "incoming", Channels.SCRIPTS,
+            "group.id"));
+        assertNull(props.getProperty("mp.messaging.outgoing." + Channels.MODELS + ".acks"), "acks=all is a connector default");
         assertEquals("1", props.getProperty("mp.messaging.incoming." + Channels.SCRIPTS + ".max.poll.records"));
         assertEquals("1", props.getProperty("smallrye.messaging.worker.learn.max-concurrency"));
     }

@@ -1,8 +1,5 @@
 package dev.tffashion.predict.messaging;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -11,11 +8,10 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
 
 /**
- * Publishes predictions on {@code <pipeline>.predict.prediction} (channel {@value Channels#PREDICTIONS}), keyed by value id, and
- * tells when Kafka has acknowledged all of them (acks=all), so the tensors' offsets are committed only after that.
+ * The channel of predictions, {@code <pipeline>.predict.prediction} ({@value Channels#PREDICTIONS}): the task runtime publishes each
+ * batch's predictions on it, keyed by value id, and acknowledges the tensors only after Kafka acknowledged them.
  */
 @ApplicationScoped
 public class PredictionPublisher {
@@ -25,8 +21,8 @@ public class PredictionPublisher {
     @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     Emitter<AnnotatedValue> emitter;
 
-    /** Sends the values; the future completes when Kafka has acknowledged every one, or fails with the first error. */
-    public CompletableFuture<Void> publish(List<AnnotatedValue> values) {
-        return AcknowledgedSend.sendAll(emitter, values);
+    /** The emitter of the predictions channel. */
+    public Emitter<AnnotatedValue> emitter() {
+        return emitter;
     }
 }

@@ -1,9 +1,11 @@
 package dev.tffashion.predict.messaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
@@ -11,7 +13,10 @@ import org.junit.jupiter.api.Test;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.predict.Predictions;
 
-/** The channels' topics in application.properties are the ones the pipeline graph gives the predict task. */
+/**
+ * The channels' topics and group in application.properties are the ones the pipeline graph gives the predict task; the client
+ * settings are pipeline-quarkus's connector defaults, not repeated here.
+ */
 class TopicsTest {
 
     @Test
@@ -24,9 +29,12 @@ class TopicsTest {
         assertEquals(graph.inputTopic(Predictions.TASK, Predictions.TENSOR_INPUT), topic(props, "incoming", Channels.TENSORS, "topic"));
         assertEquals(graph.topic(Predictions.TASK, Predictions.OUTPUT), topic(props, "outgoing", Channels.PREDICTIONS, "topic"));
         assertEquals(graph.deadLetterTopic(Predictions.TASK), topic(props, "incoming", Channels.TENSORS, "dead-letter-queue.topic"));
-        assertEquals("all", props.getProperty("mp.messaging.outgoing." + Channels.PREDICTIONS + ".acks"));
-        assertEquals("0", props.getProperty("mp.messaging.outgoing." + Channels.PREDICTIONS + ".linger.ms"));
-        assertEquals("all", props.getProperty("mp.messaging.incoming." + Channels.TENSORS + ".dead-letter-queue.acks"));
+        assertEquals(props.getProperty("tf-fashion.pipeline") + "-" + Predictions.TASK, topic(props, "incoming", Channels.TENSORS,
+            "group.id"));
+        for (String key : List.of("acks", "linger.ms", "enable.idempotence", "fetch.min.bytes", "commit-strategy")) {
+            assertNull(props.getProperty("mp.messaging.incoming." + Channels.TENSORS + "." + key), key + ": a connector default");
+            assertNull(props.getProperty("mp.messaging.outgoing." + Channels.PREDICTIONS + "." + key), key + ": a connector default");
+        }
     }
 
     private static String topic(Properties props, String direction, String channel, String key) {

@@ -1,0 +1,347 @@
+package dev.tffashion.pipeline.quarkus.task;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
+
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.MalformedValueException;
+import dev.tffashion.pipeline.RefusedException;
+import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
+import dev.tffashion.pipeline.status.TaskState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+
+/**
+ * The task runtime every consuming service uses: takes a batch (or one record), parses each record with the service's function,
+ * hands the inputs to the service's work, publishes the values produced until Kafka acknowledged them (retrying with a
+ * {@link Backoff} until then, or until the service stops), dead-letters each refused record alone with its code, and only then
+ * acknowledges the batch, so its offsets are committed after its outputs are safe. It reports the task's counters and state once per
+ * batch (the {@link StatusSink} coalesces) and its metrics: {@code tffashion.<task>.consumed}, {@code .produced},
+ * {@code .refused} (by code), {@code .publish.retries}, {@code .batch.size} and {@code .work} (Prometheus
+ * {@code tffashion_<task>_*}, the task name in lower case).
+ */
+public final class TaskRunner {
+
+    private static final Logger LOG = Logger.getLogger(TaskRunner.class);
+
+    /** Status counter of records read. */
+    public static final String CONSUMED = "consumed";
+    /** Status counter of values published (and acknowledged). */
+    public static final String PRODUCED = "produced";
+    /** Status counter of records dead-lettered. */
+    public static final String FAILED = "failed";
+
+    private final String task;
+    private final Emitter<AnnotatedValue> output;
+    private final StatusSink status;
+    private final Delivery delivery;
+    private final Counter consumed;
+    private final Counter produced;
+    private final Counter retries;
+    private final DistributionSummary batchSize;
+    private final Timer work;
+    private final MeterRegistry registry;
+    private final String prefix;
+
+    private TaskState lastState;
+    private String lastReason;
+
+    /**
+     * How a runner publishes: the wait for each try, the backoff between tries, and the stop check that ends the retries.
+     *
+     * @param timeout how long one try waits for Kafka's acknowledgement
+     * @param backoff the waits between tries
+     * @param stopping true once the service stops: the runner gives up and leaves the batch unacknowledged
+     */
+    public record Delivery(Duration timeout, Backoff backoff, BooleanSupplier stopping) {
+        public Delivery {
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(backoff, "backoff");
+            Objects.requireNonNull(stopping, "stopping");
+        }
+
+        /** The same delivery, stopping also when {@code alsoStopping} says so. */
+        public Delivery orStopping(BooleanSupplier alsoStopping) {
+            return new Delivery(timeout, backoff, () -> stopping.getAsBoolean() || alsoStopping.getAsBoolean());
+        }
+    }
+
+    /**
+     * @param task the task's name in the pipeline graph (status key, metric prefix)
+     * @param output the channel of the task's values, or null for a task whose work publishes itself
+     */
+    public TaskRunner(String task, Emitter<AnnotatedValue> output, StatusSink status, MeterRegistry registry, Delivery delivery) {
+        this.task = Objects.requireNonNull(task, "task");
+        this.output = output;
+        this.status = Objects.requireNonNull(status, "status");
+        this.delivery = Objects.requireNonNull(delivery, "delivery");
+        this.registry = registry;
+        this.prefix = metricPrefix(task);
+        this.consumed = Counter.builder(prefix + ".consumed").description("Records read from the task's input topic").register(registry);
+        this.produced = Counter.builder(prefix + ".produced").description("Values published and acknowledged by Kafka")
+            .register(registry);
+        this.retries = Counter.builder(prefix + ".publish.retries").description("Sends Kafka did not acknowledge, tried again")
+            .register(registry);
+        this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("Inputs handed to the task's work at once")
+            .register(registry);
+        this.work = Timer.builder(prefix + ".work").description("Duration of the task's work on one batch").register(registry);
+    }
+
+    /** The metric prefix of a task: {@code tffashion.<task in lower case>}. */
+    public static String metricPrefix(String task) {
+        return "tffashion." + task.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The annotated value a record carries, read through {@code ValueRecords.decode}, the one decoder of pipeline records.
+     *
+     * @throws MalformedValueException when the record is not an annotated value (JSON {@code null} included)
+     */
+    public static AnnotatedValue value(KafkaRecord<String, byte[]> record) {
+        AnnotatedValue value = ValueRecords.decode(record.getHeaders(), record.getPayload());
+        if (value == null) {
+            throw new MalformedValueException("the record's value is JSON null, not an annotated value");
+        }
+        return value;
+    }
+
+    /** The task's name. */
+    public String task() {
+        return task;
+    }
+
+    /** True once the service stops. */
+    public boolean stopping() {
+        return delivery.stopping().getAsBoolean();
+    }
+
+    /**
+     * Runs one batch: parse, work, publish until acknowledged, dead-letter the refused records, then acknowledge the batch. When the
+     * service stops before the outputs are acknowledged, the batch is left unacknowledged (Kafka delivers it again on the next run).
+     */
+    public <I> CompletionStage<Void> batch(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task) {
+        List<KafkaRecord<String, byte[]>> records = batch.getRecords();
+        consumed.increment(records.size());
+        status.increment(this.task, CONSUMED, records.size());
+        Map<I, KafkaRecord<String, byte[]>> recordOf = new IdentityHashMap<>();
+        List<I> inputs = new ArrayList<>(records.size());
+        Results<I> results = new Results<>(recordOf);
+        for (KafkaRecord<String, byte[]> record : records) {
+            try {
+                I input = task.parse(record);
+                inputs.add(input);
+                recordOf.put(input, record);
+            } catch (TaskStoppedException e) {
+                return unacknowledged(records.size(), e.getMessage());
+            } catch (RuntimeException e) {
+                results.refusedRecord(record, refusal(record, e));
+            }
+        }
+        if (!inputs.isEmpty()) {
+            batchSize.record(inputs.size());
+            Timer.Sample sample = Timer.start(registry);
+            try {
+                task.work(inputs, results);
+            } catch (TaskStoppedException e) {
+                return unacknowledged(records.size(), e.getMessage());
+            } catch (RuntimeException e) {
+                for (I input : inputs) {
+                    if (!results.hasOutcome(input)) {
+                        results.refused(input, e instanceof RefusedException r ? r : Results.unexpected(recordOf.get(input), e));
+                    }
+                }
+            } finally {
+                sample.stop(work);
+            }
+        }
+        List<AnnotatedValue> values = results.values();
+        if (!values.isEmpty() && !deliver(values.size() + " values", () -> AcknowledgedSend.sendAll(output(), values))) {
+            return unacknowledged(records.size(), "stopping");
+        }
+        List<Results.Refused> refused = results.refused();
+        if (!refused.isEmpty() && !deliver(refused.size() + " dead letters", () -> deadLetter(refused))) {
+            return unacknowledged(records.size(), "stopping");
+        }
+        produced.increment(values.size());
+        long total = status.increment(this.task, PRODUCED, values.size());
+        status.increment(this.task, FAILED, refused.size());
+        task.acknowledged(results);
+        reportBatch(records.size(), values, refused, total, task.details(results));
+        return batch.ack();
+    }
+
+    /**
+     * Runs one record whose work publishes its own values (through {@link #publish}): a record without a value (a
+     * tombstone) is acknowledged and skipped; a record the parse refuses, or whose work throws a {@link RefusedException}, is
+     * dead-lettered with its code ({@code parseRefused} is told first, for the task's status); a work that ends with
+     * {@link java.util.concurrent.CancellationException} (the service stops) leaves the record unacknowledged. Any other failure
+     * dead-letters the record with the code {@value Results#UNEXPECTED}. The domain code reports the task's states and counters.
+     */
+    public <I> CompletionStage<Void> single(KafkaRecord<String, byte[]> record, Function<KafkaRecord<String, byte[]>, I> parse,
+            Consumer<I> work, Consumer<RefusedException> parseRefused) {
+        if (record.getPayload() == null) {
+            LOG.debugf("skipping a tombstone (a record without value) on %s", record.getTopic());
+            return record.ack();
+        }
+        consumed.increment();
+        RefusedException refusal;
+        I input;
+        try {
+            input = parse.apply(record);
+        } catch (RuntimeException e) {
+            refusal = refusal(record, e);
+            parseRefused.accept(refusal);
+            return deadLetterAlone(record, refusal);
+        }
+        try {
+            work.accept(input);
+            return record.ack();
+        } catch (java.util.concurrent.CancellationException e) {
+            LOG.infof("stopping: record %s stays unacknowledged on Kafka for the next run (%s)", record.getKey(), e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        } catch (RefusedException e) {
+            refusal = e;
+        } catch (RuntimeException e) {
+            refusal = Results.unexpected(record, e);
+        }
+        return deadLetterAlone(record, refusal);
+    }
+
+    /**
+     * Publishes one value for a work that publishes itself (a model, an endpoint) and returns once Kafka acknowledged it, trying
+     * again with the backoff while Kafka refuses it, for about {@code within} (each try waits up to {@code within}).
+     *
+     * @throws TaskStoppedException when the service stops first
+     * @throws AcknowledgedSend.NotAcknowledgedException when Kafka did not acknowledge it in that time (the last try's reason)
+     */
+    public void publish(AnnotatedValue value, String what, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        AtomicReference<AcknowledgedSend.NotAcknowledgedException> last = new AtomicReference<>();
+        boolean acked = AcknowledgedSend.untilAcknowledged(what + " " + value.id(), () -> AcknowledgedSend.sendAll(output(),
+            List.of(value)), within, delivery.backoff(), () -> stopping() || System.nanoTime() - deadline >= 0, e -> {
+                retries.increment();
+                last.set(e);
+            });
+        if (acked) {
+            produced.increment();
+            return;
+        }
+        if (stopping()) {
+            throw new TaskStoppedException("stopping before Kafka acknowledged " + what + " " + value.id());
+        }
+        throw last.get() != null ? last.get() : new AcknowledgedSend.NotAcknowledgedException("Kafka did not acknowledge " + what
+            + " " + value.id() + " within " + within.toMillis() + " ms", null);
+    }
+
+    /**
+     * Reports the task's state. Logged when the state or the reason changes; published every time, since the status reporter
+     * coalesces the records of a task.
+     */
+    public void report(TaskState state, String reason, Map<String, Object> details) {
+        boolean changed;
+        synchronized (this) {
+            changed = state != lastState || !reason.equals(lastReason);
+            lastState = state;
+            lastReason = reason;
+        }
+        if (changed && (state == TaskState.WAITING || state == TaskState.FAILED)) {
+            LOG.warnf("%s is %s: %s", task, state.wireName(), reason);
+        }
+        try {
+            status.report(task, state, reason, details);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not publish the %s status (%s): %s", task, state.wireName(), e.getMessage());
+        }
+    }
+
+    private CompletionStage<Void> deadLetterAlone(KafkaRecord<String, byte[]> record, RefusedException refusal) {
+        if (!deliver("the dead letter of " + record.getKey(), () -> deadLetter(List.of(new Results.Refused(record, refusal))))) {
+            return unacknowledged(1, "stopping");
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private boolean deliver(String what, Supplier<CompletableFuture<Void>> send) {
+        return AcknowledgedSend.untilAcknowledged(what, send, delivery.timeout(), delivery.backoff(), delivery.stopping(), e -> {
+            retries.increment();
+            report(TaskState.WAITING, e.getMessage() + "; retrying", Map.of());
+        });
+    }
+
+    private CompletableFuture<Void> deadLetter(List<Results.Refused> refused) {
+        List<CompletableFuture<Void>> sent = new ArrayList<>(refused.size());
+        for (Results.Refused r : refused) {
+            LOG.warnf("dead-lettering record %s (%s): %s", r.record().getKey(), r.refusal().code(), r.refusal().getMessage());
+            Counter.builder(prefix + ".refused").description("Records dead-lettered, by code").tag("code", r.refusal().code())
+                .register(registry).increment();
+            sent.add(DeadLetters.nack(r.record(), r.refusal()));
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    }
+
+    private void reportBatch(int size, List<AnnotatedValue> values, List<Results.Refused> refused, long total,
+            Map<String, Object> taskDetails) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("batch", size);
+        details.put("produced", values.size());
+        details.put("refused", refused.size());
+        if (!values.isEmpty()) {
+            details.put("lastProduced", values.get(values.size() - 1).id());
+        }
+        if (!refused.isEmpty()) {
+            Results.Refused last = refused.get(refused.size() - 1);
+            details.put("lastRefused", last.record().getKey() == null ? "" : last.record().getKey());
+            details.put("code", last.refusal().code());
+            details.putAll(taskDetails);
+            report(TaskState.FAILED, "last record refused (" + last.refusal().code() + "): " + last.refusal().getMessage(), details);
+        } else {
+            details.putAll(taskDetails);
+            report(TaskState.SUCCEEDED, values.isEmpty() ? size + " records delivered again already have their output"
+                : "produced " + values.size() + " (" + total + " so far)", details);
+        }
+    }
+
+    private Emitter<AnnotatedValue> output() {
+        if (output == null) {
+            throw new IllegalStateException("task " + task + " has no output channel; its work publishes its values itself");
+        }
+        return output;
+    }
+
+    private static RefusedException refusal(KafkaRecord<String, byte[]> record, RuntimeException e) {
+        if (e instanceof RefusedException r) {
+            return r;
+        }
+        if (e instanceof MalformedValueException) {
+            return new RefusedException(RefusedException.MALFORMED_VALUE, "record " + record.getKey() + " is not a value: "
+                + e.getMessage(), e);
+        }
+        return Results.unexpected(record, e);
+    }
+
+    private static CompletionStage<Void> unacknowledged(int records, String why) {
+        LOG.infof("%s: %d records stay unacknowledged on Kafka for the next run", why, records);
+        return CompletableFuture.completedFuture(null);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.tffashion.pipeline.quarkus.task;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.quarkus.StatusReporter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+
+/**
+ * Makes the {@link TaskRunner}s of a service, wired to its status reporter, its meter registry and its shutdown: once Quarkus stops,
+ * every runner stops retrying and leaves its batch unacknowledged for the next run. Settings under {@code tf-fashion.task.*}.
+ */
+@ApplicationScoped
+public class TaskRuntime {
+
+    @Inject
+    StatusReporter status;
+
+    @Inject
+    MeterRegistry registry;
+
+    /** How long one try waits for Kafka to acknowledge a batch's values or dead letters. */
+    @ConfigProperty(name = "tf-fashion.task.publish-timeout", defaultValue = "30s")
+    Duration publishTimeout;
+
+    /** The first wait after a send Kafka did not acknowledge; doubled on each try. */
+    @ConfigProperty(name = "tf-fashion.task.backoff.initial", defaultValue = "500ms")
+    Duration initialBackoff;
+
+    /** The longest wait between two tries of a send. */
+    @ConfigProperty(name = "tf-fashion.task.backoff.max", defaultValue = "10s")
+    Duration maxBackoff;
+
+    private volatile boolean stopping;
+
+    void stopping(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
+    /** True once the service stops. */
+    public boolean stopping() {
+        return stopping;
+    }
+
+    /** The delivery settings of {@code tf-fashion.task.*}, stopping with the service. */
+    public TaskRunner.Delivery delivery() {
+        return new TaskRunner.Delivery(publishTimeout, new Backoff(initialBackoff, maxBackoff), this::stopping);
+    }
+
+    /** A runner of the task that publishes on {@code output} (null when the work publishes itself), with the default delivery. */
+    public TaskRunner runner(String task, Emitter<AnnotatedValue> output) {
+        return runner(task, output, delivery());
+    }
+
+    /** A runner with its own delivery (its timeout, backoff and stop check still end with the service). */
+    public TaskRunner runner(String task, Emitter<AnnotatedValue> output, TaskRunner.Delivery delivery) {
+        BooleanSupplier own = delivery.stopping();
+        return new TaskRunner(task, output, StatusSink.of(status), registry, new TaskRunner.Delivery(delivery.timeout(),
+            delivery.backoff(), () -> stopping || own.getAsBoolean()));
+    }
+}
