@@ -117,7 +117,7 @@ class KubernetesModeTest {
     @Test
     @Order(1)
     void tfServingIsCreatedAndOwnedByTheServeManagersDeployment() {
-        await().atMost(WAIT).as("created at start-up").until(() -> deployment() != null && service() != null);
+        await("created at start-up").atMost(WAIT).until(() -> deployment() != null && service() != null);
         Deployment owner = client.apps().deployments().inNamespace(spec.namespace()).resource(new DeploymentBuilder()
                 .withNewMetadata().withName("serve-manager").endMetadata().withNewSpec().withNewSelector()
                 .addToMatchLabels("app.kubernetes.io/name", "serve-manager").endSelector().endSpec().build()).create();
