@@ -101,8 +101,8 @@ public class Learner {
         Run run = new Run(dropped.id(), modelId, fileName);
         Path work = WorkFolders.root(config).resolve(modelId);
         long started = System.nanoTime();
+        boolean keepWork = false;
         try {
-            WorkFolders.fresh(config, modelId);
             byte[] content = read(dropped);
             ScriptKind kind = ScriptKind.of(dropped.mediaType(), dropped.annotation("fileName"), content);
             ExportedModel exported;
@@ -111,6 +111,7 @@ public class Learner {
                 Recipe recipe = Recipe.parse(content);
                 run.model = recipe.model().id();
                 run.report(TaskState.ACTIVE, "training " + run.model + " from " + fileName, 0.0);
+                WorkFolders.fresh(work);
                 exported = recipes.learn(recipe, work.resolve("model"), run::progress);
                 trainer = "tensorflow-java";
             } else {
@@ -154,6 +155,7 @@ public class Learner {
         } catch (UnsupportedCpuException e) {
             throw failed(run, new LearnException("cpu", e.getMessage(), e), started);
         } catch (CancellationException e) {
+            keepWork = true;
             run.report(TaskState.FAILED, "training from " + fileName + " was cancelled (the service is stopping); it is retried on restart",
                 null);
             throw e;
@@ -161,7 +163,9 @@ public class Learner {
             throw failed(run, new LearnException("error", "learning from " + fileName + " failed: " + e, e), started);
         } finally {
             try {
-                WorkFolders.delete(work);
+                if (!keepWork) {
+                    WorkFolders.delete(work);
+                }
             } catch (RuntimeException e) {
                 LOG.warnf("could not clean the work folder %s: %s", work, e.getMessage());
             }

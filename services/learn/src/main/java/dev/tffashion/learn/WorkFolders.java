@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** The work folders of runs: {@code <learn.training.work-folder>/<model id>/}, emptied before and removed after a run. */
+/**
+ * The work folders of runs: {@code <learn.training.work-folder>/<model id>/}, emptied before a new run and removed after it. A
+ * folder that a resumed run (a Kubernetes Job still running or finished) works in is never emptied: see {@code PythonLearner}.
+ */
 public final class WorkFolders {
 
     private WorkFolders() {
@@ -22,7 +25,11 @@ public final class WorkFolders {
 
     /** A fresh, empty work folder for a model id. */
     public static Path fresh(LearnConfig config, String modelId) {
-        Path dir = root(config).resolve(modelId);
+        return fresh(root(config).resolve(modelId));
+    }
+
+    /** Empties (or creates) a work folder. */
+    public static Path fresh(Path dir) {
         delete(dir);
         try {
             return Files.createDirectories(dir);

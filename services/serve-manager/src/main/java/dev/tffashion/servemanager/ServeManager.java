@@ -161,6 +161,8 @@ public class ServeManager {
                 return replayed(model, known.get());
             }
             backend.ensureRunning();
+            backend.awaitReady(reason -> status.report(TASK, TaskState.WAITING, "model " + model.id() + " is pending: " + reason, null,
+                    Map.of("modelValueId", model.id(), "pending", reason)));
             return install(model);
         } catch (ModelRejectedException e) {
             refused(model, e);

@@ -16,19 +16,24 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 /**
  * Gives the tests a fresh models root and content store in a temporary folder (removed at the end), and the embedded model server
  * on free ports. Init arg {@value #PREINSTALL} = a model value id: that model is installed as version 1 before the service starts
- * (and a half-unpacked {@code .incoming-2} is left behind), as if the service had run before.
+ * (and a half-unpacked {@code .incoming-2} is left behind), as if the service had run before. Init arg {@value #MODE}: the serving
+ * mode, embedded unless said otherwise.
  */
 public class ServingTestResource implements QuarkusTestResourceLifecycleManager {
 
     /** Init arg: install a model under this value id before start. */
     public static final String PREINSTALL = "preinstall";
+    /** Init arg: the serving mode (default embedded). */
+    public static final String MODE = "mode";
 
     private Path root;
     private String preinstall;
+    private String mode = "embedded";
 
     @Override
     public void init(Map<String, String> initArgs) {
         preinstall = initArgs.get(PREINSTALL);
+        mode = initArgs.getOrDefault(MODE, mode);
     }
 
     @Override
@@ -47,7 +52,7 @@ public class ServingTestResource implements QuarkusTestResourceLifecycleManager 
             throw new UncheckedIOException(e);
         }
         return Map.of(
-                "serving.mode", "embedded",
+                "serving.mode", mode,
                 "tf-fashion.topics.partitions", "1",
                 "serving.models-root", root.resolve("models").toString(),
                 "tf-fashion.store.root", root.resolve("store").toString(),

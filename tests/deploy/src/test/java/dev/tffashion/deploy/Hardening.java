@@ -35,17 +35,32 @@ final class Hardening {
 
     static final List<String> SERVICES = List.of("file-drop", "learn", "serve-manager", "image-convert", "predict");
 
-    /** What the serve-manager may do: reconcile the tf-serving Deployment and Service, in its namespace only. */
+    /**
+     * What the serve-manager may do, in its namespace only: reconcile the tf-serving Deployment and Service (an informer watches
+     * them to put back a hand-edited spec; delete to recreate one), and watch pods to see a rollout start.
+     */
     static final Map<String, Set<String>> SERVE_MANAGER_RULES = Map.of(
-            "apps/deployments", Set.of("get", "create", "update"),
-            "/services", Set.of("get", "create", "update"));
+            "apps/deployments", Set.of("get", "list", "watch", "create", "update", "delete"),
+            "/services", Set.of("get", "list", "watch", "create", "update", "delete"),
+            "/pods", Set.of("list", "watch"));
+
+    /** What learn may do, in its namespace only: run a Python script as a Job, watch it, delete it, follow its pod's log. */
+    static final Map<String, Set<String>> LEARN_RULES = Map.of(
+            "batch/jobs", Set.of("get", "list", "watch", "create", "delete"),
+            "/pods", Set.of("get", "list", "watch"),
+            "/pods/log", Set.of("get"));
+
+    /** The services that call the API server, each under its own ServiceAccount, Role and RoleBinding of that name. */
+    static final Map<String, Map<String, Set<String>>> API_CLIENTS = Map.of("serve-manager", SERVE_MANAGER_RULES, "learn", LEARN_RULES);
 
     private Hardening() {
     }
 
     /** Every check, on one rendering of a deployment form. */
     static void assertAll(List<HasMetadata> objects) {
-        assertServeManagerRbac(objects);
+        API_CLIENTS.forEach((name, rules) -> assertRbac(objects, name, rules));
+        assertTrue(Manifests.ofKind(objects, ClusterRole.class).isEmpty(), "no ClusterRole");
+        assertTrue(Manifests.ofKind(objects, ClusterRoleBinding.class).isEmpty(), "no ClusterRoleBinding");
         for (String name : SERVICES) {
             Deployment deployment = Manifests.named(objects, Deployment.class, name);
             assertPodHardened(deployment);
@@ -54,6 +69,8 @@ final class Hardening {
         assertEquals(SERVICES.size(), Manifests.ofKind(objects, Deployment.class).size(), "one Deployment per service, no more");
         assertIngressRoutesToFileDrop(Manifests.named(objects, Ingress.class, "tf-fashion"));
         assertFileDropTokenFromAnOptionalSecret(Manifests.named(objects, Deployment.class, "file-drop"));
+        assertLearnKnowsItsPod(Manifests.named(objects, Deployment.class, "learn"));
+        assertServeManagerOwnsTfServing(Manifests.named(objects, Deployment.class, "serve-manager"));
         assertTrue(Manifests.ofKind(objects, Secret.class).isEmpty(), "no Secret is rendered: secrets are created by the user");
     }
 
@@ -70,41 +87,59 @@ final class Hardening {
         assertEquals(Boolean.TRUE, secret.getOptional(), "the Secret is optional: without it drops are open");
     }
 
-    static void assertServeManagerRbac(List<HasMetadata> objects) {
-        Role role = Manifests.named(objects, Role.class, "serve-manager");
+    static void assertRbac(List<HasMetadata> objects, String name, Map<String, Set<String>> rules) {
+        Role role = Manifests.named(objects, Role.class, name);
         Map<String, Set<String>> granted = new TreeMap<>();
         for (PolicyRule rule : role.getRules()) {
             assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), "no non-resource URLs");
+            assertTrue(rule.getResourceNames() == null || rule.getResourceNames().isEmpty() || !rule.getVerbs().contains("create"),
+                    "resourceNames cannot restrict create: " + rule);
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
                     assertFalse(group.contains("*") || resource.contains("*") || rule.getVerbs().contains("*"),
-                            "no wildcards in the serve-manager's Role: " + rule);
+                            "no wildcards in the " + name + " Role: " + rule);
                     granted.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(rule.getVerbs());
                 }
             }
         }
         Map<String, Set<String>> allowed = new TreeMap<>();
-        SERVE_MANAGER_RULES.forEach((resource, verbs) -> allowed.put(resource, new TreeSet<>(verbs)));
-        assertEquals(allowed, granted,
-                "the serve-manager's Role grants exactly what reconciling tf-serving needs");
+        rules.forEach((resource, verbs) -> allowed.put(resource, new TreeSet<>(verbs)));
+        assertEquals(allowed, granted, "the " + name + " Role grants exactly what its service calls");
 
-        RoleBinding binding = Manifests.named(objects, RoleBinding.class, "serve-manager");
+        RoleBinding binding = Manifests.named(objects, RoleBinding.class, name);
         assertEquals("Role", binding.getRoleRef().getKind(), "bound as a namespaced Role, never a ClusterRole");
-        assertEquals("serve-manager", binding.getRoleRef().getName());
+        assertEquals(name, binding.getRoleRef().getName());
         assertEquals(1, binding.getSubjects().size());
         assertEquals("ServiceAccount", binding.getSubjects().get(0).getKind());
-        assertEquals("serve-manager", binding.getSubjects().get(0).getName());
-        assertNotNull(Manifests.named(objects, ServiceAccount.class, "serve-manager"));
-        assertTrue(Manifests.ofKind(objects, ClusterRole.class).isEmpty(), "no ClusterRole");
-        assertTrue(Manifests.ofKind(objects, ClusterRoleBinding.class).isEmpty(),
-                "no ClusterRoleBinding");
+        assertEquals(name, binding.getSubjects().get(0).getName());
+        assertNotNull(Manifests.named(objects, ServiceAccount.class, name));
+    }
+
+    /** learn's pod passes its name and uid (downward API) so that the Jobs it creates are owned by it. */
+    static void assertLearnKnowsItsPod(Deployment learn) {
+        Container container = learn.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Map<String, String> fields = new TreeMap<>();
+        container.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null)
+                .forEach(e -> fields.put(e.getName(), e.getValueFrom().getFieldRef().getFieldPath()));
+        assertEquals("metadata.name", fields.get("POD_NAME"), "learn: POD_NAME from the downward API");
+        assertEquals("metadata.uid", fields.get("POD_UID"), "learn: POD_UID from the downward API");
+    }
+
+    /** The serve-manager names its own Deployment, the owner of the tf-serving Deployment and Service it creates. */
+    static void assertServeManagerOwnsTfServing(Deployment serveManager) {
+        Container container = serveManager.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(serveManager.getMetadata().getName(), container.getEnv().stream()
+                .filter(e -> e.getName().equals("SERVING_KUBERNETES_OWNER_DEPLOYMENT")).findFirst()
+                .orElseThrow(() -> new AssertionError("serve-manager has no SERVING_KUBERNETES_OWNER_DEPLOYMENT")).getValue());
     }
 
     static void assertPodHardened(Deployment deployment) {
         String name = deployment.getMetadata().getName();
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
-        if (name.equals("serve-manager")) {
-            assertEquals("serve-manager", pod.getServiceAccountName(), "serve-manager runs under its own ServiceAccount");
+        if (API_CLIENTS.containsKey(name)) {
+            assertEquals(name, pod.getServiceAccountName(), name + " runs under its own ServiceAccount");
+            assertTrue(pod.getAutomountServiceAccountToken() == null || pod.getAutomountServiceAccountToken(),
+                    name + " needs its API token");
         } else {
             assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), name + " has no use for an API token");
             assertTrue(pod.getServiceAccountName() == null || pod.getServiceAccountName().equals("default"),

@@ -25,6 +25,7 @@ class KustomizeBaseTest {
     static final Set<String> EXPECTED = new TreeSet<>(List.of(
             "Namespace/default", "ConfigMap/tf-fashion-config", "PersistentVolumeClaim/tf-fashion-data",
             "ServiceAccount/serve-manager", "Role/serve-manager", "RoleBinding/serve-manager",
+            "ServiceAccount/learn", "Role/learn", "RoleBinding/learn",
             "Deployment/file-drop", "Deployment/learn", "Deployment/serve-manager", "Deployment/image-convert", "Deployment/predict",
             "Service/file-drop", "Service/learn", "Service/serve-manager", "Service/image-convert", "Service/predict",
             "Ingress/tf-fashion"));

@@ -118,9 +118,34 @@ public interface LearnConfig {
         @WithDefault("4Gi")
         String memory();
 
-        /** How often the Job's state is read. */
-        @WithDefault("5s")
-        Duration pollInterval();
+        /**
+         * How long past {@code learn.python.timeout} learn waits for Kubernetes to end the Job itself (its
+         * {@code activeDeadlineSeconds} is the timeout) before it gives up and deletes it.
+         */
+        @WithDefault("30s")
+        Duration deadlineGrace();
+
+        /**
+         * The user id of the Job's container (never root). Learn runs as 185 and reads and deletes what the script writes on the
+         * shared claim: keep them the same user, or in the same {@link #fsGroup()}.
+         */
+        @WithDefault("185")
+        long runAsUser();
+
+        /** The group of the Job's pod and of the files it writes on the claim (learn's pod has fsGroup 185 too). */
+        @WithDefault("185")
+        long fsGroup();
+
+        /**
+         * The learn pod's name (downward API, env {@code POD_NAME}): owner of the Jobs it creates, so that Kubernetes removes them
+         * with the pod. Unset (outside a pod): the Jobs have no owner and go by their TTL or when learn gives up on them.
+         */
+        @WithDefault("${POD_NAME:}")
+        Optional<String> ownerPodName();
+
+        /** The learn pod's uid (downward API, env {@code POD_UID}); both name and uid are needed for the owner reference. */
+        @WithDefault("${POD_UID:}")
+        Optional<String> ownerPodUid();
 
         /** How long a finished Job is kept (for its logs) before Kubernetes deletes it. */
         @WithDefault("1h")

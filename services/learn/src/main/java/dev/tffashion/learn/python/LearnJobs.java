@@ -1,6 +1,8 @@
 package dev.tffashion.learn.python;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -30,10 +32,19 @@ public final class LearnJobs {
      *
      * @param workRoot     the work folder as both the learn pod and the Job's container see it (the claim is mounted there)
      * @param claimSubPath sub-path of the claim mounted at {@code workRoot}, or null for its root
+     * @param runAsUser    the non-root user of the script (learn's own, 185, so that learn can read and delete its output)
+     * @param fsGroup      the group of the pod's volumes and files
+     * @param owner        the learn pod that owns the Job (Kubernetes deletes the Job with it), or null
      */
     public record Spec(String namespace, String image, List<String> command, ScriptRun run, String workRoot, String claimName,
         String claimSubPath, String serviceAccount, String cpuRequest, String memory, long deadlineSeconds, long keepFinishedSeconds,
-        Map<String, String> env) {
+        Map<String, String> env, long runAsUser, long fsGroup, OwnerReference owner) {
+    }
+
+    /** The owner reference to the learn pod (not a controller: the Job controller owns the Job's pods, learn only its lifetime). */
+    public static OwnerReference podOwner(String podName, String podUid) {
+        return new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(podName).withUid(podUid).withController(false)
+            .withBlockOwnerDeletion(false).build();
     }
 
     /** The Job's name: {@code learn-script-} and the start of the model id (deterministic, so a replay finds it). */
@@ -54,13 +65,18 @@ public final class LearnJobs {
         return labels;
     }
 
-    /** The Job: one pod, no retries, a deadline, kept for a while after it ends; the work folder on the shared claim. */
+    /**
+     * The Job: one pod, no retries, a deadline, kept for a while after it ends; the work folder on the shared claim. The pod runs
+     * as a non-root user with the RuntimeDefault seccomp profile, no service-account token and no capabilities; HOME is an
+     * emptyDir at /tmp (Keras writes its cache there), since the user has no home in the image.
+     */
     public static Job job(Spec spec) {
         ScriptRun run = spec.run();
         Map<String, String> labels = labels(run);
         List<String> args = List.of(run.script().toString(), run.outputDir().toString());
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("PYTHONUNBUFFERED", "1", null));
+        env.add(new EnvVar("HOME", "/tmp", null));
         spec.env().forEach((name, value) -> env.add(new EnvVar(name, value, null)));
         return new JobBuilder()
             .withNewMetadata()
@@ -68,6 +84,7 @@ public final class LearnJobs {
                 .withNamespace(spec.namespace())
                 .withLabels(labels)
                 .addToAnnotations("tf-fashion.dev/script-value-id", run.valueId())
+                .withOwnerReferences(spec.owner() == null ? List.of() : List.of(spec.owner()))
             .endMetadata()
             .withNewSpec()
                 .withBackoffLimit(0)
@@ -79,6 +96,13 @@ public final class LearnJobs {
                         .withRestartPolicy("Never")
                         .withServiceAccountName(spec.serviceAccount())
                         .withAutomountServiceAccountToken(false)
+                        .withNewSecurityContext()
+                            .withRunAsNonRoot(true)
+                            .withRunAsUser(spec.runAsUser())
+                            .withRunAsGroup(spec.fsGroup())
+                            .withFsGroup(spec.fsGroup())
+                            .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                        .endSecurityContext()
                         .addNewContainer()
                             .withName(CONTAINER)
                             .withImage(spec.image())
@@ -93,6 +117,7 @@ public final class LearnJobs {
                             .endResources()
                             .withNewSecurityContext()
                                 .withAllowPrivilegeEscalation(false)
+                                .withRunAsNonRoot(true)
                                 .withNewCapabilities().addToDrop("ALL").endCapabilities()
                             .endSecurityContext()
                             .addNewVolumeMount()
@@ -100,11 +125,13 @@ public final class LearnJobs {
                                 .withMountPath(spec.workRoot())
                                 .withSubPath(spec.claimSubPath())
                             .endVolumeMount()
+                            .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
                         .endContainer()
                         .addNewVolume()
                             .withName("work")
                             .withNewPersistentVolumeClaim().withClaimName(spec.claimName()).endPersistentVolumeClaim()
                         .endVolume()
+                        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
                     .endSpec()
                 .endTemplate()
             .endSpec()

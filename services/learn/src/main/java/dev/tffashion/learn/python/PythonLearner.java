@@ -8,6 +8,7 @@ import dev.tffashion.learn.WorkFolders;
 import dev.tffashion.learn.config.LearnConfig;
 import dev.tffashion.learn.training.DatasetProvider;
 import dev.tffashion.learn.training.ModelExporter;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /**
  * Learning from a Python script, as Koalja ran {@code learn_script.py}: {@code <python> <script> <output-dir>} on the
@@ -31,6 +33,8 @@ public class PythonLearner {
 
     /** The file name the script gets in its work folder. */
     public static final String SCRIPT = "learn_script.py";
+
+    private static final Logger LOG = Logger.getLogger(PythonLearner.class);
 
     private final LearnConfig config;
     private final DatasetProvider datasets;
@@ -51,7 +55,8 @@ public class PythonLearner {
     /**
      * Runs {@code script} and describes the model it exported.
      *
-     * @param work an empty folder for this run (shared with the Job in Kubernetes mode)
+     * @param work the run's work folder (shared with the Job in Kubernetes mode): emptied here for a new run, kept as it is when
+     *             the executor resumes an earlier run of the same model (a replay whose Job runs or has finished)
      * @throws LearnException when Python is off, the script fails, or its model does not fit tf-fashion
      */
     public ExportedModel learn(byte[] script, String valueId, String modelId, Path work, ProgressListener listener) throws IOException {
@@ -61,10 +66,22 @@ public class PythonLearner {
                 + "samples/recipes/mlp.yaml");
         }
         FashionMnist data = datasets.get();
-        Path scriptFile = Files.write(work.resolve(SCRIPT), script);
-        Path output = Files.createDirectories(work.resolve("output"));
         PythonExecutor runner = executor(data);
-        ScriptOutcome outcome = runner.run(new ScriptRun(valueId, modelId, work, scriptFile, output), listener);
+        Path output = work.resolve("output");
+        ScriptRun run = new ScriptRun(valueId, modelId, work, work.resolve(SCRIPT), output);
+        boolean resumed = runner.resumable(run);
+        if (resumed && !Files.isRegularFile(run.script())) {
+            runner.discard(run);
+            resumed = false;
+        }
+        if (resumed) {
+            LOG.infof("value %s: resuming the earlier run of model %s in %s (its work folder is kept)", valueId, modelId, work);
+        } else {
+            WorkFolders.fresh(work);
+            Files.write(run.script(), script);
+            Files.createDirectories(output);
+        }
+        ScriptOutcome outcome = runner.run(run, listener);
         Path savedModel = savedModel(output).orElseThrow(() -> new LearnException("script", "the script finished but exported no "
             + "SavedModel: expected <output-dir>/1/saved_model.pb, e.g. tf.saved_model.save(model, os.path.join(sys.argv[1], '1'), "
             + "signatures={'serving_default': ...}) as in samples/learn_script.py"));
@@ -118,9 +135,11 @@ public class PythonLearner {
         env.putAll(python.env());
         List<String> commandWords = List.of(command.trim().split("\\s+"));
         String workRoot = WorkFolders.root(config).toString();
+        OwnerReference owner = k8s.ownerPodName().isPresent() && k8s.ownerPodUid().isPresent()
+            ? LearnJobs.podOwner(k8s.ownerPodName().get(), k8s.ownerPodUid().get()) : null;
         return new KubernetesJobExecutor(kubernetes.get(), run -> new LearnJobs.Spec(k8s.namespace().orElse(null), k8s.image(),
             commandWords, run, workRoot, k8s.claimName(), k8s.claimSubPath().orElse(null), k8s.serviceAccount().orElse(null),
-            k8s.cpuRequest(), k8s.memory(), python.timeout().toSeconds(), k8s.keepFinished().toSeconds(), env),
-            k8s.pollInterval(), python.timeout());
+            k8s.cpuRequest(), k8s.memory(), python.timeout().toSeconds(), k8s.keepFinished().toSeconds(), env, k8s.runAsUser(),
+            k8s.fsGroup(), owner), python.timeout(), k8s.deadlineGrace());
     }
 }

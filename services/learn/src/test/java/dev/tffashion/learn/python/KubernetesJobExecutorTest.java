@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tffashion.learn.LearnException;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
@@ -36,11 +37,16 @@ class KubernetesJobExecutorTest {
 
     private LearnJobs.Spec spec(ScriptRun scriptRun) {
         return new LearnJobs.Spec(NAMESPACE, "tensorflow/tensorflow:2.18.0", List.of("python3"), scriptRun, "/data/work",
-            "tf-fashion-data", "work", null, "1", "4Gi", 7200, 3600, Map.of("FASHION_MNIST_DIR", "/data/fashion-mnist"));
+            "tf-fashion-data", "work", null, "1", "4Gi", 7200, 3600, Map.of("FASHION_MNIST_DIR", "/data/fashion-mnist"), 185, 185,
+            LearnJobs.podOwner("learn-7d9f-abcde", "0000-learn-pod-uid"));
     }
 
     private KubernetesJobExecutor executor() {
-        return new KubernetesJobExecutor(client, this::spec, Duration.ofMillis(50), Duration.ofMinutes(2));
+        return executor(Duration.ofMinutes(2));
+    }
+
+    private KubernetesJobExecutor executor(Duration timeout) {
+        return new KubernetesJobExecutor(client, this::spec, timeout, Duration.ofMillis(500));
     }
 
     private Job awaitJob(String modelId) {
@@ -63,6 +69,17 @@ class KubernetesJobExecutorTest {
         assertThat(job.getSpec().getBackoffLimit()).isZero();
         assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(7200L);
         assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(job.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+            assertThat(owner.getKind()).isEqualTo("Pod");
+            assertThat(owner.getName()).isEqualTo("learn-7d9f-abcde");
+            assertThat(owner.getUid()).isEqualTo("0000-learn-pod-uid");
+        });
+        PodSecurityContext pod = job.getSpec().getTemplate().getSpec().getSecurityContext();
+        assertThat(pod.getRunAsNonRoot()).isTrue();
+        assertThat(pod.getRunAsUser()).isEqualTo(185L);
+        assertThat(pod.getFsGroup()).isEqualTo(185L);
+        assertThat(pod.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(job.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isFalse();
         Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo("tensorflow/tensorflow:2.18.0");
         assertThat(container.getCommand()).containsExactly("python3");
@@ -97,6 +114,18 @@ class KubernetesJobExecutorTest {
             .isInstanceOf(ExecutionException.class)
             .cause().isInstanceOf(LearnException.class)
             .hasMessageContaining("the Job learn-test/" + LearnJobs.name(modelId) + " failed (BackoffLimitExceeded: Job has reached");
+        assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).withName(LearnJobs.name(modelId)).get()).as("given up: deleted")
+            .isNull();
+    }
+
+    @Test
+    void aJobPastItsDeadlineIsDeleted() {
+        String modelId = "3123456789abcdef0123456789abcdef";
+
+        assertThatThrownBy(() -> executor(Duration.ofSeconds(2)).run(run(modelId), p -> { }))
+            .isInstanceOf(LearnException.class)
+            .hasMessageContaining("did not finish within learn.python.timeout (PT2S)");
+        assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).withName(LearnJobs.name(modelId)).get()).isNull();
     }
 
     @Test

@@ -142,8 +142,32 @@ public interface ServingConfig {
         @WithDefault("2Gi")
         String memoryLimit();
 
-        /** Reconcile the Deployment and Service at start-up and before each install. */
+        /**
+         * Reconcile the Deployment and Service at start-up, before each install, and whenever they change or every
+         * {@link #resync()} (an informer watches them: a hand-edited or deleted object is put back).
+         */
         @WithDefault("true")
         boolean reconcile();
+
+        /** How often the informer re-checks the Deployment and Service even when no change was seen. */
+        @WithDefault("5m")
+        Duration resync();
+
+        /** How many times a write refused with 409 Conflict (someone else changed the object) is retried on a fresh read. */
+        @WithDefault("5")
+        int conflictRetries();
+
+        /**
+         * How long one wait for a running TF Serving pod lasts before a model that waits for it is reported as still pending;
+         * the wait then starts again (a slow image pull keeps the model pending, it is never refused for it).
+         */
+        @WithDefault("10m")
+        Duration rolloutTimeout();
+
+        /**
+         * The serve-manager's own Deployment (env {@code SERVING_KUBERNETES_OWNER_DEPLOYMENT}), in the same namespace: owner of
+         * the TF Serving Deployment and Service, so that uninstalling tf-fashion removes them. Unset: they have no owner.
+         */
+        Optional<String> ownerDeployment();
     }
 }
