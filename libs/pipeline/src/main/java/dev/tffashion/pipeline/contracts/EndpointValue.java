@@ -21,6 +21,8 @@ import dev.tffashion.pipeline.store.Contents;
  * shown by file-drop): where TF Serving answers and which model, version and signature it serves. The content is this record as
  * JSON (what readers read); the annotations repeat the same facts for people and the UI.
  *
+ * @param modelVersion  the served version; null only for an endpoint announced by hand that leaves the choice to TF Serving
+ *                      (its latest)
  * @param restUrl       TF Serving's REST base URL ({@code http://host:port}), or null
  * @param inputName     the signature input serve checked, or null (predict chooses)
  * @param outputName    the signature output serve checked, or null (predict chooses)
@@ -29,7 +31,7 @@ import dev.tffashion.pipeline.store.Contents;
  * @param mode          how serve-manager runs TF Serving: embedded, external or kubernetes
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record EndpointValue(String grpcTarget, String restUrl, String modelName, long modelVersion, String signatureName,
+public record EndpointValue(String grpcTarget, String restUrl, String modelName, Long modelVersion, String signatureName,
         String inputName, String outputName, String modelValueId, String testAccuracy, String mode) {
 
     /** The producing task, its output and its lineage input, as in the pipeline graph. */
@@ -64,7 +66,7 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
         if (modelName == null || modelName.isBlank()) {
             throw new IllegalArgumentException("an endpoint needs the served model's name (" + MODEL_NAME + ")");
         }
-        if (modelVersion < 0) {
+        if (modelVersion != null && modelVersion < 0) {
             throw new IllegalArgumentException("an endpoint's " + MODEL_VERSION + " must not be negative, got " + modelVersion);
         }
         if (modelValueId == null || modelValueId.isBlank()) {
@@ -88,7 +90,7 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
         a.put(GRPC_TARGET, grpcTarget);
         put(a, REST_URL, restUrl);
         a.put(MODEL_NAME, modelName);
-        a.put(MODEL_VERSION, Long.toString(modelVersion));
+        put(a, MODEL_VERSION, modelVersion == null ? null : modelVersion.toString());
         a.put(SIGNATURE_NAME, signatureName);
         put(a, INPUT_NAME, inputName);
         put(a, OUTPUT_NAME, outputName);
@@ -131,7 +133,7 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
 
     /** For logs: {@code fashion v3 at host:port}. */
     public String describe() {
-        return modelName + " v" + modelVersion + " at " + grpcTarget;
+        return modelName + (modelVersion == null ? " (latest)" : " v" + modelVersion) + " at " + grpcTarget;
     }
 
     private static void put(Map<String, String> annotations, String key, String value) {

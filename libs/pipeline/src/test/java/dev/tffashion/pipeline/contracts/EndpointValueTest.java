@@ -22,7 +22,7 @@ class EndpointValueTest {
     Path dir;
 
     static EndpointValue sample() {
-        return new EndpointValue("localhost:8500", "http://localhost:8501", "fashion", 3, "serving_default", "images",
+        return new EndpointValue("localhost:8500", "http://localhost:8501", "fashion", 3L, "serving_default", "images",
             "probabilities", "model-1", "0.8812", "embedded");
     }
 
@@ -39,7 +39,7 @@ class EndpointValueTest {
 
     @Test
     void defaultsTheSignatureAndRefusesAnEndpointWithoutTarget() {
-        EndpointValue noSignature = new EndpointValue("h:1", null, "fashion", 1, null, null, null, "m", null, null);
+        EndpointValue noSignature = new EndpointValue("h:1", null, "fashion", 1L, null, null, null, "m", null, null);
         assertEquals(EndpointValue.DEFAULT_SIGNATURE, noSignature.signatureName());
         AnnotatedValue broken = sample().toValue("tf-fashion").toBuilder()
             .content(Contents.inline("{\"modelName\":\"fashion\",\"modelValueId\":\"m\"}".getBytes(StandardCharsets.UTF_8),

@@ -24,9 +24,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
-import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.Predictions;
@@ -178,7 +177,7 @@ public class EndpointWatcher {
         }
         Endpoint endpoint;
         try {
-            endpoint = Endpoint.of(Json.fromBytes(record.value(), AnnotatedValue.class), store);
+            endpoint = Endpoint.of(ValueRecords.decode(record.headers(), record.value()), store);
         } catch (RuntimeException e) {
             LOG.warnf("ignoring record %s of %s at offset %d: not a usable endpoint: %s (predict keeps %s)", record.key(),
                 record.topic(), record.offset(), e.getMessage(), current == null ? "waiting" : current.describe());

@@ -26,8 +26,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.predict.Predictions;
 import dev.tffashion.predict.config.PredictConfig;
 import io.quarkus.runtime.StartupEvent;
@@ -211,7 +211,7 @@ public class PredictionLedger {
             return;
         }
         try {
-            AnnotatedValue prediction = Json.fromBytes(record.value(), AnnotatedValue.class);
+            AnnotatedValue prediction = ValueRecords.decode(record.headers(), record.value());
             synchronized (signal) {
                 put(prediction);
             }

@@ -107,7 +107,7 @@ public class TensorConsumer {
         List<Rejection> rejections = new ArrayList<>();
         for (KafkaRecord<String, byte[]> record : records) {
             try {
-                TensorInput input = TensorInput.parse(record.getKey(), record.getPayload(), store);
+                TensorInput input = TensorInput.parse(record.getKey(), record.getHeaders(), record.getPayload(), store);
                 inputs.add(input);
                 recordOf.put(input, record);
             } catch (RejectedInputException e) {
