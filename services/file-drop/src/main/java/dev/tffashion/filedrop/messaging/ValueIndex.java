@@ -34,6 +34,7 @@ import org.jboss.logging.Logger;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.status.StatusEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -151,7 +152,7 @@ public class ValueIndex {
                 }
                 notify(new Change("deadLetter", letter));
             } else {
-                add(Json.fromBytes(record.value(), AnnotatedValue.class));
+                add(ValueRecords.decode(record.headers(), record.value()));
             }
         } catch (RuntimeException e) {
             LOG.warnf("value index skips a record of %s at offset %d: %s", topic, record.offset(), e.getMessage());
