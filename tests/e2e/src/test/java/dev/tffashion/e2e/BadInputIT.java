@@ -323,6 +323,8 @@ class BadInputIT {
         var waits = new LinkedHashMap<String, Supplier<Catalogue.Observed>>();
         waits.put("record not JSON (predict)", produceThenDeadLetter(TENSORS, "bad-tensor-not-json",
             "[0.1, 0.2 not JSON".getBytes(StandardCharsets.UTF_8), dlq, "not an annotated value"));
+        var five = tensorValue(TensorValue.mediaType(5), TensorValue.littleEndian(new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.5f}));
+        waits.put("tensor of the wrong shape", produceThenDeadLetter(TENSORS, five, dlq, "[5]"));
         var shape = tensorValue(TensorValue.mediaType(28, 28), new byte[20]);
         waits.put("tensor shorter than its shape", produceThenDeadLetter(TENSORS, shape, dlq, "needs 784 float32 values (3136 bytes)"));
         var json = tensorValue("application/json", "{\"shape\":[5],\"values\":[0.1,0.2,0.3,0.4,0.5]}".getBytes(StandardCharsets.UTF_8));
