@@ -132,6 +132,14 @@ export function tensorPixels(content) {
   return { side, pixels: flat.map((v) => Math.max(0, Math.min(1, v * scale))) };
 }
 
+/** 28x28 pixels in [0,1] from a raw tensor's bytes: float32 little-endian, row-major (application/x-tensor). */
+export function tensorPixelsFromBytes(buffer) {
+  if (!buffer || buffer.byteLength % 4 !== 0) return null;
+  const view = new DataView(buffer);
+  const flat = Array.from({ length: buffer.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
+  return tensorPixels(flat);
+}
+
 /** A canvas drawing of tensor pixels (white = 1), scaled up by CSS with pixelated rendering. */
 export function tensorCanvas(tensor, label) {
   const canvas = h('canvas', { width: tensor.side, height: tensor.side, class: 'pixelated', role: 'img', 'aria-label': label });

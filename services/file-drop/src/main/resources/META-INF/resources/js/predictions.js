@@ -1,8 +1,10 @@
 // Predictions: one card per dropped picture (newest first) with its 28x28 preview, the predicted class, the ten
 // class probabilities as bars, the model version and a link to the lineage; or where the picture is on its way.
+// The preview is the tensor's (GET /v1/values/{tensor}/preview, the tensor named by the prediction's lineage), and the
+// probabilities come from GET /v1/predictions/{image}: a prediction value carries neither.
 
-import { h, clear, time, percent, fetchJson, parseJson } from './dom.js';
-import { readProbabilities, probabilityBars, tensorPixels, tensorCanvas } from './charts.js';
+import { h, clear, time, percent, fetchJson } from './dom.js';
+import { readProbabilities, probabilityBars } from './charts.js';
 
 const MAX_CARDS = 40;
 
@@ -14,7 +16,7 @@ export class PredictionsView {
     this.cards = new Map();
     this.pending = new Map();
     this.asked = new Set();
-    this.tensorCache = new Map();
+    this.answers = new Map();
   }
 
   render() {
@@ -72,18 +74,20 @@ export class PredictionsView {
   updateCard(card, image) {
     const tensor = this.store.tensorOfImage(image.id);
     const prediction = this.store.predictionOfImage(image.id);
-    this.updatePreview(card, tensor);
+    this.updatePreview(card, tensor?.id || lineageId(prediction, 'tensor'));
     const failure = this.store.deadLetters.get(image.id) || (tensor && this.store.deadLetters.get(tensor.id));
     const predictState = this.store.status.get('predict');
     const asked = this.pending.get(image.id);
-    const signature = JSON.stringify([prediction?.id, tensor?.id, failure?.reason, predictState?.state, predictState?.reason, asked]);
+    const answer = prediction ? this.answerOf(image.id, prediction.id) : null;
+    const signature = JSON.stringify([prediction?.id, tensor?.id, failure?.reason, predictState?.state, predictState?.reason, asked,
+      Boolean(answer)]);
     if (signature === card.signature) return;
     card.signature = signature;
 
     if (prediction) {
       card.el.dataset.state = 'predicted';
       card.el.dataset.predictionId = prediction.id;
-      card.result.replaceChildren(...predictionResult(prediction, this.viewer));
+      card.result.replaceChildren(...predictionResult(prediction, answer, this.viewer));
       return;
     }
     if (failure) {
@@ -108,28 +112,26 @@ export class PredictionsView {
     card.result.replaceChildren(h('p', { class: card.el.dataset.state === 'failed' ? 'error' : 'muted' }, [text]));
   }
 
-  updatePreview(card, tensor) {
-    if (!tensor || card.previewFor === tensor.id) return;
-    card.previewFor = tensor.id;
-    const png = tensor.annotations?.previewPng;
-    if (png) {
-      card.preview.replaceChildren(h('img', { src: 'data:image/png;base64,' + png, class: 'pixelated', alt: '28×28 image the model sees' }));
-      return;
-    }
-    this.loadTensor(tensor.id).then((pixels) => {
-      card.preview.replaceChildren(pixels ? tensorCanvas(pixels, '28×28 image the model sees')
-        : h('span', { class: 'muted small' }, ['no preview']));
-    });
+  updatePreview(card, tensorId) {
+    if (!tensorId || card.previewFor === tensorId) return;
+    card.previewFor = tensorId;
+    const img = h('img', { src: `/v1/values/${encodeURIComponent(tensorId)}/preview`, class: 'pixelated', alt: '28×28 image the model sees' });
+    img.addEventListener('error', () => card.preview.replaceChildren(h('span', { class: 'muted small' }, ['no preview'])));
+    card.preview.replaceChildren(img);
   }
 
-  loadTensor(id) {
-    if (!this.tensorCache.has(id)) {
-      this.tensorCache.set(id, fetch(`/v1/values/${encodeURIComponent(id)}/content`)
-        .then((r) => (r.ok ? r.text() : null))
-        .then((text) => tensorPixels(parseJson(text, null)))
-        .catch(() => null));
-    }
-    return this.tensorCache.get(id);
+  /** The answer of GET /v1/predictions/{image} for a known prediction (class, probabilities, lineage), once it has come. */
+  answerOf(imageId, predictionId) {
+    const known = this.answers.get(predictionId);
+    if (known !== undefined) return known;
+    this.answers.set(predictionId, null);
+    fetchJson(`/v1/predictions/${encodeURIComponent(imageId)}`)
+      .then((answer) => {
+        this.answers.set(predictionId, answer);
+        this.render();
+      })
+      .catch(() => this.answers.delete(predictionId));
+    return null;
   }
 
   /** After a reload, asks GET /v1/predictions/{image} once where an image without a tensor stands (dead letters are not replayed to the page). */
@@ -137,6 +139,10 @@ export class PredictionsView {
     if (this.asked.has(imageId)) return;
     this.asked.add(imageId);
     fetchJson(`/v1/predictions/${encodeURIComponent(imageId)}`)
+      .then((answer) => {
+        this.answers.set(answer.id, answer);
+        return fetchJson(`/v1/values/${encodeURIComponent(answer.id)}`);
+      })
       .then((prediction) => this.store.applyValue(prediction))
       .catch((e) => {
         if (e.body) {
@@ -147,9 +153,13 @@ export class PredictionsView {
   }
 }
 
-function predictionResult(prediction, viewer) {
+function lineageId(value, input) {
+  return value?.sourceInputs?.find((s) => s.input === input)?.ids?.[0];
+}
+
+function predictionResult(prediction, answer, viewer) {
   const a = prediction.annotations || {};
-  const entries = readProbabilities(a.probabilities);
+  const entries = answer ? readProbabilities(JSON.stringify(answer.probabilities)) : [];
   const className = a.className || (entries.length ? entries.reduce((x, y) => (y.p > x.p ? y : x)).name : `label ${a.label ?? '?'}`);
   const score = a.score !== undefined ? Number(a.score) : entries.find((e) => e.name === className)?.p;
   const model = [a.modelName, a.modelVersion !== undefined ? 'version ' + a.modelVersion : null].filter(Boolean).join(' ');
@@ -157,7 +167,7 @@ function predictionResult(prediction, viewer) {
   return [
     h('p', { class: 'class-name' }, [className, ' ', h('span', { class: 'score' }, [Number.isFinite(score) ? percent(score) : ''])]),
     h('p', { class: 'muted small model-version' }, [model ? 'model ' + model : 'model version not given']),
-    entries.length ? probabilityBars(entries, className) : h('p', { class: 'muted small' }, ['no probabilities given']),
+    entries.length ? probabilityBars(entries, className) : h('p', { class: 'muted small' }, [answer ? 'no probabilities given' : 'loading the probabilities…']),
     h('p', { class: 'small links' }, [
       h('a', {
         href: lineageUrl,

@@ -2,7 +2,7 @@
 // and the lineage tree from GET /v1/values/{id}/lineage.
 
 import { h, clear, dateTime, bytes, fetchJson, parseJson } from './dom.js';
-import { tensorPixels, tensorCanvas } from './charts.js';
+import { tensorPixelsFromBytes, tensorCanvas } from './charts.js';
 
 const MAX_TEXT = 256 * 1024;
 
@@ -79,7 +79,7 @@ function metadata(value) {
   if (annotations.length) {
     out.push(h('h3', {}, ['Annotations']), h('dl', { class: 'meta' }, annotations.flatMap(([k, v]) => [
       h('dt', {}, [k]),
-      h('dd', {}, [k === 'previewPng' ? h('img', { src: 'data:image/png;base64,' + v, class: 'pixelated preview-small', alt: '28×28 preview' })
+      h('dd', {}, [k === 'previewPng' ? h('img', { src: `/v1/values/${encodeURIComponent(value.id)}/preview`, class: 'pixelated preview-small', alt: '28×28 preview' })
         : v.length > 300 ? h('details', {}, [h('summary', {}, [v.slice(0, 80) + '…']), h('pre', {}, [pretty(v)])]) : v]),
     ])));
   }
@@ -105,6 +105,13 @@ async function renderContent(value, box) {
     box.replaceChildren(h('img', { src: url, alt: `content of ${value.id}`, class: 'content-image' }));
     return;
   }
+  if (type.startsWith('application/x-tensor')) {
+    const response = await fetch(url).catch(() => null);
+    const tensor = response?.ok ? tensorPixelsFromBytes(await response.arrayBuffer()) : null;
+    box.replaceChildren(tensor ? tensorCanvas(tensor, 'the tensor drawn as an image') : h('p', { class: 'muted' }, ['The tensor could not be drawn.']),
+      h('p', { class: 'small muted' }, [`${type}: `, h('a', { href: url, download: value.id + '.f32' }, ['raw float32 values'])]));
+    return;
+  }
   const textual = type.startsWith('text/') || type.includes('json') || type.includes('yaml') || type.includes('xml') || type === '';
   if (!textual || Number(value.size) > 8 * MAX_TEXT) {
     box.replaceChildren(h('p', {}, [`Binary content (${type || 'unknown type'}, ${bytes(value.size)}): `,
@@ -121,10 +128,6 @@ async function renderContent(value, box) {
       return;
     }
     const children = [];
-    if (value.type === 'tensor') {
-      const pixels = tensorPixels(parseJson(text, null));
-      if (pixels) children.push(tensorCanvas(pixels, 'the tensor drawn as an image'));
-    }
     const shown = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) + '\n… (cut; open the raw content for all of it)' : text;
     children.push(h('pre', { class: 'content-text' }, [type.includes('json') && text.length < 200000 ? pretty(shown) : shown]));
     box.replaceChildren(...children);
@@ -144,7 +147,8 @@ function lineageNode(node, viewer) {
     .filter(Boolean).join(' · ');
   const thumb = v.type === 'imageFile'
     ? h('img', { src: `/v1/values/${encodeURIComponent(v.id)}/content`, alt: 'dropped picture', class: 'lineage-thumb' })
-    : a.previewPng ? h('img', { src: 'data:image/png;base64,' + a.previewPng, alt: '28×28 preview', class: 'lineage-thumb pixelated' }) : null;
+    : v.type === 'tensor' ? h('img', { src: `/v1/values/${encodeURIComponent(v.id)}/preview`, alt: '28×28 preview', class: 'lineage-thumb pixelated' })
+      : null;
   return h('li', {}, [
     h('div', { class: 'lineage-entry' }, [
       thumb,

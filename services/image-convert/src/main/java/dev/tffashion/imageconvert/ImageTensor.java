@@ -7,9 +7,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.tffashion.pipeline.contracts.TensorValue;
+
 /**
  * What the model sees: a 28x28 grayscale picture, row-major, values in [0,1], light garment on a dark background
- * (as Fashion-MNIST stores it), with a 28x28 PNG of the same pixels for people and notes on how it was made.
+ * (as Fashion-MNIST stores it), with a 28x28 PNG of the same pixels for people and notes on how it was made. It becomes the
+ * pipeline's {@link TensorValue} through {@link #toValue}: the preview is made once, by the preprocessor, and travels on the
+ * tensor value only.
  *
  * @param pixels     {@code height * width} floats in [0,1], row-major; do not modify
  * @param height     28
@@ -55,6 +59,16 @@ public record ImageTensor(float[] pixels, int height, int width, byte[] previewP
                 + " for " + height + "x" + width);
         }
         notes = Collections.unmodifiableMap(new LinkedHashMap<>(notes));
+    }
+
+    /** The tensor's shape, {@code [height, width]}. */
+    public int[] shape() {
+        return new int[] {height, width};
+    }
+
+    /** The tensor value of the picture this tensor was made from: the pixels, the preview, the file name and the notes. */
+    public TensorValue toValue(String pipeline, String imageId, String fileName) {
+        return TensorValue.ofImage(pipeline, imageId, pixels, shape(), previewPng, fileName, notes);
     }
 
     /** The value at a row and column, in [0,1]. */

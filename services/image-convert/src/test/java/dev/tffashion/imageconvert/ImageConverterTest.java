@@ -1,29 +1,42 @@
 package dev.tffashion.imageconvert;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.contracts.TensorValue;
+import dev.tffashion.pipeline.store.ContentStore;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The tensor content: every float written so that predict's reader ((float) parsed double) gets it back exactly. */
+/** The tensor value image-convert writes: every float crosses bit-exact, with the preview and the notes, and nothing else. */
 class ImageConverterTest {
 
+    @TempDir
+    Path dir;
+
     @Test
-    void everyByteLevelAndManyOthersRoundTripThroughTheJson() throws Exception {
+    void everyByteLevelAndManyOthersRoundTripBitExact() {
         float[] pixels = new float[784];
         for (int i = 0; i < 256; i++) pixels[i] = i / 255f;
         Random random = new Random(1);
         for (int i = 256; i < 784; i++) pixels[i] = random.nextFloat();
         pixels[783] = 1e-7f;
-        ImageTensor tensor = new ImageTensor(pixels, 28, 28, new byte[0], Map.of());
-        JsonNode json = Json.mapper().readTree(ImageConverter.contentJson(tensor));
-        assertEquals("[28,28]", json.get("shape").toString());
-        assertEquals("float32", json.get("dtype").asText());
-        for (int i = 0; i < 784; i++) {
-            assertEquals(pixels[i], (float) json.get("values").get(i).asDouble(), 0f, "value " + i);
-        }
+        byte[] preview = {1, 2, 3};
+        ImageTensor tensor = new ImageTensor(pixels, 28, 28, preview, Map.of(ImageTensor.Notes.SOURCE_FORMAT, "PNG"));
+        ContentStore store = ContentStore.atFolder(dir);
+
+        AnnotatedValue value = tensor.toValue("tf-fashion", "img-1", "shirt.png").toValue(store);
+        TensorValue read = TensorValue.from(value, store);
+
+        assertEquals(TensorValue.mediaType(28, 28), value.mediaType());
+        assertArrayEquals(pixels, read.values(), 0f);
+        assertArrayEquals(preview, read.previewPng());
+        assertEquals("shirt.png", read.fileName());
+        assertEquals("PNG", read.annotations().get(ImageTensor.Notes.SOURCE_FORMAT));
+        assertEquals(TensorValue.idOf("img-1"), value.id());
     }
 }

@@ -1,5 +1,6 @@
 package dev.tffashion.learn;
 
+import dev.tffashion.pipeline.contracts.ModelValue.ServingSignature;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

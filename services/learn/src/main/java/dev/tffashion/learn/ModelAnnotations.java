@@ -2,6 +2,7 @@ package dev.tffashion.learn;
 
 import dev.tffashion.fashionmnist.FashionMnist;
 import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.ModelValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,8 @@ import java.util.Map;
 /**
  * The annotations of a {@code learn.model} value: what was trained from what, its evaluation (test accuracy, per-class
  * accuracy, confusion matrix, training seconds, loss/accuracy history), the dataset's checksums and the serving contract.
- * Structured values are JSON strings (annotations are a string map).
+ * Structured values are JSON strings (annotations are a string map). The keys serve-manager and file-drop read, the serving
+ * contract and the asset paths belong to the model contract {@link ModelValue}.
  */
 public final class ModelAnnotations {
 
@@ -27,8 +29,8 @@ public final class ModelAnnotations {
         String trainer) {
         Evaluation evaluation = model.evaluation();
         Map<String, String> a = new LinkedHashMap<>();
-        a.put("fileName", "fashion-" + model.model() + "-" + modelId.substring(0, Math.min(8, modelId.length())) + ".tar");
-        a.put("model", model.model());
+        a.put(ModelValue.FILE_NAME, "fashion-" + model.model() + "-" + modelId.substring(0, Math.min(8, modelId.length())) + ".tar");
+        a.put(ModelValue.MODEL, model.model());
         a.put("recipeId", sourceId);
         a.put("recipeFileName", sourceFileName);
         a.put("scriptKind", kind.name().toLowerCase(Locale.ROOT));
@@ -41,7 +43,7 @@ public final class ModelAnnotations {
             a.put("learningRate", Double.toString(recipe.learningRate()));
             a.put("seed", Long.toString(recipe.seed()));
         }
-        a.put("testAccuracy", decimal(evaluation.testAccuracy()));
+        a.put(ModelValue.TEST_ACCURACY, decimal(evaluation.testAccuracy()));
         Map<String, Double> perClass = new LinkedHashMap<>();
         for (int c = 0; c < FashionMnist.CLASSES; c++) {
             perClass.put(FashionMnist.className(c), round(evaluation.perClassAccuracy()[c]));
@@ -55,13 +57,7 @@ public final class ModelAnnotations {
         a.put("datasetSource", model.datasetSource());
         a.put("datasetMd5", Json.toString(model.datasetChecksums()));
         a.put("tensorflowVersion", model.tensorflowVersion());
-        a.put("modelFormat", "tensorflow-saved-model");
-        a.put("signature", model.signature().key());
-        a.put("inputName", model.signature().inputName());
-        a.put("inputShape", Json.toString(model.signature().inputShape()));
-        a.put("outputName", model.signature().outputName());
-        a.put("preprocessing", "assets.extra/preprocessing.json");
-        a.put("evaluationSamples", "assets.extra/evaluation_samples.json");
+        a.putAll(ModelValue.servingAnnotations(model.signature()));
         return a;
     }
 

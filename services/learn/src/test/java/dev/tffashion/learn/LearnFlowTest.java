@@ -8,6 +8,8 @@ import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.contracts.ModelValue;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
@@ -96,7 +98,8 @@ class LearnFlowTest {
 
         ConsumerRecord<String, String> record = await().atMost(WAIT).until(() -> find(models, modelId), r -> r != null);
 
-        AnnotatedValue model = Json.fromBytes(record.value().getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+        AnnotatedValue model = ModelValue.from(
+            ValueRecords.decode(record.headers(), record.value().getBytes(StandardCharsets.UTF_8))).toValue();
         assertThat(model.id()).isEqualTo(modelId);
         assertThat(model.task()).isEqualTo("learn");
         assertThat(model.output()).isEqualTo("model");

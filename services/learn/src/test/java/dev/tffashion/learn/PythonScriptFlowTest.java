@@ -12,6 +12,8 @@ import dev.tffashion.learn.training.TrainingRun;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.contracts.ModelValue;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
@@ -122,7 +124,8 @@ class PythonScriptFlowTest {
         assertThat(find(deadLetters, drop.id())).as("dead letter").isNull();
         ConsumerRecord<String, String> record = find(models, modelId);
 
-        AnnotatedValue model = Json.fromBytes(record.value().getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+        AnnotatedValue model = ModelValue.from(
+            ValueRecords.decode(record.headers(), record.value().getBytes(StandardCharsets.UTF_8))).toValue();
         assertThat(model.sourceIds("script")).containsExactly(drop.id());
         assertThat(model.annotations()).containsEntry("model", "python").containsEntry("trainer", "python-process")
             .containsEntry("scriptKind", "python").containsEntry("inputName", "images").doesNotContainKey("recipe");

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.contracts.EndpointValue;
 import dev.tffashion.pipeline.store.ContentStore;
-import dev.tffashion.pipeline.store.Contents;
 
 class EndpointTest {
 
@@ -21,39 +21,36 @@ class EndpointTest {
     Path dir;
 
     @Test
-    void readsTheAnnotations() {
-        AnnotatedValue value = TestValues.endpoint("127.0.0.1:8500", "fashion", 3L, null);
-        Endpoint endpoint = Endpoint.of(value, ContentStore.atFolder(dir));
-        assertEquals(new Endpoint(value.id(), "127.0.0.1:8500", "fashion", 3L, "serving_default"), endpoint);
-        assertEquals("fashion v3 at 127.0.0.1:8500", endpoint.describe());
+    void readsTheEndpointValueServeWrites() {
+        AnnotatedValue value = new EndpointValue("tfs:8500", "http://tfs:8501", "fashion", 4L, "s", "images", null, "model-1", "0.88",
+            "kubernetes").toValue("tf-fashion");
+        assertEquals(new Endpoint(value.id(), "tfs:8500", "fashion", 4L, "s", "images", null), Endpoint.of(value, store()));
+        assertEquals("fashion v4 at tfs:8500", Endpoint.of(value, store()).describe());
     }
 
     @Test
-    void fallsBackToTheJsonContent() {
-        byte[] json = ("{\"grpcTarget\":\"tfs:8500\",\"restUrl\":\"http://tfs:8501\",\"modelName\":\"fashion\",\"version\":4,"
-            + "\"signature\":\"s\",\"inputName\":\"images\"}").getBytes(StandardCharsets.UTF_8);
-        AnnotatedValue value = AnnotatedValue.builder().id("e1").pipeline("tf-fashion").task("serve").output("endpoint")
-            .type("endpoint").data(Contents.dataUri("application/json", json)).mediaType("application/json").size(json.length).build();
-        assertEquals(new Endpoint("e1", "tfs:8500", "fashion", 4L, "s", "images", null), Endpoint.of(value, ContentStore.atFolder(dir)));
+    void defaultsTheSignatureAndTheVersionIsOptional() {
+        Endpoint endpoint = Endpoint.of(TestValues.endpoint("h:1", "fashion", null, null), store());
+        assertNull(endpoint.modelVersion());
+        assertEquals("serving_default", endpoint.signatureName());
     }
 
     @Test
-    void versionIsOptional() {
-        AnnotatedValue value = TestValues.endpoint("h:1", "fashion", null, "serving_default");
-        assertNull(Endpoint.of(value, ContentStore.atFolder(dir)).modelVersion());
-    }
-
-    @Test
-    void saysWhatIsMissing() {
-        AnnotatedValue noTarget = TestValues.endpoint("h:1", "fashion", 1L, null).toBuilder()
-            .annotations(java.util.Map.of(Endpoint.MODEL_NAME, "fashion")).build();
-        var e = assertThrows(IllegalArgumentException.class, () -> Endpoint.of(noTarget, ContentStore.atFolder(dir)));
+    void saysWhatIsWrong() {
+        AnnotatedValue noTarget = TestValues.withContent(TestValues.endpoint("h:1", "fashion", 1L, null), "application/json",
+            "{\"modelName\":\"fashion\",\"modelValueId\":\"m\"}".getBytes(StandardCharsets.UTF_8));
+        var e = assertThrows(IllegalArgumentException.class, () -> Endpoint.of(noTarget, store()));
         assertTrue(e.getMessage().contains("grpcTarget"), e.getMessage());
-        AnnotatedValue badVersion = TestValues.endpoint("h:1", "fashion", 1L, null).toBuilder()
-            .annotation(Endpoint.MODEL_VERSION, "latest").build();
-        var v = assertThrows(IllegalArgumentException.class, () -> Endpoint.of(badVersion, ContentStore.atFolder(dir)));
-        assertTrue(v.getMessage().contains("whole number"), v.getMessage());
+        AnnotatedValue badVersion = TestValues.withContent(noTarget, "application/json",
+            "{\"grpcTarget\":\"h:1\",\"modelName\":\"fashion\",\"modelVersion\":\"latest\",\"modelValueId\":\"m\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        var v = assertThrows(IllegalArgumentException.class, () -> Endpoint.of(badVersion, store()));
+        assertTrue(v.getMessage().contains("modelVersion"), v.getMessage());
         AnnotatedValue notEndpoint = TestValues.tensor("img", 1);
-        assertThrows(IllegalArgumentException.class, () -> Endpoint.of(notEndpoint, ContentStore.atFolder(dir)));
+        assertThrows(IllegalArgumentException.class, () -> Endpoint.of(notEndpoint, store()));
+    }
+
+    private ContentStore store() {
+        return ContentStore.atFolder(dir);
     }
 }

@@ -48,13 +48,14 @@ import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.modelserver.ModelServer;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.CloudEventHeaders;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
 import dev.tffashion.pipeline.store.ContentStore;
-import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.predict.messaging.EndpointWatcher;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -160,7 +161,7 @@ class PredictFlowTest {
         System.out.printf("first prediction %d ms after the first endpoint (includes connecting and GetModelMetadata)%n",
             (System.nanoTime() - arrived) / 1_000_000);
 
-        AnnotatedValue prediction = Json.fromBytes(record.value(), AnnotatedValue.class);
+        AnnotatedValue prediction = ValueRecords.decode(record.headers(), record.value());
         assertEquals("prediction", prediction.type());
         assertEquals(List.of(tensor.id()), prediction.sourceIds("tensor"));
         assertEquals(List.of("img-early"), prediction.sourceIds("image"));
@@ -190,7 +191,7 @@ class PredictFlowTest {
         }
         long burst = System.nanoTime() - start;
         for (int i = 0; i < tensors.size(); i++) {
-            assertEqualsInProcess(Json.fromBytes(records.get(i).value(), AnnotatedValue.class), "fashion", SavedModels.RECIPE,
+            assertEqualsInProcess(ValueRecords.decode(records.get(i).headers(), records.get(i).value()), "fashion", SavedModels.RECIPE,
                 TestValues.pixels(200 + i, 784));
         }
 
@@ -289,7 +290,7 @@ class PredictFlowTest {
         AnnotatedValue tensor = TestValues.tensor("img-koalja", 400);
         send(TENSORS, tensor);
         ConsumerRecord<String, byte[]> record = predictions.await(Predictions.id(tensor.id(), "koalja", 1), TIMEOUT);
-        assertEqualsInProcess(Json.fromBytes(record.value(), AnnotatedValue.class), "koalja", SavedModels.KOALJA,
+        assertEqualsInProcess(ValueRecords.decode(record.headers(), record.value()), "koalja", SavedModels.KOALJA,
             TestValues.pixels(400, 784));
     }
 
@@ -315,7 +316,7 @@ class PredictFlowTest {
             .until(() -> server("fashion", fashionPort), s -> s != null);
         for (int i = 0; i < tensors.size(); i++) {
             ConsumerRecord<String, byte[]> record = predictions.await(Predictions.id(tensors.get(i).id(), "fashion", 1), TIMEOUT);
-            assertEqualsInProcess(Json.fromBytes(record.value(), AnnotatedValue.class), "fashion", SavedModels.RECIPE,
+            assertEqualsInProcess(ValueRecords.decode(record.headers(), record.value()), "fashion", SavedModels.RECIPE,
                 TestValues.pixels(500 + i, 784));
         }
         for (AnnotatedValue t : tensors) {
@@ -347,7 +348,7 @@ class PredictFlowTest {
     private void assertEqualsInProcess(AnnotatedValue prediction, String model, SavedModels.Spec spec, float[] pixels) {
         SavedModelBundle bundle = IN_PROCESS.computeIfAbsent(model, m -> SavedModels.load(models.resolve(m).resolve("1")));
         float[] expected = SavedModels.inProcess(bundle, spec, pixels);
-        Predictions.Content content = Predictions.content(Contents.read(store, prediction));
+        PredictionValue.Content content = PredictionValue.from(prediction, store).content();
         int best = 0;
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], content.probabilities().get(i).probability(), 1e-6, "probability of class " + i);
@@ -357,9 +358,6 @@ class PredictFlowTest {
         assertEquals(Integer.toString(best), prediction.annotation("label"));
         assertEquals(Classification.CLASS_NAMES.get(best), prediction.annotation("className"));
         assertEquals(expected[best], Float.parseFloat(prediction.annotation("score")), 1e-6);
-        var annotated = Json.fromBytes(prediction.annotation("probabilities").getBytes(StandardCharsets.UTF_8),
-            Predictions.ClassProbability[].class);
-        assertEquals(expected[best], annotated[best].probability(), 1e-6);
     }
 
     private boolean state(TaskState state, String reasonPart) {
@@ -382,7 +380,8 @@ class PredictFlowTest {
     }
 
     private static ProducerRecord<String, byte[]> record(String topic, Integer partition, AnnotatedValue value) {
-        return new ProducerRecord<>(topic, partition, value.id(), Json.toBytes(value), CloudEventHeaders.addTo(new RecordHeaders(), value));
+        RecordHeaders headers = new RecordHeaders();
+        return new ProducerRecord<>(topic, partition, value.id(), ValueRecords.encode(value, headers), headers);
     }
 
     private static ModelServer server(String name, int port) throws IOException {

@@ -2,7 +2,7 @@ package dev.tffashion.predict;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -11,9 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.store.ContentStore;
-import dev.tffashion.pipeline.store.Contents;
 
 class PredictionsTest {
 
@@ -42,18 +41,17 @@ class PredictionsTest {
         assertEquals("0.55", value.annotation("score"));
         assertEquals("fashion", value.annotation("modelName"));
         assertEquals("2", value.annotation("modelVersion"));
-        assertEquals("shirt.png", value.annotation("fileName"));
-        assertTrue(value.annotation("previewPng").startsWith("data:image/png"));
-        var probabilities = Json.fromBytes(value.annotation("probabilities").getBytes(), Predictions.ClassProbability[].class);
-        assertEquals(10, probabilities.length);
-        assertEquals("Ankle boot", probabilities[9].className());
+        assertNull(value.annotation("fileName"), "the file name stays on the tensor");
+        assertNull(value.annotation("previewPng"), "the preview stays on the tensor");
+        assertNull(value.annotation("probabilities"), "the probabilities are in the content only");
 
-        Predictions.Content content = Predictions.content(Contents.read(store, value));
+        PredictionValue.Content content = PredictionValue.from(value, store).content();
         assertEquals(6, content.label());
         assertEquals("Shirt", content.className());
         assertEquals(2, content.model().version());
+        assertEquals(10, content.probabilities().size());
+        assertEquals("Ankle boot", content.probabilities().get(9).className());
         assertEquals(0.55f, content.probabilities().get(6).probability());
-        assertEquals(input.tensorId(), content.tensorId());
     }
 
     @Test

@@ -9,13 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.TensorValue;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentStore;
-import dev.tffashion.pipeline.store.Contents;
 
 class TensorInputTest {
 
@@ -23,22 +24,27 @@ class TensorInputTest {
     Path dir;
 
     @Test
-    void readsAnInlineTensorValue() {
+    void readsATensorRecordAndHandsOverItsRawLittleEndianBytes() {
         AnnotatedValue value = TestValues.tensor("img-1", 7);
-        TensorInput input = TensorInput.parse(value.id(), Json.toBytes(value), store());
+        RecordHeaders headers = new RecordHeaders();
+        byte[] record = ValueRecords.encode(value, headers);
+
+        TensorInput input = TensorInput.parse(value.id(), headers, record, store());
+
         assertEquals(value.id(), input.tensorId());
         assertEquals(List.of("img-1"), input.imageIds());
         assertArrayEquals(new int[] {28, 28}, input.shape());
         assertArrayEquals(TestValues.pixels(7, 784), input.values());
+        assertArrayEquals(record, input.data(), "the record's value is the tensor's bytes, as TF Serving takes them");
+        assertArrayEquals(TensorValue.littleEndian(TestValues.pixels(7, 784)), input.data());
     }
 
     @Test
     void readsATensorFromTheContentStore() {
         ContentStore store = store();
-        byte[] json = "{\"shape\":[2,2],\"dtype\":\"float32\",\"values\":[0,0.25,0.5,1]}".getBytes(StandardCharsets.UTF_8);
-        AnnotatedValue value = TestValues.tensor("img-2", 1).toBuilder().content(store.put(json, "application/json")).build();
-        TensorInput input = TensorInput.of(value, store);
-        assertArrayEquals(new float[] {0, 0.25f, 0.5f, 1}, input.values());
+        byte[] data = TensorValue.littleEndian(new float[] {0, 0.25f, 0.5f, 1});
+        AnnotatedValue value = TestValues.tensor("img-2", 1).toBuilder().content(store.put(data, TensorValue.mediaType(2, 2))).build();
+        assertArrayEquals(new float[] {0, 0.25f, 0.5f, 1}, TensorInput.of(value, store).values());
     }
 
     @Test
@@ -51,8 +57,11 @@ class TensorInputTest {
             () -> TensorInput.parse("k", "null".getBytes(StandardCharsets.UTF_8), store()));
         assertTrue(jsonNull.getMessage().contains("JSON null"), jsonNull.getMessage());
         assertThrows(RejectedInputException.class, () -> TensorInput.parse("k", new byte[0], store()));
-        assertThrows(RejectedInputException.class, () -> TensorInput.parse("k", "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8),
-            store()));
+        RecordHeaders headers = new RecordHeaders();
+        ValueRecords.encode(TestValues.tensor("img-0", 1), headers);
+        headers.remove(ValueRecords.TF_SHA256);
+        var noHeader = assertThrows(RejectedInputException.class, () -> TensorInput.parse("k", headers, new byte[3136], store()));
+        assertTrue(noHeader.getMessage().contains("tf_sha256"), noHeader.getMessage());
     }
 
     @Test
@@ -62,27 +71,25 @@ class TensorInputTest {
             () -> TensorInput.of(tensor.toBuilder().type("imageFile").build(), store()));
         assertTrue(wrongType.getMessage().contains("imageFile"), wrongType.getMessage());
 
-        assertRejected(tensor, "{\"shape\":[2,2],\"values\":[1,2,3]}", "needs 4 values");
-        assertRejected(tensor, "{\"shape\":[2,2],\"dtype\":\"uint8\",\"values\":[1,2,3,4]}", "dtype 'uint8'");
-        assertRejected(tensor, "{\"values\":[1,2,3,4]}", "no \"shape\"");
-        assertRejected(tensor, "{\"shape\":[2,-2],\"values\":[1,2,3,4]}", "positive whole numbers");
-        assertRejected(tensor, "{\"shape\":[2,2],\"values\":[1,2,\"x\",4]}", "value 2");
-        assertRejected(tensor, "[1,2]", "not a JSON object");
-        assertRejected(tensor, "{\"shape\":[100000,100000],\"values\":[]}", "more than");
+        assertRejected(tensor, TensorValue.mediaType(2, 2), new byte[12], "needs 4 float32 values (16 bytes)");
+        assertRejected(tensor, "application/x-tensor; dtype=uint8; shape=2,2; byte-order=little-endian", new byte[4], "dtype 'uint8'");
+        assertRejected(tensor, "application/x-tensor; dtype=float32; byte-order=little-endian", new byte[4], "states no shape");
+        assertRejected(tensor, "application/x-tensor; dtype=float32; shape=2,-2; byte-order=little-endian", new byte[16],
+            "positive whole numbers");
+        assertRejected(tensor, TensorValue.mediaType(2), TensorValue.littleEndian(new float[] {1, Float.POSITIVE_INFINITY}), "value 1");
+        assertRejected(tensor, "application/json", "{\"shape\":[2]}".getBytes(StandardCharsets.UTF_8), "raw float32 little-endian");
+        assertRejected(tensor, TensorValue.mediaType(100000, 100000), new byte[4], "more than");
     }
 
     @Test
     void refusesContentWhoseChecksumDiffers() {
-        AnnotatedValue tensor = TestValues.tensor("img-4", 4);
-        AnnotatedValue tampered = tensor.toBuilder().sha256("0".repeat(64)).build();
+        AnnotatedValue tampered = TestValues.tensor("img-4", 4).toBuilder().sha256("0".repeat(64)).build();
         var e = assertThrows(RejectedInputException.class, () -> TensorInput.of(tampered, store()));
         assertTrue(e.getMessage().contains("sha256"), e.getMessage());
     }
 
-    private void assertRejected(AnnotatedValue template, String json, String expected) {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        AnnotatedValue value = template.toBuilder().data(Contents.dataUri("application/json", bytes)).size(bytes.length).sha256(null)
-            .build();
+    private void assertRejected(AnnotatedValue template, String mediaType, byte[] bytes, String expected) {
+        AnnotatedValue value = TestValues.withContent(template, mediaType, bytes);
         var e = assertThrows(RejectedInputException.class, () -> TensorInput.of(value, store()));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().contains(value.id()), e.getMessage());

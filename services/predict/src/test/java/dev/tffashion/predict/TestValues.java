@@ -1,17 +1,17 @@
 package dev.tffashion.predict;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Random;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Random;
 
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.ValueIds;
-import dev.tffashion.pipeline.store.ContentRef;
+import dev.tffashion.pipeline.contracts.EndpointValue;
+import dev.tffashion.pipeline.contracts.TensorValue;
+import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
-import dev.tffashion.pipeline.store.Hashing;
 
-/** Tensor and endpoint values as imageConvert and serve publish them (the shapes predict assumes; see DESIGN.md). */
+/** Tensor and endpoint values as imageConvert and serve publish them, built with the same contracts they use. */
 public final class TestValues {
 
     private TestValues() {
@@ -19,17 +19,9 @@ public final class TestValues {
 
     /** A tensor value of the given shape and values, converted from the given image. */
     public static AnnotatedValue tensor(String imageId, int[] shape, float[] values) {
-        byte[] json = Json.toBytes(Map.of("shape", shape, "dtype", "float32", "values", values));
-        ContentRef content = new ContentRef(Contents.dataUri("application/json", json), "application/json", json.length,
-            Hashing.sha256Hex(json));
-        return AnnotatedValue.builder()
-            .id(ValueIds.derived("imageConvert", "tensor", imageId))
-            .pipeline("tf-fashion").task("imageConvert").output("tensor").type("tensor")
-            .content(content)
-            .sourceInput("image", imageId)
-            .annotation("previewPng", "data:image/png;base64,iVBORw0KGgo=")
-            .annotation("fileName", "shirt.png")
-            .build();
+        return new TensorValue(TensorValue.idOf(imageId), "tf-fashion", imageId, shape, TensorValue.littleEndian(values),
+            Map.of(TensorValue.PREVIEW_PNG, "iVBORw0KGgo=", TensorValue.FILE_NAME, "shirt.png"), null)
+            .toValue(ContentStore.atFolder(Path.of("target", "test-store")));
     }
 
     /** A 28x28 tensor with a deterministic pattern. */
@@ -47,17 +39,14 @@ public final class TestValues {
         return values;
     }
 
-    /** An endpoint value with the assumed annotations. */
+    /** An endpoint value as serve announces it (version null: TF Serving's latest). */
     public static AnnotatedValue endpoint(String target, String model, Long version, String signature) {
-        AnnotatedValue.Builder value = AnnotatedValue.builder()
-            .id(ValueIds.derived("serve", "endpoint", model + ":" + version + ":" + target))
-            .pipeline("tf-fashion").task("serve").output("endpoint").type("endpoint")
-            .data(Contents.dataUri("text/plain", target.getBytes(StandardCharsets.UTF_8)))
-            .mediaType("text/plain")
-            .annotation(Endpoint.GRPC_TARGET, target)
-            .annotation(Endpoint.MODEL_NAME, model)
-            .annotation(Endpoint.MODEL_VERSION, version)
-            .annotation(Endpoint.SIGNATURE_NAME, signature);
-        return value.build();
+        return new EndpointValue(target, null, model, version, signature, null, null,
+            ValueIds.derived("learn", "model", model + ":" + version + ":" + target), null, "external").toValue("tf-fashion");
+    }
+
+    /** A value with the given content type and bytes inline, for refusals. */
+    public static AnnotatedValue withContent(AnnotatedValue value, String mediaType, byte[] bytes) {
+        return value.toBuilder().content(Contents.inline(bytes, mediaType)).build();
     }
 }

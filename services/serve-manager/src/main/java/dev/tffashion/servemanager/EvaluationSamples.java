@@ -9,6 +9,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.ModelValue;
 
 /**
  * Reads the evaluation samples a model carries in {@value #PATH}: test images with the probabilities the trained model gave them.
@@ -19,8 +20,8 @@ import dev.tffashion.pipeline.Json;
  */
 public final class EvaluationSamples {
 
-    /** Where a SavedModel carries its samples, relative to the version folder. */
-    public static final String PATH = "assets.extra/evaluation_samples.json";
+    /** Where a SavedModel carries its samples, relative to its folder, as the model contract states it. */
+    public static final String PATH = ModelValue.EVALUATION_SAMPLES;
     /** Values per image (28 x 28). */
     public static final int PIXELS = 28 * 28;
     /** Scores per image a Fashion-MNIST classifier answers: one per class. */

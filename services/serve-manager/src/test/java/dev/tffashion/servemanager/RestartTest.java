@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
 import dev.tffashion.pipeline.status.TaskState;
 import io.quarkus.test.common.ResourceArg;
@@ -46,7 +46,7 @@ class RestartTest {
         try (ConsumerTask<String, String> endpoints = companion.consumeStrings()
                 .withProp(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest").fromTopics("tf-fashion.serve.endpoint")) {
             ConsumerRecord<String, String> record = endpoints.awaitRecords(1, Duration.ofSeconds(90)).getFirstRecord();
-            AnnotatedValue endpoint = Json.fromBytes(record.value().getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+            AnnotatedValue endpoint = ValueRecords.decode(record.headers(), record.value().getBytes(StandardCharsets.UTF_8));
 
             assertThat(endpoint.sourceIds("model")).containsExactly("model-v1");
             assertThat(endpoint.annotation("modelVersion")).isEqualTo("1");

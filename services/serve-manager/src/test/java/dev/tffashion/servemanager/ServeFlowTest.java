@@ -39,6 +39,8 @@ import com.google.protobuf.Int64Value;
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.EndpointValue;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
@@ -130,8 +132,7 @@ class ServeFlowTest {
                 .containsEntry("signatureName", "serving_default").containsEntry("inputName", "images")
                 .containsEntry("outputName", "probabilities").containsEntry("testAccuracy", "0.8123")
                 .containsKeys("grpcTarget", "restUrl");
-        assertThat(Json.mapper().readTree(dev.tffashion.pipeline.store.Contents.read(store, endpoint)).get("modelVersion").asLong())
-                .isEqualTo(1);
+        assertThat(EndpointValue.from(endpoint, store).modelVersion()).isEqualTo(1L);
         assertThat(repository.basePath().resolve("1").resolve(ModelRepository.MARKER)).exists();
 
         float[] pixels = TestModels.images(5, 42);
@@ -288,12 +289,12 @@ class ServeFlowTest {
     private AnnotatedValue awaitEndpoint(String modelId) {
         await().atMost(WAIT).until(() -> endpoints.getRecords().stream().anyMatch(r -> endpointOf(r, modelId)));
         List<ConsumerRecord<String, String>> records = endpoints.getRecords();
-        return records.stream().filter(r -> endpointOf(r, modelId)).map(r -> Json.fromBytes(r.value().getBytes(StandardCharsets.UTF_8),
-                AnnotatedValue.class)).reduce((a, b) -> b).orElseThrow();
+        return records.stream().filter(r -> endpointOf(r, modelId))
+                .map(r -> ValueRecords.decode(r.headers(), r.value().getBytes(StandardCharsets.UTF_8))).reduce((a, b) -> b).orElseThrow();
     }
 
     private static boolean endpointOf(ConsumerRecord<String, String> record, String modelId) {
-        AnnotatedValue value = Json.fromBytes(record.value().getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+        AnnotatedValue value = ValueRecords.decode(record.headers(), record.value().getBytes(StandardCharsets.UTF_8));
         return value.sourceIds("model").contains(modelId);
     }
 

@@ -28,14 +28,17 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.contracts.TensorValue;
+import dev.tffashion.pipeline.kafka.CloudEventHeaders;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.pipeline.store.FileContentStore;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.core.ConditionTimeoutException;
@@ -232,9 +235,9 @@ class BadInputIT {
         waits.put("record not JSON (imageConvert)", produceThenDeadLetter(IMAGES, "bad-image-not-json",
             "\u0089PNG not JSON".getBytes(StandardCharsets.UTF_8), dlq, "not an annotated value"));
         var bomb = imageValue(BadPayloads.pngBomb(20000), "image/png", "bomb.png");
-        waits.put("decompression bomb past file-drop", produceThenDeadLetter(IMAGES, bomb.id(), Json.toBytes(bomb), dlq, "pixels"));
+        waits.put("decompression bomb past file-drop", produceThenDeadLetter(IMAGES, bomb, dlq, "pixels"));
         var svg = imageValue(BadPayloads.SVG.getBytes(StandardCharsets.UTF_8), "image/svg+xml", "shirt.svg");
-        waits.put("SVG past file-drop", produceThenDeadLetter(IMAGES, svg.id(), Json.toBytes(svg), dlq, "not a picture"));
+        waits.put("SVG past file-drop", produceThenDeadLetter(IMAGES, svg, dlq, "not a picture"));
         for (var wait : waits.entrySet()) {
             CATALOGUE.add(group, wait.getKey(), "record on " + IMAGES, "imageConvert.dlq with the reason", wait.getValue().get());
         }
@@ -253,7 +256,7 @@ class BadInputIT {
         var dlq = "tf-fashion.serve.dlq";
         assertTrue(firstEndpoint != null, "no model was served by the learn step; nothing to compare with");
         var firstVersion = firstEndpoint.annotation("modelVersion");
-        var good = Json.fromBytes(firstModel.raw().getBytes(StandardCharsets.UTF_8), AnnotatedValue.class);
+        var good = firstModel.annotated();
         var waits = new LinkedHashMap<String, Supplier<Catalogue.Observed>>();
         waits.put("record not JSON (serve)", produceThenDeadLetter(MODELS, "bad-model-not-json", "PK\u0003\u0004 not JSON"
             .getBytes(StandardCharsets.UTF_8), dlq, "not a valid"));
@@ -297,7 +300,7 @@ class BadInputIT {
                 .orElse(Catalogue.Observed.fail("no prediction within " + VALUE_WAIT.toSeconds() + " s")));
 
         var copy = good.toBuilder().id(ValueIds.random()).createdAt(Instant.now()).build();
-        send(MODELS, null, copy.id(), Json.toBytes(copy));
+        producer.send(record(MODELS, null, copy)).get(30, TimeUnit.SECONDS);
         var endpoint = awaitRecord(ENDPOINTS, e -> e.sourceIds("model").contains(copy.id()), VALUE_WAIT);
         CATALOGUE.add(group, "good model after the bad ones", "learn.model value (the trained model, new id)",
             "served as a new version", endpoint.map(e -> Integer.parseInt(e.annotation("modelVersion")) > Integer.parseInt(firstVersion)
@@ -323,14 +326,21 @@ class BadInputIT {
         var waits = new LinkedHashMap<String, Supplier<Catalogue.Observed>>();
         waits.put("record not JSON (predict)", produceThenDeadLetter(TENSORS, "bad-tensor-not-json",
             "[0.1, 0.2 not JSON".getBytes(StandardCharsets.UTF_8), dlq, "not an annotated value"));
-        var shape = tensorValue("{\"shape\":[5],\"dtype\":\"float32\",\"values\":[0.1,0.2,0.3,0.4,0.5]}");
-        waits.put("tensor of the wrong shape", produceThenDeadLetter(TENSORS, shape.id(), Json.toBytes(shape), dlq, "[5]"));
-        var goodTensor = topics.of(TENSORS, t -> t.value() != null && "tensor".equals(t.value().path("type").asText())).get(0);
-        var copy = Json.fromBytes(goodTensor.raw().getBytes(StandardCharsets.UTF_8), AnnotatedValue.class).toBuilder()
-            .id(ValueIds.random()).createdAt(Instant.now()).build();
+        var five = tensorValue(TensorValue.mediaType(5), TensorValue.littleEndian(new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.5f}));
+        waits.put("tensor of the wrong shape", produceThenDeadLetter(TENSORS, five, dlq, "[5]"));
+        var shape = tensorValue(TensorValue.mediaType(28, 28), new byte[20]);
+        waits.put("tensor shorter than its shape", produceThenDeadLetter(TENSORS, shape, dlq, "needs 784 float32 values (3136 bytes)"));
+        var json = tensorValue("application/json", "{\"shape\":[5],\"values\":[0.1,0.2,0.3,0.4,0.5]}".getBytes(StandardCharsets.UTF_8));
+        waits.put("tensor as JSON, not raw float32", produceThenDeadLetter(TENSORS, json, dlq, "raw float32 little-endian"));
+        var headless = new RecordHeaders();
+        headless.add(CloudEventHeaders.CONTENT_TYPE, TensorValue.mediaType(28, 28).getBytes(StandardCharsets.UTF_8));
+        waits.put("raw tensor without its envelope headers", produceThenDeadLetter(TENSORS, "bad-tensor-no-headers", new byte[3136],
+            headless, dlq, "no 'ce_id' header"));
+        var goodTensor = topics.of(TENSORS, t -> t.annotated() != null && "tensor".equals(t.annotated().type())).get(0);
+        var copy = goodTensor.annotated().toBuilder().id(ValueIds.random()).createdAt(Instant.now()).build();
         var nullRecord = "null".getBytes(StandardCharsets.UTF_8);
         var pair = List.of(producer.send(new ProducerRecord<>(TENSORS, 0, "bad-tensor-json-null", nullRecord)),
-            producer.send(new ProducerRecord<>(TENSORS, 0, copy.id(), Json.toBytes(copy))));
+            producer.send(record(TENSORS, 0, copy)));
         producer.flush();
         for (var sent : pair) {
             sent.get(30, TimeUnit.SECONDS);
@@ -531,8 +541,19 @@ class BadInputIT {
     /** Produces a record now; the returned wait expects its dead letter. */
     private static Supplier<Catalogue.Observed> produceThenDeadLetter(String topic, String key, byte[] value, String dlq,
             String reasonHas) {
+        return produceThenDeadLetter(topic, key, value, new RecordHeaders(), dlq, reasonHas);
+    }
+
+    /** Produces a value as the pipeline writes it (envelope headers, a tensor as raw bytes); the wait expects its dead letter. */
+    private static Supplier<Catalogue.Observed> produceThenDeadLetter(String topic, AnnotatedValue value, String dlq, String reasonHas) {
+        RecordHeaders headers = new RecordHeaders();
+        return produceThenDeadLetter(topic, value.id(), ValueRecords.encode(value, headers), headers, dlq, reasonHas);
+    }
+
+    private static Supplier<Catalogue.Observed> produceThenDeadLetter(String topic, String key, byte[] value, RecordHeaders headers,
+            String dlq, String reasonHas) {
         try {
-            send(topic, null, key, value);
+            producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             return () -> Catalogue.Observed.fail("could not produce: " + e);
         }
@@ -543,7 +564,7 @@ class BadInputIT {
     /** Produces a learn.model value for the content; the wait expects its dead letter (and fails fast if it gets served). */
     private static Supplier<Catalogue.Observed> modelCase(AnnotatedValue template, ContentRef content, String dlq, String reasonHas) {
         var value = template.toBuilder().id(ValueIds.random()).content(content).createdAt(Instant.now()).build();
-        var sent = produceThenDeadLetter(MODELS, value.id(), Json.toBytes(value), dlq, reasonHas);
+        var sent = produceThenDeadLetter(MODELS, value, dlq, reasonHas);
         return () -> {
             try {
                 await().atMost(DEAD_LETTER_WAIT).pollInterval(Duration.ofMillis(100)).until(() ->
@@ -570,9 +591,15 @@ class BadInputIT {
             .annotation("fileName", fileName).build();
     }
 
-    private static AnnotatedValue tensorValue(String json) {
+    private static ProducerRecord<String, byte[]> record(String topic, Integer partition, AnnotatedValue value) {
+        RecordHeaders headers = new RecordHeaders();
+        return new ProducerRecord<>(topic, partition, value.id(), ValueRecords.encode(value, headers), headers);
+    }
+
+    /** A tensor value whose content is the given bytes, stated as the given media type. */
+    private static AnnotatedValue tensorValue(String mediaType, byte[] content) {
         return AnnotatedValue.builder().id(ValueIds.random()).pipeline("tf-fashion").task("imageConvert").output("tensor")
-            .type("tensor").content(Contents.store(store, json.getBytes(StandardCharsets.UTF_8), "application/json"))
+            .type("tensor").content(Contents.inline(content, mediaType))
             .sourceInput("image", ValueIds.random()).createdAt(Instant.now()).build();
     }
 

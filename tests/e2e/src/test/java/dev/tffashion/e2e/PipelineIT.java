@@ -120,14 +120,14 @@ class PipelineIT {
         int right = 0;
         System.out.printf("%-36s %-12s %-6s %-7s %s%n", "file", "predicted", "score", "version", "expected");
         for (var picture : pictures) {
-            var annotations = answers.get(picture).path("annotations");
+            var answer = answers.get(picture);
             var name = picture.getFileName().toString();
             var expected = FashionMnist.className(Integer.parseInt(name.substring(0, 2)));
-            var predicted = annotations.path("className").asText();
+            var predicted = answer.path("className").asText();
             boolean ok = expected.equals(predicted);
             right += ok ? 1 : 0;
-            System.out.printf("%-36s %-12s %-6.3f %-7s %s%s%n", name, predicted, annotations.path("score").asDouble(),
-                annotations.path("modelVersion").asText(), expected, ok ? "" : "  <- wrong");
+            System.out.printf("%-36s %-12s %-6.3f %-7s %s%s%n", name, predicted, answer.path("score").asDouble(),
+                answer.path("model").path("version").asText(), expected, ok ? "" : "  <- wrong");
         }
         System.out.printf("e2e(a): %d of 10 right%n", right);
         assertTrue(right >= 6, "most of the 10 sample pictures should be classified right, got " + right);

@@ -2,7 +2,6 @@ package dev.tffashion.e2e;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +13,16 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.MalformedValueException;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 
 /**
  * Records every record of every {@code <pipeline>.*} topic from the beginning, on a background thread, so that tests
@@ -24,37 +30,60 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class TopicRecorder implements AutoCloseable {
 
-    /** One record as seen: topic, key, value as JSON (null if the value is not JSON), the record timestamp and headers. */
-    public record Seen(String topic, String key, String raw, JsonNode value, long timestamp, long receivedAtMillis,
-            Map<String, String> headers) {
+    /**
+     * One record as seen: topic, key, the raw value as text ({@code raw}, for JSON records and dead letters), the annotated value
+     * decoded through {@link ValueRecords#decode} (null when the record is not one: status events, dead letters), the value as a
+     * JSON tree (the annotated value's, or the record's own JSON, or null), the record timestamp and headers.
+     */
+    public record Seen(String topic, String key, String raw, AnnotatedValue annotated, JsonNode value, long timestamp,
+            long receivedAtMillis, Map<String, String> headers) {
+
+        /** What a pipeline record carries, read the way every reader of the project reads it. */
+        public static Seen of(ConsumerRecord<String, byte[]> record, long receivedAtMillis) {
+            var headers = new LinkedHashMap<String, String>();
+            record.headers().forEach(h -> headers.put(h.key(),
+                h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
+            if (record.value() == null) {
+                return new Seen(record.topic(), record.key(), null, null, null, record.timestamp(), receivedAtMillis, headers);
+            }
+            AnnotatedValue annotated = null;
+            try {
+                annotated = ValueRecords.decode(record.headers(), record.value());
+            } catch (MalformedValueException notAValue) {
+                annotated = null;
+            }
+            String raw = annotated != null && ValueRecords.isBinary(annotated) ? null : new String(record.value(), StandardCharsets.UTF_8);
+            JsonNode value;
+            if (annotated != null) {
+                value = Json.mapper().valueToTree(annotated);
+            } else {
+                try {
+                    value = Jsons.read(raw);
+                } catch (IllegalArgumentException notJson) {
+                    value = null;
+                }
+            }
+            return new Seen(record.topic(), record.key(), raw, annotated, value, record.timestamp(), receivedAtMillis, headers);
+        }
 
         /** An annotation of the annotated value, or null. */
         public String annotation(String name) {
-            var node = value == null ? null : value.path("annotations").get(name);
-            return node == null || node.isNull() ? null : node.asText();
+            return annotated == null ? null : annotated.annotation(name);
         }
 
         /** The ids of one lineage input of the annotated value. */
         public List<String> sourceIds(String input) {
-            var ids = new ArrayList<String>();
-            if (value != null) {
-                for (var source : value.path("sourceInputs")) {
-                    if (input.equals(source.path("input").asText())) {
-                        source.path("ids").forEach(id -> ids.add(id.asText()));
-                    }
-                }
-            }
-            return ids;
+            return annotated == null ? List.of() : annotated.sourceIds(input);
         }
 
         /** The value id. */
         public String id() {
-            return value == null ? key : value.path("id").asText(key);
+            return annotated == null ? key : annotated.id();
         }
     }
 
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -69,7 +98,7 @@ public final class TopicRecorder implements AutoCloseable {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumer = new KafkaConsumer<>(props);
         consumer.subscribe(Pattern.compile(Pattern.quote(pipeline + ".") + ".*"));
         thread = new Thread(this::run, "e2e-topic-recorder");
@@ -83,18 +112,7 @@ public final class TopicRecorder implements AutoCloseable {
                 var records = consumer.poll(Duration.ofMillis(200));
                 long now = System.currentTimeMillis();
                 for (var record : records) {
-                    var headers = new LinkedHashMap<String, String>();
-                    record.headers().forEach(h -> headers.put(h.key(),
-                        h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
-                    JsonNode value = null;
-                    if (record.value() != null) {
-                        try {
-                            value = Jsons.read(record.value());
-                        } catch (IllegalArgumentException notJson) {
-                            value = null;
-                        }
-                    }
-                    seen.add(new Seen(record.topic(), record.key(), record.value(), value, record.timestamp(), now, headers));
+                    seen.add(Seen.of(record, now));
                 }
             }
         } catch (WakeupException e) {

@@ -6,7 +6,10 @@ import org.apache.kafka.common.serialization.Serializer;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 
-/** Kafka serializer of annotated values: UTF-8 JSON, plus the CloudEvents binary-mode headers when headers are available. */
+/**
+ * Kafka serializer of annotated values through {@link ValueRecords#encode}: the envelope headers on every record, a raw tensor or
+ * UTF-8 JSON as the payload.
+ */
 public class AnnotatedValueSerializer implements Serializer<AnnotatedValue> {
 
     @Override
@@ -16,9 +19,6 @@ public class AnnotatedValueSerializer implements Serializer<AnnotatedValue> {
 
     @Override
     public byte[] serialize(String topic, Headers headers, AnnotatedValue value) {
-        if (value != null && headers != null && headers.lastHeader(CloudEventHeaders.ID) == null) {
-            CloudEventHeaders.addTo(headers, value);
-        }
-        return serialize(topic, value);
+        return value == null ? null : ValueRecords.encode(value, headers);
     }
 }

@@ -1,34 +1,196 @@
 package dev.tffashion.pipeline.kafka;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
 import org.apache.kafka.common.header.Headers;
+
+import com.fasterxml.jackson.core.type.TypeReference;
 
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.MalformedValueException;
+import dev.tffashion.pipeline.SourceInput;
+import dev.tffashion.pipeline.store.Contents;
 
 /**
- * The one place that turns a record of a pipeline topic back into an annotated value. Every reader (task consumers,
- * topic followers, tests, tools) goes through here, so that the wire encoding of a value is one decision.
+ * The wire format of pipeline records, in one place: every writer encodes through {@link #encode}, every reader (task consumers,
+ * topic followers, tests, tools) decodes through {@link #decode}, and readers that need only ids and lineage read
+ * {@link #envelope} from the headers without touching the payload.
+ *
+ * <p>Every record carries the envelope headers of {@link CloudEventHeaders}. A value whose content is an inline tensor (media type
+ * {@code application/x-tensor; dtype=float32; shape=28,28; byte-order=little-endian}) travels as the tensor's raw bytes, with the
+ * rest of the annotated value in headers ({@value #TF_SHA256}, {@value #TF_ANNOTATIONS}, and {@code content-type} = its media type);
+ * every other value is a UTF-8 JSON annotated value.
  */
 public final class ValueRecords {
+
+    /** Media type (without parameters) of a tensor carried as raw values. */
+    public static final String TENSOR_MEDIA_TYPE = "application/x-tensor";
+    /** Header of a binary record: the hex SHA-256 of the payload. */
+    public static final String TF_SHA256 = "tf_sha256";
+    /** Header of a binary record: the value's annotations as a JSON object of strings (absent when there are none). */
+    public static final String TF_ANNOTATIONS = "tf_annotations";
+
+    private static final TypeReference<List<SourceInput>> SOURCES = new TypeReference<>() {
+    };
+    private static final TypeReference<Map<String, String>> ANNOTATIONS = new TypeReference<>() {
+    };
 
     private ValueRecords() {
     }
 
     /**
-     * The annotated value a record carries. A record without a value (a tombstone), an empty or blank value, JSON
-     * {@code null}, or anything else that is not an annotated value raises {@link MalformedValueException} with the
-     * reason.
+     * Writes a value's envelope headers (replacing any earlier ones) and returns the record's payload: the raw tensor for an inline
+     * tensor, else the value as UTF-8 JSON. Without headers (a serializer called without them) the payload is always JSON, which
+     * {@link #decode} reads as well.
+     */
+    public static byte[] encode(AnnotatedValue value, Headers headers) {
+        if (headers == null) {
+            return Json.toBytes(value);
+        }
+        boolean binary = isBinary(value);
+        Map<String, String> envelope = CloudEventHeaders.of(value, binary ? value.mediaType() : "application/json");
+        if (binary) {
+            envelope.put(TF_SHA256, value.sha256());
+            if (!value.annotations().isEmpty()) {
+                envelope.put(TF_ANNOTATIONS, Json.toString(value.annotations()));
+            }
+        }
+        envelope.forEach((key, text) -> {
+            headers.remove(key);
+            headers.add(key, text.getBytes(StandardCharsets.UTF_8));
+        });
+        return binary ? Contents.decodeDataUri(value.data()) : Json.toBytes(value);
+    }
+
+    /** Whether a value travels as raw bytes: an inline tensor whose checksum is known. */
+    public static boolean isBinary(AnnotatedValue value) {
+        return isTensorMediaType(value.mediaType()) && value.data().startsWith("data:") && value.sha256() != null;
+    }
+
+    /** Whether a media type is a raw tensor's, {@code application/x-tensor; ...}. */
+    public static boolean isTensorMediaType(String mediaType) {
+        return mediaType != null && mediaType.strip().toLowerCase(Locale.ROOT).startsWith(TENSOR_MEDIA_TYPE);
+    }
+
+    /**
+     * The annotated value a record carries, in either form: a raw tensor with its value in headers, or a JSON annotated value. A
+     * record without a value (a tombstone), an empty or blank value, JSON {@code null}, a raw tensor without its envelope headers,
+     * or anything else that is not an annotated value raises {@link MalformedValueException} with the reason.
      */
     public static AnnotatedValue decode(Headers headers, byte[] value) {
         if (value == null) {
             throw new MalformedValueException("the record has no value (a tombstone?), not an annotated value");
+        }
+        String contentType = CloudEventHeaders.text(headers, CloudEventHeaders.CONTENT_TYPE);
+        if (isTensorMediaType(contentType)) {
+            return decodeTensor(headers, value, contentType);
         }
         if (isBlank(value)) {
             throw new MalformedValueException("the record's value is empty" + (value.length == 0 ? "" : " (white space only)")
                 + ", not an annotated value");
         }
         return Json.fromBytes(value, AnnotatedValue.class);
+    }
+
+    /**
+     * The envelope of a record from its headers alone, or empty when the record has no {@code ce_id} and {@code tf_type} headers
+     * (written before the envelope headers existed, or not by the pipeline: decode it instead).
+     *
+     * @throws MalformedValueException when the headers are there but malformed
+     */
+    public static Optional<ValueEnvelope> envelope(Headers headers) {
+        String id = CloudEventHeaders.text(headers, CloudEventHeaders.ID);
+        String type = CloudEventHeaders.text(headers, CloudEventHeaders.TF_TYPE);
+        if (id == null || id.isBlank() || type == null || type.isBlank()) {
+            return Optional.empty();
+        }
+        String[] source = source(headers);
+        return Optional.of(new ValueEnvelope(id, type, source[0], source[1], source[2], time(headers, false), sources(headers)));
+    }
+
+    private static AnnotatedValue decodeTensor(Headers headers, byte[] payload, String contentType) {
+        String id = require(headers, CloudEventHeaders.ID);
+        if (payload.length == 0) {
+            throw new MalformedValueException("tensor record " + id + " has an empty value; a tensor record carries its raw values ("
+                + contentType + ")");
+        }
+        String[] source = source(headers);
+        if (source[0] == null) {
+            throw new MalformedValueException("tensor record " + id + " has no " + CloudEventHeaders.SOURCE
+                + " header (/<pipeline>/<task>/<output>)");
+        }
+        String annotations = CloudEventHeaders.text(headers, TF_ANNOTATIONS);
+        try {
+            return AnnotatedValue.builder().id(id).pipeline(source[0]).task(source[1]).output(source[2])
+                .type(require(headers, CloudEventHeaders.TF_TYPE))
+                .data(Contents.dataUri(contentType, payload)).mediaType(contentType).size(payload.length)
+                .sha256(require(headers, TF_SHA256)).sourceInputs(sources(headers)).createdAt(time(headers, true))
+                .annotations(annotations == null ? Map.of() : read(annotations, ANNOTATIONS, TF_ANNOTATIONS))
+                .build();
+        } catch (IllegalArgumentException e) {
+            throw new MalformedValueException("tensor record " + id + " is not an annotated value: " + e.getMessage(), e);
+        }
+    }
+
+    private static String require(Headers headers, String key) {
+        String text = CloudEventHeaders.text(headers, key);
+        if (text == null || text.isBlank()) {
+            throw new MalformedValueException("the record's value is a raw tensor but it has no '" + key + "' header; a tensor record"
+                + " carries its annotated value in the headers " + CloudEventHeaders.ID + ", " + CloudEventHeaders.SOURCE + ", "
+                + CloudEventHeaders.TF_TYPE + ", " + TF_SHA256 + " (see ValueRecords)");
+        }
+        return text;
+    }
+
+    /** {@code [pipeline, task, output]} of {@code ce_source = /<pipeline>/<task>/<output>}, or nulls when absent. */
+    private static String[] source(Headers headers) {
+        String source = CloudEventHeaders.text(headers, CloudEventHeaders.SOURCE);
+        if (source == null) {
+            return new String[3];
+        }
+        String[] parts = source.split("/", -1);
+        if (parts.length != 4 || !parts[0].isEmpty() || parts[1].isBlank() || parts[2].isBlank() || parts[3].isBlank()) {
+            throw new MalformedValueException("header " + CloudEventHeaders.SOURCE + " is '" + source
+                + "', expected /<pipeline>/<task>/<output>");
+        }
+        return new String[] {parts[1], parts[2], parts[3]};
+    }
+
+    private static Instant time(Headers headers, boolean required) {
+        String time = required ? require(headers, CloudEventHeaders.TIME) : CloudEventHeaders.text(headers, CloudEventHeaders.TIME);
+        if (time == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(time);
+        } catch (DateTimeParseException e) {
+            throw new MalformedValueException("header " + CloudEventHeaders.TIME + " is '" + time + "', not an ISO-8601 instant", e);
+        }
+    }
+
+    private static List<SourceInput> sources(Headers headers) {
+        String json = CloudEventHeaders.text(headers, CloudEventHeaders.TF_SOURCES);
+        return json == null ? List.of() : read(json, SOURCES, CloudEventHeaders.TF_SOURCES);
+    }
+
+    private static <T> T read(String json, TypeReference<T> type, String header) {
+        try {
+            T value = Json.mapper().readValue(json, type);
+            if (value == null) {
+                throw new MalformedValueException("header " + header + " is JSON null");
+            }
+            return value;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MalformedValueException("header " + header + " is not valid JSON of its kind: " + e.getMessage(), e);
+        }
     }
 
     private static boolean isBlank(byte[] value) {

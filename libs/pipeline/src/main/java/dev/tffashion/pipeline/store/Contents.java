@@ -31,16 +31,22 @@ public final class Contents {
     /** Media type of a directory stored as a tar archive. */
     public static final String TAR = "application/x-tar";
 
+    private static final String BASE64_MARKER = ";base64,";
+
     private Contents() {
     }
 
     /** Stores content: inline when small, else in the store. */
     public static ContentRef store(ContentStore store, byte[] bytes, String mediaType) {
         if (bytes.length <= INLINE_LIMIT) {
-            String sha = Hashing.sha256Hex(bytes);
-            return new ContentRef(dataUri(mediaType, bytes), mediaType, bytes.length, sha);
+            return inline(bytes, mediaType);
         }
         return store.put(bytes, mediaType);
+    }
+
+    /** Content inline as a {@code data:} URI, whatever its size (for small documents that never need the store). */
+    public static ContentRef inline(byte[] bytes, String mediaType) {
+        return new ContentRef(dataUri(mediaType, bytes), mediaType, bytes.length, Hashing.sha256Hex(bytes));
     }
 
     /** The {@code data:} URI for bytes. */
@@ -91,14 +97,17 @@ public final class Contents {
         throw new ContentStoreException("unsupported content URI '" + abbreviate(uri) + "': expected data: or " + ContentStore.URI_PREFIX);
     }
 
-    /** The bytes of a {@code data:<media-type>;base64,<data>} URI. */
+    /**
+     * The bytes of a {@code data:<media-type>;base64,<data>} URI. The media type may hold commas (a tensor's {@code shape=28,28}):
+     * the data starts after the last {@code ;base64,}, which base64 itself never contains.
+     */
     public static byte[] decodeDataUri(String uri) {
-        int comma = uri.indexOf(',');
-        if (!uri.startsWith("data:") || comma < 0 || !uri.substring(0, comma).endsWith(";base64")) {
+        int marker = uri.lastIndexOf(BASE64_MARKER);
+        if (!uri.startsWith("data:") || marker < 0) {
             throw new ContentStoreException("not a base64 data URI: '" + abbreviate(uri) + "'");
         }
         try {
-            return Base64.getDecoder().decode(uri.substring(comma + 1));
+            return Base64.getDecoder().decode(uri.substring(marker + BASE64_MARKER.length()));
         } catch (IllegalArgumentException e) {
             throw new ContentStoreException("data URI is not valid base64: " + e.getMessage(), e);
         }

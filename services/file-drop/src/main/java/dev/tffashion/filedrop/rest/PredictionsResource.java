@@ -1,5 +1,9 @@
 package dev.tffashion.filedrop.rest;
 
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -8,37 +12,85 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.messaging.ValueIndex;
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.MalformedValueException;
+import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.status.StatusEvent;
+import dev.tffashion.pipeline.store.ContentStore;
+import io.smallrye.common.annotation.Blocking;
 
 /**
- * {@code GET /v1/predictions/{image-id}}: the prediction made from a dropped image, or 404 with where the image is on its way
- * (dropped, converted and waiting for a model, or dead-lettered with the reason).
+ * {@code GET /v1/predictions/{image-id}}: what a person asked, the class the served model gave a dropped image, its score, the model
+ * version, the ten probabilities and the lineage ids (the full annotated value stays at {@code /v1/values/{id}}); or 404 with where
+ * the image is on its way (dropped, converted and waiting for a model, or dead-lettered with the reason).
  */
 @Path("/v1/predictions")
 @Produces(MediaType.APPLICATION_JSON)
+@Blocking
 public class PredictionsResource {
 
     /** Where an image is while it has no prediction yet. */
     public record Pending(String error, String imageId, String state, String detail, String hint) {
     }
 
+    /** The model that answered. */
+    public record Model(String name, long version, String signature) {
+    }
+
+    /** The ids of the values the prediction was made from. */
+    public record Lineage(String image, String tensor, String endpoint) {
+    }
+
+    /**
+     * The answer for a predicted image.
+     *
+     * @param id            the prediction value's id
+     * @param probabilities class name to probability, in label order
+     * @param fromLogits    true when the model answered logits and the probabilities are their softmax
+     * @param value         where the full annotated value of the prediction is
+     * @param preview       where the 28x28 picture the model saw is
+     */
+    public record Answer(String id, String imageId, String className, int label, float score, Model model,
+            Map<String, Float> probabilities, boolean fromLogits, Lineage lineage, Instant createdAt, String value, String preview) {
+    }
+
     @Inject
     ValueIndex index;
+
+    @Inject
+    ContentStore store;
 
     @GET
     @Path("{imageId}")
     public Response prediction(@PathParam("imageId") String imageId) {
         var prediction = index.predictionOfImage(imageId);
         if (prediction.isPresent()) {
-            return Response.ok(prediction.get()).build();
+            return Response.ok(answer(imageId, prediction.get())).build();
         }
         if (!index.caughtUp()) {
             return Response.status(503).header("Retry-After", "2").entity(new Pending("file-drop is still reading Kafka after its start;"
                 + " the prediction of " + imageId + " may already exist", imageId, "loading", null, "retry in a few seconds")).build();
         }
         return Response.status(404).entity(pending(imageId)).build();
+    }
+
+    private Answer answer(String imageId, AnnotatedValue value) {
+        PredictionValue prediction;
+        try {
+            prediction = PredictionValue.from(value, store);
+        } catch (MalformedValueException e) {
+            throw new DropRefusedException(500, "unreadable-prediction", e.getMessage(), "the full value is at /v1/values/" + value.id());
+        }
+        PredictionValue.Content content = prediction.content();
+        Map<String, Float> probabilities = new LinkedHashMap<>();
+        content.probabilities().forEach(p -> probabilities.put(p.className(), p.probability()));
+        String image = prediction.imageId() == null ? imageId : prediction.imageId();
+        return new Answer(prediction.id(), image, content.className(), content.label(), content.score(),
+            new Model(content.model().name(), content.model().version(), content.model().signature()), probabilities,
+            content.fromLogits(), new Lineage(image, prediction.tensorId(), prediction.endpointId()), prediction.createdAt(),
+            "/v1/values/" + prediction.id(), "/v1/values/" + prediction.tensorId() + "/preview");
     }
 
     private Pending pending(String imageId) {

@@ -1,6 +1,7 @@
 package dev.tffashion.filedrop.rest;
 
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +20,20 @@ import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.messaging.ValueIndex;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.SourceInput;
+import dev.tffashion.pipeline.contracts.ImageFileValue;
+import dev.tffashion.pipeline.contracts.PredictionValue;
+import dev.tffashion.pipeline.contracts.TensorValue;
+import dev.tffashion.pipeline.graph.ValueType;
 import dev.tffashion.pipeline.store.ContentIntegrityException;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.ContentStoreException;
 import dev.tffashion.pipeline.store.Contents;
 import io.smallrye.common.annotation.Blocking;
 
-/** {@code /v1/values}: the annotated values of the pipeline, their content (verified) and their lineage. */
+/**
+ * {@code /v1/values}: the annotated values of the pipeline, their content (verified), the 28x28 preview of tensors and
+ * predictions, and their lineage.
+ */
 @Path("/v1/values")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -59,7 +67,7 @@ public class ValuesResource {
             byte[] bytes = Contents.read(store, value);
             Response.ResponseBuilder response = Response.ok(bytes, value.mediaType() == null ? "application/octet-stream"
                     : value.mediaType());
-            String name = value.annotation("fileName");
+            String name = value.annotation(ImageFileValue.FILE_NAME);
             if (name != null) {
                 response.header("Content-Disposition", "inline; filename=\"" + name.replace("\"", "") + "\"");
             }
@@ -70,6 +78,34 @@ public class ValuesResource {
             throw new DropRefusedException(404, "content-missing", e.getMessage(),
                     "the value exists but its content is not in this store; check tf-fashion.store.root");
         }
+    }
+
+    /**
+     * The 28x28 PNG the model saw, made once by image-convert and carried by the tensor value only: for a tensor, its preview; for
+     * a prediction, the preview of the tensor its lineage names.
+     */
+    @GET
+    @Path("{id}/preview")
+    @Produces("image/png")
+    public Response preview(@PathParam("id") String id) {
+        AnnotatedValue value = find(id);
+        if (ValueType.PREDICTION.wireName().equals(value.type())) {
+            String tensorId = value.sourceIds(PredictionValue.TENSOR_INPUT).stream().findFirst()
+                    .orElseThrow(() -> new DropRefusedException(404, "no-preview", "prediction " + id + " names no tensor in its lineage",
+                            "GET /v1/values/" + id + "/lineage shows what it was made from"));
+            value = find(tensorId);
+        }
+        if (!ValueType.TENSOR.wireName().equals(value.type())) {
+            throw new DropRefusedException(404, "no-preview", "value " + value.id() + " is a " + value.type()
+                    + "; only tensors (and the predictions made from them) have a 28x28 preview", "ask for a tensor or a prediction");
+        }
+        String png = value.annotation(TensorValue.PREVIEW_PNG);
+        if (png == null) {
+            throw new DropRefusedException(404, "no-preview", "tensor " + value.id() + " carries no preview",
+                    "its values are at /v1/values/" + value.id() + "/content");
+        }
+        return Response.ok(Base64.getDecoder().decode(png), "image/png").header("Cache-Control", "public, max-age=86400, immutable")
+                .build();
     }
 
     /** The value and, recursively, the values it was made from: prediction → tensor → image, model → recipe. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import dev.tffashion.filedrop.TestImages;
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
@@ -48,7 +48,7 @@ class DropResourceTest {
                 .extract().path("id");
 
         ConsumerRecord<String, byte[]> record = recordWithKey(IMAGES, id);
-        AnnotatedValue value = Json.fromBytes(record.value(), AnnotatedValue.class);
+        AnnotatedValue value = ValueRecords.decode(record.headers(), record.value());
         assertEquals("imageInput", value.task());
         assertEquals("imageFile", value.type());
         assertEquals("image/png", value.mediaType());
@@ -67,7 +67,7 @@ class DropResourceTest {
         byte[] jpeg = TestImages.garment("jpeg", 100, 80);
         String id = given().multiPart("file", "../../etc/shirt.jpg", jpeg, "image/jpeg").post("/imageInput").then()
                 .statusCode(202).extract().path("id");
-        AnnotatedValue value = Json.fromBytes(recordWithKey(IMAGES, id).value(), AnnotatedValue.class);
+        AnnotatedValue value = decode(recordWithKey(IMAGES, id));
         assertEquals("shirt.jpg", value.annotation("fileName"));
         assertEquals("image/jpeg", value.mediaType());
     }
@@ -125,7 +125,7 @@ class DropResourceTest {
 
         String marker = given().body(png).post("/imageInput").then().statusCode(202).extract().path("id");
         Set<Long> sizes = recordsUntil(IMAGES, marker).stream()
-                .map(r -> Json.fromBytes(r.value(), AnnotatedValue.class).size()).collect(Collectors.toSet());
+                .map(r -> ValueRecords.decode(r.headers(), r.value()).size()).collect(Collectors.toSet());
         for (byte[] refused : bad.values()) {
             assertTrue(!sizes.contains((long) refused.length) || refused.length == png.length,
                     "a refused drop of " + refused.length + " bytes reached Kafka");
@@ -135,7 +135,7 @@ class DropResourceTest {
     @Test
     void scriptsMustBeUtf8TextWithinTheLimit() {
         String id = given().body("model: mlp\nepochs: 1\n").post("/scriptInput").then().statusCode(202).extract().path("id");
-        AnnotatedValue value = Json.fromBytes(recordWithKey(SCRIPTS, id).value(), AnnotatedValue.class);
+        AnnotatedValue value = decode(recordWithKey(SCRIPTS, id));
         assertEquals("application/yaml", value.mediaType());
         assertEquals("scriptFile", value.type());
         assertTrue(value.data().startsWith("data:application/yaml;base64,"));
@@ -178,6 +178,10 @@ class DropResourceTest {
         } finally {
             task.stop();
         }
+    }
+
+    private static AnnotatedValue decode(ConsumerRecord<String, byte[]> record) {
+        return ValueRecords.decode(record.headers(), record.value());
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.tffashion.filedrop.TestImages;
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
-import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.Hashing;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -76,7 +75,7 @@ class DropTokenTest {
         String marker = given().header("Authorization", "Bearer " + TOKEN).body(script("marker")).post("/scriptInput").then()
                 .statusCode(202).extract().path("id");
         Set<String> published = recordsUntil(SCRIPTS, marker).stream()
-                .map(r -> Json.fromBytes(r.value(), AnnotatedValue.class).sha256()).collect(Collectors.toSet());
+                .map(r -> ValueRecords.decode(r.headers(), r.value()).sha256()).collect(Collectors.toSet());
         for (byte[] refused : List.of(missing, wrong, basic, multipart)) {
             assertFalse(published.contains(Hashing.sha256Hex(refused)), "a refused drop reached Kafka: "
                     + new String(refused, StandardCharsets.UTF_8));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tffashion.imageconvert.ImageConverter;
 import dev.tffashion.imaging.Preprocessor;
 import dev.tffashion.imaging.PreprocessorOptions;
@@ -16,9 +15,11 @@ import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.ValueIds;
+import dev.tffashion.pipeline.contracts.TensorValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.quarkus.task.TaskRunner;
 import dev.tffashion.pipeline.kafka.CloudEventHeaders;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
 import dev.tffashion.pipeline.store.ContentRef;
@@ -108,22 +109,20 @@ class ImageConvertFlowTest {
                 sample.label() % 2 == 0);
             String tensorId = ValueIds.derived(ImageConverter.TASK, ImageConverter.OUTPUT, image.id());
             ConsumerRecord<String, byte[]> record = tensors.await(tensorId, TIMEOUT);
-            AnnotatedValue tensor = Json.fromBytes(record.value(), AnnotatedValue.class);
+            AnnotatedValue tensor = ValueRecords.decode(record.headers(), record.value());
 
             assertEquals("tensor", tensor.type());
             assertEquals(ImageConverter.TASK, tensor.task());
             assertEquals(List.of(image.id()), tensor.sourceIds(ImageConverter.INPUT));
             assertEquals(sample.path().getFileName().toString(), tensor.annotation(ImageConverter.FILE_NAME));
-            assertEquals("application/json", tensor.mediaType());
-            assertTrue(tensor.data().startsWith("data:application/json;base64,"), "inline: " + tensor.data().substring(0, 40));
+            assertEquals(TensorValue.mediaType(28, 28), tensor.mediaType());
+            assertEquals(TensorValue.mediaType(28, 28), TopicReader.header(record, CloudEventHeaders.CONTENT_TYPE));
+            assertEquals(784 * Float.BYTES, record.value().length, "the record's value is the raw float32 tensor");
             assertEquals(tensorId, TopicReader.header(record, CloudEventHeaders.ID));
             assertEquals("/tf-fashion/imageConvert/tensor", TopicReader.header(record, CloudEventHeaders.SOURCE));
+            assertEquals(List.of(image.id()), ValueRecords.envelope(record.headers()).orElseThrow().sourceIds(ImageConverter.INPUT));
 
-            JsonNode content = Json.mapper().readTree(Contents.read(store, tensor));
-            assertEquals("[28,28]", content.get("shape").toString());
-            assertEquals("float32", content.get("dtype").asText());
-            float[] values = new float[784];
-            for (int i = 0; i < 784; i++) values[i] = (float) content.get("values").get(i).asDouble();
+            float[] values = TensorValue.from(tensor, store).values();
             byte[] preview = TestImages.grayPixels(Base64.getDecoder().decode(tensor.annotation(ImageConverter.PREVIEW_PNG)));
             for (int i = 0; i < 784; i++) assertEquals(Math.round(values[i] * 255f), preview[i] & 0xFF, "preview pixel " + i);
             if (sample.original()) {
@@ -145,8 +144,9 @@ class ImageConvertFlowTest {
         tensors.await(tensorId, TIMEOUT);
         send(image.id(), Json.toBytes(image));
         List<ConsumerRecord<String, byte[]>> both = tensors.awaitCount(tensorId, 2, TIMEOUT);
-        assertArrayEquals(Json.fromBytes(both.get(0).value(), AnnotatedValue.class).data().getBytes(StandardCharsets.UTF_8),
-            Json.fromBytes(both.get(1).value(), AnnotatedValue.class).data().getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals(both.get(0).value(), both.get(1).value());
+        assertEquals(ValueRecords.decode(both.get(0).headers(), both.get(0).value()).sha256(),
+            ValueRecords.decode(both.get(1).headers(), both.get(1).value()).sha256());
     }
 
     @Test

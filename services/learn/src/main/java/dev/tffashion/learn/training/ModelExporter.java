@@ -8,7 +8,7 @@ import dev.tffashion.learn.EpochSummary;
 import dev.tffashion.learn.Evaluation;
 import dev.tffashion.learn.EvaluationSample;
 import dev.tffashion.learn.ExportedModel;
-import dev.tffashion.learn.ServingSignature;
+import dev.tffashion.pipeline.contracts.ModelValue.ServingSignature;
 import dev.tffashion.tfservingapi.WarmupRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -5,7 +5,7 @@ import dev.tffashion.fashionmnist.Split;
 import dev.tffashion.learn.Evaluation;
 import dev.tffashion.learn.EvaluationSample;
 import dev.tffashion.learn.LearnException;
-import dev.tffashion.learn.ServingSignature;
+import dev.tffashion.pipeline.contracts.ModelValue.ServingSignature;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -106,7 +106,7 @@ public class TensorConsumer implements BatchTask<TensorInput> {
     @Override
     public TensorInput parse(KafkaRecord<String, byte[]> record) {
         try {
-            return TensorInput.parse(record.getKey(), record.getPayload(), store);
+            return TensorInput.parse(record.getKey(), record.getHeaders(), record.getPayload(), store);
         } catch (RuntimeException e) {
             metrics.failed(Failure.MALFORMED, 1);
             throw e;

@@ -1,9 +1,7 @@
 package dev.tffashion.e2e.chaos;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -11,13 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tffashion.e2e.Jsons;
 import dev.tffashion.e2e.TopicRecorder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -29,7 +26,7 @@ final class TopicLog implements AutoCloseable {
 
     private final List<TopicRecorder.Seen> seen = new CopyOnWriteArrayList<>();
     private final Set<String> offsets = ConcurrentHashMap.newKeySet();
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
     private final String prefix;
     private final Thread thread;
     private volatile boolean running = true;
@@ -42,7 +39,7 @@ final class TopicLog implements AutoCloseable {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumer = new KafkaConsumer<>(props);
         prefix = pipeline + ".";
         thread = new Thread(this::run, "chaos-topic-log");
@@ -69,18 +66,7 @@ final class TopicLog implements AutoCloseable {
                     if (!offsets.add(record.topic() + "/" + record.partition() + "/" + record.offset())) {
                         continue;
                     }
-                    var headers = new LinkedHashMap<String, String>();
-                    record.headers().forEach(h -> headers.put(h.key(), h.value() == null ? null : new String(h.value(),
-                        StandardCharsets.UTF_8)));
-                    JsonNode value = null;
-                    if (record.value() != null) {
-                        try {
-                            value = Jsons.read(record.value());
-                        } catch (IllegalArgumentException notJson) {
-                            value = null;
-                        }
-                    }
-                    seen.add(new TopicRecorder.Seen(record.topic(), record.key(), record.value(), value, record.timestamp(), now, headers));
+                    seen.add(TopicRecorder.Seen.of(record, now));
                 }
             }
         } catch (WakeupException e) {
