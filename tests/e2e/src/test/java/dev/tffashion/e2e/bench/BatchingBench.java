@@ -235,6 +235,32 @@ public final class BatchingBench {
     }
 
     /** Options: --model-base DIR (required), --seconds S (10), --clients N (32), --images N (1000). */
+    /**
+     * This figure as a section of the bench: the model the pipeline serves (its base path), 32 clients by default
+     * ({@code --batching-clients}), {@code --batching-seconds} per mode (30 by default), the first 1000 test images.
+     */
+    static BenchSection section() {
+        return new BenchSection() {
+            @Override
+            public String title() {
+                return "TF Serving batching: " + "32 concurrent clients, one picture per call, with and without --enable_batching";
+            }
+
+            @Override
+            public String measure(Context context) throws Exception {
+                List<float[]> pictures = new ArrayList<>();
+                for (int i = 0; i < Math.min(1000, context.images().count()); i++) {
+                    pictures.add(context.images().pixels(i));
+                }
+                int clients = Integer.parseInt(context.options().getOrDefault("batching-clients", "32"));
+                Duration perMode = Duration.ofSeconds(Long.parseLong(context.options().getOrDefault("batching-seconds", "30")));
+                Result result = BatchingBench.measure(context.modelDir().getParent(), pictures, clients, perMode,
+                    Path.of("target", "batching-bench-" + System.currentTimeMillis()));
+                return markdown(result);
+            }
+        };
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {

@@ -70,7 +70,7 @@ public final class Bench {
     // Add a section measured outside this class here (for example TF Serving's batching, BatchingBench): a BenchSection
     // whose measure(context) returns its markdown. Each runs after the agreement with the pipeline idle, and its markdown
     // is written under its own heading before the memory section. A section that fails is written as "not measured".
-    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of();
+    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of(BatchingBench::section);
     // ------------------------------------------------------------------------------------------------------------------
 
     private final Path root = PipelineProcesses.projectRoot();
