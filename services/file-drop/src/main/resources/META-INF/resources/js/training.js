@@ -61,14 +61,17 @@ export class TrainingView {
     if (d.accuracy !== undefined) parts.push(`accuracy ${percent(d.accuracy)}`);
     if (state === 'active' && d.etaSeconds !== undefined) parts.push(`about ${duration(d.etaSeconds)} left`);
     barText.textContent = (progress !== null ? Math.round(progress * 100) + ' % · ' : '') + parts.join(' · ');
+    const trainedBefore = this.store.valuesOf('learn', 'model').length > 0;
     const headline = {
-      idle: 'No training yet: drop a recipe to train a model.',
+      idle: trainedBefore ? 'No training running: drop a recipe to train another model.'
+        : 'No training yet: drop a recipe to train a model.',
       waiting: 'Waiting',
       active: 'Training',
       succeeded: 'Training finished',
       failed: 'Training failed',
     }[state] || state;
-    const text = headline + (event?.reason ? ': ' + event.reason : state === 'idle' ? '' : '.');
+    // Idle has one message of its own: learn's idle reason ("waiting for a recipe ...") says the same thing again.
+    const text = state === 'idle' ? headline : headline + (event?.reason ? ': ' + event.reason : '.');
     if (status.textContent !== text) status.textContent = text;
     status.dataset.state = state;
     let points = [...this.points.values()].sort((a, b) => a.epoch - b.epoch);
