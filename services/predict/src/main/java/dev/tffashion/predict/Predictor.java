@@ -103,7 +103,7 @@ public class Predictor {
     private List<Outcome> call(Endpoint endpoint, ModelSignature model, long[] dims, List<TensorInput> part) {
         long start = System.nanoTime();
         try {
-            Scores scores = client.predict(endpoint, model, FloatBatch.ofRows(dims, part.stream().map(TensorInput::values).toList()));
+            Scores scores = client.predict(endpoint, model, FloatBatch.ofRawRows(dims, part.stream().map(TensorInput::data).toList()));
             metrics.predictCall(Duration.ofNanos(System.nanoTime() - start), part.size());
             ModelSignature answered = model.withVersion(scores.version());
             List<Outcome> outcomes = new ArrayList<>(part.size());
