@@ -26,6 +26,7 @@ import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.servemanager.client.ModelServerClient;
 import dev.tffashion.servemanager.config.ServingConfig;
 import dev.tffashion.servemanager.messaging.EndpointPublisher;
+import dev.tffashion.tfserving.client.VersionStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -138,7 +139,7 @@ public class ServeManager {
     }
 
     /** What the model server says of the announced version (for readiness). */
-    public ModelVersionState liveState() {
+    public VersionStatus liveState() {
         InstalledVersion current = live;
         if (current == null) {
             throw new IllegalStateException("no version is announced");
@@ -260,14 +261,14 @@ public class ServeManager {
         String last = "the model server has not seen it";
         while (true) {
             try {
-                ModelVersionState state = client.status(config.modelName(), version);
+                VersionStatus state = client.status(config.modelName(), version);
                 if (state.available()) {
                     return;
                 }
                 if (state.failed()) {
                     throw new ModelRejectedException("load", "version " + version + " failed to load: " + state.error());
                 }
-                if (state.state() == ModelVersionState.State.END) {
+                if (state.state() == VersionStatus.State.END) {
                     throw new ModelRejectedException("load", "version " + version + " was unloaded before it became AVAILABLE");
                 }
                 last = "its state was " + state.state();

@@ -17,4 +17,14 @@ public record VersionStatus(long version, State state, String error) {
         UNLOADING,
         END
     }
+
+    /** Whether the version failed to load (it ended with an error). */
+    public boolean failed() {
+        return state == State.END && error != null && !error.isBlank();
+    }
+
+    /** Whether the version serves. */
+    public boolean available() {
+        return state == State.AVAILABLE;
+    }
 }

@@ -9,7 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.tffashion.servemanager.ModelServerException;
-import dev.tffashion.servemanager.ModelVersionState;
 import dev.tffashion.servemanager.ServedSignature;
 import dev.tffashion.servemanager.ServingBackend;
 import dev.tffashion.servemanager.config.ServingConfig;
@@ -44,10 +43,9 @@ public class ModelServerClient {
         connections = new TfServingConnections(TfServingSettings.plain(config.callTimeout()));
     }
 
-    /** The state of one version; {@link ModelVersionState.State#UNKNOWN} while the server has not seen it. */
-    public ModelVersionState status(String model, long version) {
-        VersionStatus status = call(c -> c.status(model, version));
-        return new ModelVersionState(status.version(), ModelVersionState.State.valueOf(status.state().name()), status.error());
+    /** The state of one version; {@link VersionStatus.State#UNKNOWN} while the server has not seen it. */
+    public VersionStatus status(String model, long version) {
+        return call(c -> c.status(model, version));
     }
 
     /** The input and output of a version's signature, from GetModelMetadata. */

@@ -9,10 +9,10 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.tffashion.servemanager.InstalledVersion;
-import dev.tffashion.servemanager.ModelVersionState;
 import dev.tffashion.servemanager.ServeManager;
 import dev.tffashion.servemanager.ServeStartup;
 import dev.tffashion.servemanager.config.ServingConfig;
+import dev.tffashion.tfserving.client.VersionStatus;
 
 /**
  * Ready when the serve-manager can do its job: start-up ran (model server up or reachable) and, once a version is announced, the
@@ -46,7 +46,7 @@ public class ServingReadinessCheck implements HealthCheck {
         response.withData("version", live.version());
         manager.endpoint().ifPresent(e -> response.withData("grpcTarget", e.grpcTarget()));
         try {
-            ModelVersionState state = manager.liveState();
+            VersionStatus state = manager.liveState();
             response.withData("state", state.state().name());
             return state.available() ? response.up().build() : response.down().build();
         } catch (RuntimeException e) {
