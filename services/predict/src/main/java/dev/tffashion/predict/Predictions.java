@@ -6,6 +6,7 @@ import java.util.List;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.tfserving.client.ServingSignature;
 
 /**
  * Builds the {@code predict.prediction} values through their contract {@link PredictionValue}: id derived from the tensor and the
@@ -33,7 +34,7 @@ public final class Predictions {
     }
 
     /** The prediction of one tensor. */
-    public static PredictionValue prediction(String pipeline, TensorInput input, Endpoint endpoint, ModelSignature model,
+    public static PredictionValue prediction(String pipeline, TensorInput input, Endpoint endpoint, ServingSignature model,
             Classification result) {
         List<PredictionValue.ClassProbability> probabilities = new ArrayList<>(result.probabilities().length);
         for (int i = 0; i < result.probabilities().length; i++) {
@@ -45,7 +46,7 @@ public final class Predictions {
     }
 
     /** The prediction value of one tensor. */
-    public static AnnotatedValue value(String pipeline, TensorInput input, Endpoint endpoint, ModelSignature model,
+    public static AnnotatedValue value(String pipeline, TensorInput input, Endpoint endpoint, ServingSignature model,
             Classification result, ContentStore store) {
         return prediction(pipeline, input, endpoint, model, result).toValue(store);
     }

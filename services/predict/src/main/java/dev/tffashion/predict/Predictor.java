@@ -18,6 +18,7 @@ import dev.tffashion.predict.client.PredictionClient;
 import dev.tffashion.predict.config.PredictConfig;
 import dev.tffashion.tfserving.client.FloatBatch;
 import dev.tffashion.tfserving.client.Scores;
+import dev.tffashion.tfserving.client.ServingSignature;
 
 /**
  * Classifies a batch of tensors with the served model: reads (and caches) the model's signature, shapes the tensors to its input,
@@ -36,14 +37,14 @@ public class Predictor {
     }
 
     /** Classified by the model (and version) that answered. */
-    public record Predicted(TensorInput input, ModelSignature model, Classification classification) implements Outcome {
+    public record Predicted(TensorInput input, ServingSignature model, Classification classification) implements Outcome {
     }
 
     /** Refused by TF Serving; the reason goes with the dead letter. */
     public record Refused(TensorInput input, RejectedInputException reason) implements Outcome {
     }
 
-    private final Map<Endpoint, ModelSignature> signatures = new ConcurrentHashMap<>();
+    private final Map<Endpoint, ServingSignature> signatures = new ConcurrentHashMap<>();
 
     @Inject
     PredictionClient client;
@@ -55,12 +56,12 @@ public class Predictor {
     PredictMetrics metrics;
 
     /** The model's signature as TF Serving reports it (cached per endpoint). */
-    public ModelSignature signature(Endpoint endpoint) {
-        ModelSignature cached = signatures.get(endpoint);
+    public ServingSignature signature(Endpoint endpoint) {
+        ServingSignature cached = signatures.get(endpoint);
         if (cached != null) {
             return cached;
         }
-        ModelSignature signature = client.metadata(endpoint);
+        ServingSignature signature = client.metadata(endpoint);
         signatures.keySet().removeIf(e -> !e.equals(endpoint));
         signatures.put(endpoint, signature);
         LOG.infof("model %s: %s", endpoint.describe(), signature.describe());
@@ -74,7 +75,7 @@ public class Predictor {
      * @throws ServingFailedException when the model cannot classify (not the tensors' fault)
      */
     public List<Outcome> predict(Endpoint endpoint, List<TensorInput> inputs) {
-        ModelSignature model = signature(endpoint);
+        ServingSignature model = signature(endpoint);
         Map<String, List<TensorInput>> groups = new LinkedHashMap<>();
         Map<String, long[]> groupDims = new LinkedHashMap<>();
         for (TensorInput input : inputs) {
@@ -100,12 +101,12 @@ public class Predictor {
         return inputs.stream().map(outcomes::get).toList();
     }
 
-    private List<Outcome> call(Endpoint endpoint, ModelSignature model, long[] dims, List<TensorInput> part) {
+    private List<Outcome> call(Endpoint endpoint, ServingSignature model, long[] dims, List<TensorInput> part) {
         long start = System.nanoTime();
         try {
             Scores scores = client.predict(endpoint, model, FloatBatch.ofRawRows(dims, part.stream().map(TensorInput::data).toList()));
             metrics.predictCall(Duration.ofNanos(System.nanoTime() - start), part.size());
-            ModelSignature answered = model.withVersion(scores.version());
+            ServingSignature answered = model.withVersion(scores.version());
             List<Outcome> outcomes = new ArrayList<>(part.size());
             for (int i = 0; i < part.size(); i++) {
                 outcomes.add(new Predicted(part.get(i), answered, Classification.of(scores.rows().get(i), answered.describe())));
@@ -115,8 +116,8 @@ public class Predictor {
             if (part.size() == 1) {
                 TensorInput input = part.get(0);
                 return List.of(new Refused(input, new RejectedInputException("tensor " + input.tensorId() + " (shape "
-                    + Arrays.toString(input.shape()) + ", sent as " + ModelSignature.dims(batchDims(dims)) + " to input '"
-                    + model.inputName() + "' " + ModelSignature.dims(model.inputDims()) + "): " + e.getMessage(), e)));
+                    + Arrays.toString(input.shape()) + ", sent as " + ServingSignature.dims(batchDims(dims)) + " to input '"
+                    + model.inputName() + "' " + ServingSignature.dims(model.inputDims()) + "): " + e.getMessage(), e)));
             }
             LOG.debugf("TF Serving refused a group of %d tensors; trying them one by one: %s", part.size(), e.getMessage());
             List<Outcome> outcomes = new ArrayList<>(part.size());

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.tfserving.client.ServingSignature;
 
 class PredictionsTest {
 
@@ -24,7 +25,7 @@ class PredictionsTest {
         ContentStore store = ContentStore.atFolder(dir);
         TensorInput input = TensorInput.of(TestValues.tensor("img-9", 9), store);
         Endpoint endpoint = Endpoint.of(TestValues.endpoint("h:1", "fashion", 2L, null), store);
-        ModelSignature model = new ModelSignature("fashion", 2, "serving_default", "images", new long[] {-1, 28, 28}, "probabilities",
+        ServingSignature model = new ServingSignature("fashion", 2, "serving_default", "images", new long[] {-1, 28, 28}, "probabilities",
             new long[] {-1, 10});
         float[] p = {0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.05f, 0.55f, 0.05f, 0.05f, 0.05f};
         AnnotatedValue value = Predictions.value("tf-fashion", input, endpoint, model, Classification.of(p, "fashion v2"), store);

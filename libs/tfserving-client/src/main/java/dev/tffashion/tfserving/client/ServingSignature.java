@@ -14,6 +14,12 @@ import java.util.stream.Collectors;
 public record ServingSignature(String modelName, long version, String signatureName, String inputName, long[] inputDims,
         String outputName, long[] outputDims) {
 
+    /** The same signature as answered by another version (TF Serving's latest moved on). */
+    public ServingSignature withVersion(long answered) {
+        return answered == version ? this : new ServingSignature(modelName, answered, signatureName, inputName, inputDims, outputName,
+            outputDims);
+    }
+
     /** For messages: {@code fashion v3 serving_default(images [-1,28,28]) -> probabilities [-1,10]}. */
     public String describe() {
         return modelName + " v" + version + " " + signatureName + "(" + inputName + " " + dims(inputDims) + ") -> " + outputName + " "

@@ -9,7 +9,6 @@ import jakarta.inject.Inject;
 
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.ModelNotLoadedException;
-import dev.tffashion.predict.ModelSignature;
 import dev.tffashion.predict.RejectedInputException;
 import dev.tffashion.predict.ServingFailedException;
 import dev.tffashion.predict.ServingUnavailableException;
@@ -17,6 +16,7 @@ import dev.tffashion.predict.config.PredictConfig;
 import dev.tffashion.tfserving.client.FloatBatch;
 import dev.tffashion.tfserving.client.ModelRef;
 import dev.tffashion.tfserving.client.Scores;
+import dev.tffashion.tfserving.client.ServingSignature;
 import dev.tffashion.tfserving.client.TfServingConnection;
 import dev.tffashion.tfserving.client.TfServingConnections;
 import dev.tffashion.tfserving.client.TfServingException;
@@ -51,27 +51,27 @@ public class PredictionClient {
     }
 
     /** The endpoint's signature (GetModelMetadata) and the version that answered; retried and guarded by the circuit breaker. */
-    public ModelSignature metadata(Endpoint endpoint) {
+    public ServingSignature metadata(Endpoint endpoint) {
         try {
-            return ModelSignature.of(connection(endpoint).metadata(ref(endpoint), endpoint.inputName(), endpoint.outputName()));
+            return connection(endpoint).metadata(ref(endpoint), endpoint.inputName(), endpoint.outputName());
         } catch (TfServingException e) {
             throw domain(e);
         }
     }
 
     /** Asks once, without retries and outside the circuit breaker, whether the model answers (readiness). */
-    public ModelSignature probe(Endpoint endpoint, Duration deadline) {
+    public ServingSignature probe(Endpoint endpoint, Duration deadline) {
         try {
-            return ModelSignature.of(connection(endpoint).probe(ref(endpoint), endpoint.inputName(), endpoint.outputName(), deadline));
+            return connection(endpoint).probe(ref(endpoint), endpoint.inputName(), endpoint.outputName(), deadline);
         } catch (TfServingException e) {
             throw domain(e);
         }
     }
 
     /** Classifies a batch of same-shaped instances in one Predict call on the signature's version. */
-    public Scores predict(Endpoint endpoint, ModelSignature model, FloatBatch batch) {
+    public Scores predict(Endpoint endpoint, ServingSignature model, FloatBatch batch) {
         try {
-            return connection(endpoint).predict(model.serving(), batch);
+            return connection(endpoint).predict(model, batch);
         } catch (TfServingException e) {
             throw domain(e);
         }

@@ -9,10 +9,10 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.tffashion.predict.Endpoint;
-import dev.tffashion.predict.ModelSignature;
 import dev.tffashion.predict.client.PredictionClient;
 import dev.tffashion.predict.config.PredictConfig;
 import dev.tffashion.predict.messaging.EndpointWatcher;
+import dev.tffashion.tfserving.client.ServingSignature;
 
 /**
  * Readiness "the served model answers": UP with {@code state=waiting} while serve has announced no model yet (predict waits, which
@@ -37,7 +37,7 @@ public class ServingReadinessCheck implements HealthCheck {
     private volatile Probe last;
 
     /** A cached probe result. */
-    private record Probe(Endpoint endpoint, long at, ModelSignature signature, String failure) {
+    private record Probe(Endpoint endpoint, long at, ServingSignature signature, String failure) {
     }
 
     @Override

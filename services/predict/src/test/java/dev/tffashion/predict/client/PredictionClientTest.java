@@ -26,7 +26,6 @@ import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.modelserver.ModelServer;
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.ModelNotLoadedException;
-import dev.tffashion.predict.ModelSignature;
 import dev.tffashion.predict.RejectedInputException;
 import dev.tffashion.predict.SavedModels;
 import dev.tffashion.predict.ServingFailedException;
@@ -34,6 +33,7 @@ import dev.tffashion.predict.ServingUnavailableException;
 import dev.tffashion.predict.TestValues;
 import dev.tffashion.tfserving.client.FloatBatch;
 import dev.tffashion.tfserving.client.Scores;
+import dev.tffashion.tfserving.client.ServingSignature;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -73,7 +73,7 @@ class PredictionClientTest {
 
     @Test
     void readsTheSignatureAndTheVersionThatAnswered() {
-        ModelSignature signature = client.metadata(endpoint("koalja", null));
+        ServingSignature signature = client.metadata(endpoint("koalja", null));
         assertEquals(7, signature.version());
         assertEquals("input_image", signature.inputName());
         assertArrayEquals(new long[] {-1, 784}, signature.inputDims());
@@ -82,7 +82,7 @@ class PredictionClientTest {
 
     @Test
     void classifiesABatchInOneCall() {
-        ModelSignature signature = client.metadata(endpoint("koalja", 7L));
+        ServingSignature signature = client.metadata(endpoint("koalja", 7L));
         List<float[]> pictures = List.of(TestValues.pixels(1, 784), TestValues.pixels(2, 784), TestValues.pixels(3, 784));
         Scores scores = client.predict(endpoint("koalja", 7L), signature, FloatBatch.ofRows(new long[] {784}, pictures));
         assertEquals(7, scores.version());
@@ -107,7 +107,7 @@ class PredictionClientTest {
         var signature = assertThrows(ServingFailedException.class, () -> client.metadata(otherSignature));
         assertTrue(signature.getMessage().contains("serving_default"), signature.getMessage());
 
-        ModelSignature model = client.metadata(endpoint("koalja", null));
+        ServingSignature model = client.metadata(endpoint("koalja", null));
         var refused = assertThrows(RejectedInputException.class,
             () -> client.predict(endpoint("koalja", null), model, FloatBatch.ofRows(new long[] {28, 28}, List.of(TestValues.pixels(4,
                 784)))));
