@@ -7,7 +7,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -15,14 +16,17 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.store.ContentStore;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -42,20 +46,29 @@ class ValueIndexTest {
     @Inject
     ValueIndex index;
 
+    @Inject
+    ContentStore store;
+
     @Test
     void findsAPredictionFromItsImageEvenAfterARecordThatIsNotAValue() throws Exception {
+        AnnotatedValue prediction;
         try (KafkaProducer<String, byte[]> producer = producer()) {
             producer.send(new ProducerRecord<>(graph.topic("imageConvert", "tensor"), "junk", "not a value".getBytes(
                 StandardCharsets.UTF_8))).get();
-            AnnotatedValue prediction = AnnotatedValue.builder().id("prediction-of-img-77").pipeline(graph.name()).task("predict")
-                .output("prediction").type("prediction").data("data:application/json;base64,e30=").mediaType("application/json")
-                .size(2).sha256("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a").createdAt(Instant.now())
-                .sourceInput("tensor", "tensor-77").sourceInput("image", "img-77").build();
-            producer.send(new ProducerRecord<>(graph.topic("predict", "prediction"), prediction.id(), Json.toBytes(prediction))).get();
+            List<PredictionValue.ClassProbability> probabilities = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                probabilities.add(new PredictionValue.ClassProbability(i, "class " + i, i == 3 ? 0.91f : 0.01f));
+            }
+            prediction = PredictionValue.of(graph.name(), "tensor-77", "img-77", "endpoint-1",
+                new PredictionValue.Content(3, "class 3", 0.91f, probabilities, false,
+                    new PredictionValue.Model("fashion", 1, "serving_default"))).toValue(store);
+            RecordHeaders headers = new RecordHeaders();
+            byte[] bytes = ValueRecords.encode(prediction, headers);
+            producer.send(new ProducerRecord<>(graph.topic("predict", "prediction"), null, prediction.id(), bytes, headers)).get();
         }
 
         await().atMost(WAIT).until(() -> index.predictionOfImage("img-77").isPresent());
-        given().get("/v1/predictions/img-77").then().statusCode(200).body("id", equalTo("prediction-of-img-77"));
+        given().get("/v1/predictions/img-77").then().statusCode(200).body("id", equalTo(prediction.id()));
         given().get("/q/health/ready").then().statusCode(200);
     }
 
