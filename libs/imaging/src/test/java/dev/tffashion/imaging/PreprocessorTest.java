@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -270,8 +269,6 @@ class PreprocessorTest {
 
     /** A PNG with the given header size and raw IDAT content, complete with IEND (for header-only checks). */
     private static byte[] png(int width, int height, byte[] idat) {
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 0).put((byte) 0)
-            .put((byte) 0).put((byte) 0);
         byte[] data = idat;
         if (idat.length == 1) {
             Deflater deflater = new Deflater();
@@ -280,23 +277,7 @@ class PreprocessorTest {
             byte[] out = new byte[64];
             data = Arrays.copyOf(out, deflater.deflate(out));
         }
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
-        chunk(png, "IHDR", ihdr.array());
-        chunk(png, "IDAT", data);
-        chunk(png, "IEND", new byte[0]);
-        return png.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
-        CRC32 crc = new CRC32();
-        crc.update(typeBytes);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(typeBytes);
-        out.writeBytes(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        return TestImages.pngChunks(width, height, data);
     }
 
     /** Inserts an APP1 Exif segment holding only an orientation tag, right after the JPEG's SOI marker. */

@@ -1,10 +1,14 @@
 package dev.tffashion.imaging;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Test support for other packages: the committed samples with their Fashion-MNIST originals, and pixel helpers. */
@@ -48,5 +52,28 @@ public final class TestImages {
         double diff = 0;
         for (int i = 0; i < 784; i++) diff += Math.abs(values[i] - (garment[i] & 0xFF) / 255f);
         return diff / 784;
+    }
+
+    /** A PNG built chunk by chunk: an 8-bit grayscale header of the given size, the given IDAT bytes, and IEND. */
+    public static byte[] pngChunks(int width, int height, byte[] idat) {
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 0).put((byte) 0)
+            .put((byte) 0).put((byte) 0);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        png.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+        chunk(png, "IHDR", ihdr.array());
+        chunk(png, "IDAT", idat);
+        chunk(png, "IEND", new byte[0]);
+        return png.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
+        CRC32 crc = new CRC32();
+        crc.update(typeBytes);
+        crc.update(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(typeBytes);
+        out.writeBytes(data);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }
