@@ -82,6 +82,7 @@ final class BatchScheduler implements AutoCloseable {
         Map<String, TensorProto> canonical = new LinkedHashMap<>();
         feeds.forEach((name, tensor) -> canonical.put(name, canonical(name, tensor)));
         int rows = (int) canonical.values().iterator().next().getTensorShape().getDim(0).getSize();
+        canonical.values().forEach(t -> metrics.inputBatchSize(t.getTensorShape().getDim(0).getSize()));
         if (rows > parameters.maxBatchSize()) {
             throw ServingException.invalidArgument("Task size " + rows + " is larger than maximum input batch size "
                 + parameters.maxBatchSize());
@@ -173,6 +174,8 @@ final class BatchScheduler implements AutoCloseable {
     }
 
     private void process(Batch batch) {
+        long dequeued = System.nanoTime();
+        batch.tasks.forEach(t -> metrics.queuingLatency(dequeued - t.enqueued));
         try {
             int padded = paddedSize(batch.rows);
             Map<String, TensorProto> merged = new LinkedHashMap<>();
@@ -181,8 +184,13 @@ final class BatchScheduler implements AutoCloseable {
                 batch.tasks.forEach(t -> parts.add(t.feeds.get(name)));
                 merged.put(name, concat(parts, batch.rows, padded));
             }
-            metrics.batch(batch.key.version.modelName(), batch.rows);
-            List<TensorProto> outputs = batch.key.version.runDirect(merged, batch.key.fetches);
+            metrics.processedBatch(padded, padded - batch.rows);
+            List<TensorProto> outputs;
+            try {
+                outputs = batch.key.version.runDirect(merged, batch.key.fetches);
+            } finally {
+                metrics.wrappedRun();
+            }
             List<List<TensorProto>> split = new ArrayList<>();
             batch.tasks.forEach(t -> split.add(new ArrayList<>()));
             for (TensorProto output : outputs) {
@@ -369,6 +377,7 @@ final class BatchScheduler implements AutoCloseable {
         private final Map<String, TensorProto> feeds;
         private final int rows;
         private final CompletableFuture<List<TensorProto>> result = new CompletableFuture<>();
+        private final long enqueued = System.nanoTime();
 
         Task(Map<String, TensorProto> feeds, int rows) {
             this.feeds = feeds;

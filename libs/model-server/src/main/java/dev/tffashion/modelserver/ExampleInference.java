@@ -50,7 +50,8 @@ final class ExampleInference {
         SignatureDef signature = signature(version, signatureName, CLASSIFY_METHOD, "classification");
         Prepared prepared = prepareClassification(signature);
         TensorProto examples = serializedExamples(request.getInput());
-        List<TensorProto> outputs = version.run(Map.of(prepared.input(), examples), prepared.outputs());
+        List<TensorProto> outputs = version.timedRun(request.getModelSpec().getName(), "Classify", Map.of(prepared.input(), examples),
+            prepared.outputs());
         return ClassificationResponse.newBuilder()
             .setModelSpec(version.modelSpec(signatureName))
             .setResult(classificationResult(signature, count(examples), prepared.outputs(), outputs))
@@ -62,7 +63,8 @@ final class ExampleInference {
         SignatureDef signature = signature(version, signatureName, REGRESS_METHOD, "regression");
         Prepared prepared = prepareRegression(signature);
         TensorProto examples = serializedExamples(request.getInput());
-        List<TensorProto> outputs = version.run(Map.of(prepared.input(), examples), prepared.outputs());
+        List<TensorProto> outputs = version.timedRun(request.getModelSpec().getName(), "Regress", Map.of(prepared.input(), examples),
+            prepared.outputs());
         return RegressionResponse.newBuilder()
             .setModelSpec(version.modelSpec(signatureName))
             .setResult(regressionResult(signature, count(examples), prepared.outputs(), outputs))

@@ -55,10 +55,12 @@ final class LoadedVersion {
     private final AtomicInteger refs = new AtomicInteger(1);
     private final Consumer<LoadedVersion> onClosed;
     private final BatchScheduler batching;
+    private final ServingMetrics metrics;
 
     private LoadedVersion(String modelName, long version, Path dir, LoadedGraph graph, Consumer<LoadedVersion> onClosed,
-                          BatchScheduler batching) {
-        this.batching = batching;
+                          ServingContext context) {
+        this.batching = context.batching();
+        this.metrics = context.metrics();
         this.modelName = modelName;
         this.version = version;
         this.dir = dir;
@@ -86,7 +88,7 @@ final class LoadedVersion {
             throw new ServingException(codeOf(e), "Failed to load SavedModel from " + dir + ": " + e.getMessage(), e);
         }
         context.metrics().loadAttempt(dir, true, System.nanoTime() - start);
-        LoadedVersion loaded = new LoadedVersion(modelName, version, dir, graph, onClosed, context.batching());
+        LoadedVersion loaded = new LoadedVersion(modelName, version, dir, graph, onClosed, context);
         if (loaded.signatures.isEmpty()) {
             LOG.warning(() -> "Model " + modelName + " version " + version + " has no SignatureDef: Predict cannot run it");
         }
@@ -214,7 +216,7 @@ final class LoadedVersion {
         for (String alias : aliases) {
             fetches.add(tensorName(alias, signature.getOutputsOrThrow(alias), "output"));
         }
-        List<TensorProto> outputs = run(feeds, fetches);
+        List<TensorProto> outputs = timedRun(request.getModelSpec().getName(), "Predict", feeds, fetches);
         PredictResponse.Builder response = PredictResponse.newBuilder().setModelSpec(modelSpec(signatureName));
         for (int i = 0; i < aliases.size(); i++) {
             response.putOutputs(aliases.get(i), outputs.get(i));
@@ -257,6 +259,17 @@ final class LoadedVersion {
             return batching.run(this, feeds, fetches);
         }
         return runDirect(feeds, fetches);
+    }
+
+    /**
+     * The session run of one Predict, Classify or Regress: a success is recorded as TF Serving's runtime latency, under
+     * the model name the request gave and TF Serving's API label.
+     */
+    List<TensorProto> timedRun(String requestedModel, String api, Map<String, TensorProto> feeds, List<String> fetches) {
+        long start = System.nanoTime();
+        List<TensorProto> outputs = run(feeds, fetches);
+        metrics.runtime(requestedModel, api, System.nanoTime() - start);
+        return outputs;
     }
 
     /** One session run without batching; TensorFlow's errors keep their code and message. */

@@ -1,7 +1,5 @@
 package dev.tffashion.modelserver;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +13,12 @@ import java.util.function.Supplier;
 import org.tensorflow.proto.error.Code;
 
 /**
- * The metrics TF Serving exports, under its names and labels, in Prometheus text format (its
+ * The metrics TF Serving exports, under its names, labels and histogram buckets, in Prometheus text format (its
  * {@code --monitoring_config_file} endpoint): requests by model and status, request latency by model, API and
- * entrypoint, SavedModel load attempts and latency, warm-up latency and the batch sizes the batching scheduler ran.
- * Latencies are in microseconds with TF Serving's exponential buckets (10 * 1.8^i, 33 buckets).
+ * entrypoint and runtime latency by model, API and runtime (TF Serving's {@code servables/tensorflow/util.cc}),
+ * SavedModel load attempts and latency, warm-up latency, and the batching session's input, processed and padding batch
+ * sizes, queuing latency and wrapped run count (TF Serving's {@code batching/batching_session.cc} and
+ * {@code batching_util.h}). Latencies are in microseconds.
  */
 final class ServingMetrics {
 
@@ -27,10 +27,23 @@ final class ServingMetrics {
     static final String LOAD_ATTEMPT_COUNT = "/tensorflow/cc/saved_model/load_attempt_count";
     static final String LOAD_LATENCY = "/tensorflow/cc/saved_model/load_latency";
     static final String WARMUP_LATENCY = "/tensorflow/serving/model_warmup_latency";
-    static final String BATCH_SIZE = "/tensorflow/serving/batching/processed_batch_size";
+    static final String RUNTIME_LATENCY = "/tensorflow/serving/runtime_latency";
+    static final String INPUT_BATCH_SIZE = "/tensorflow/serving/batching_session/input_batch_size";
+    static final String PROCESSED_BATCH_SIZE = "/tensorflow/serving/batching_session/processed_batch_size";
+    static final String PADDING_SIZE = "/tensorflow/serving/batching_session/padding_size";
+    static final String QUEUING_LATENCY = "/tensorflow/serving/batching_session/queuing_latency";
+    static final String WRAPPED_RUN_COUNT = "/tensorflow/serving/batching_session/wrapped_run_count";
+    /** The runtime label of a TensorFlow session run, as TF Serving's predict_util, classifier and regressor record it. */
+    static final String RUNTIME_TF1 = "TF1";
+    /** The thread_pool_name label of the queuing latency: TF Serving's server creates its batching sessions with "". */
+    static final String NO_THREAD_POOL_NAME = "";
 
+    /** TF Serving's request and runtime latency buckets: scale 10, power 1.8, 33 buckets (~20 minutes). */
     private static final double[] LATENCY_BUCKETS = exponential(10, 1.8, 33);
-    private static final double[] BATCH_BUCKETS = exponential(1, 2, 15);
+    /** batching_util.h's batch size buckets: [1, 2, 4, ..., 8192]. */
+    private static final double[] BATCH_BUCKETS = exponential(1, 2, 14);
+    /** batching_session.cc's queuing latency buckets: scale 100, power 1.2, 52 buckets (~1 second). */
+    private static final double[] QUEUING_BUCKETS = exponential(100, 1.2, 52);
 
     /** metric name -> its cells (label values -> value), printed in name order as TF Serving does. */
     private final Map<String, Family> families = new ConcurrentSkipListMap<>();
@@ -41,7 +54,12 @@ final class ServingMetrics {
         family(LOAD_ATTEMPT_COUNT, "counter", null, "model_path", "status");
         family(LOAD_LATENCY, "counter", null, "model_path");
         family(WARMUP_LATENCY, "histogram", LATENCY_BUCKETS, "model_path");
-        family(BATCH_SIZE, "histogram", BATCH_BUCKETS, "model_name");
+        family(RUNTIME_LATENCY, "histogram", LATENCY_BUCKETS, "model_name", "API", "runtime");
+        family(INPUT_BATCH_SIZE, "histogram", BATCH_BUCKETS);
+        family(PROCESSED_BATCH_SIZE, "histogram", BATCH_BUCKETS);
+        family(PADDING_SIZE, "histogram", BATCH_BUCKETS, "execution_batch_size");
+        family(QUEUING_LATENCY, "histogram", QUEUING_BUCKETS, "thread_pool_name");
+        family(WRAPPED_RUN_COUNT, "counter", null);
     }
 
     private void family(String name, String type, double[] buckets, String... labels) {
@@ -94,8 +112,33 @@ final class ServingMetrics {
         families.get(WARMUP_LATENCY).observe(List.of(dir.toString()), nanos / 1000.0);
     }
 
-    void batch(String modelName, int size) {
-        families.get(BATCH_SIZE).observe(List.of(modelName), size);
+    /**
+     * One successful TensorFlow session run of a Predict, Classify or Regress (not MultiInference, as in TF Serving), by the
+     * model name the request gave; with batching it includes the time queued, since TF Serving times the batching session.
+     */
+    void runtime(String modelName, String api, long nanos) {
+        families.get(RUNTIME_LATENCY).observe(List.of(modelName, api, RUNTIME_TF1), nanos / 1000);
+    }
+
+    /** The first dimension of one input tensor of a session run that entered the batching session. */
+    void inputBatchSize(long rows) {
+        families.get(INPUT_BATCH_SIZE).observe(List.of(), rows);
+    }
+
+    /** One merged batch: its size after padding to an allowed batch size, and the padding rows added. */
+    void processedBatch(int paddedRows, int paddingRows) {
+        families.get(PROCESSED_BATCH_SIZE).observe(List.of(), paddedRows);
+        families.get(PADDING_SIZE).observe(List.of(Integer.toString(paddedRows)), paddingRows);
+    }
+
+    /** The time one task waited in the batching queue, from enqueue to the start of its batch. */
+    void queuingLatency(long nanos) {
+        families.get(QUEUING_LATENCY).observe(List.of(NO_THREAD_POOL_NAME), nanos / 1000);
+    }
+
+    /** One run of the wrapped (unbatched) session by the batching session, whatever its outcome. */
+    void wrappedRun() {
+        families.get(WRAPPED_RUN_COUNT).add(List.of(), 1);
     }
 
     /** The value of a counter cell (0 when never incremented); for tests and tools. */
@@ -146,21 +189,9 @@ final class ServingMetrics {
         return page.toString();
     }
 
-    /** A number as absl::StrCat prints a double: up to 6 significant digits, no trailing zeros. */
+    /** A number as absl::StrCat prints a double (printf's %.6g). */
     static String number(double value) {
-        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
-            long whole = (long) value;
-            if (Math.abs(whole) < 1_000_000) {
-                return Long.toString(whole);
-            }
-        }
-        BigDecimal rounded = new BigDecimal(value).round(new MathContext(6)).stripTrailingZeros();
-        int exponent = rounded.precision() - rounded.scale() - 1;
-        if (exponent < -5 || exponent >= 6) {
-            BigDecimal mantissa = rounded.movePointLeft(exponent);
-            return mantissa.toPlainString() + "e" + (exponent < 0 ? "-" : "+") + String.format("%02d", Math.abs(exponent));
-        }
-        return rounded.toPlainString();
+        return TfNumbers.sixDigits(value);
     }
 
     /** One metric: its Prometheus type, its histogram bucket limits (null for a counter) and its label names. */

@@ -1,6 +1,7 @@
 package dev.tffashion.modelserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -211,9 +212,31 @@ class TfServingFlagsTest {
             List<Float> answers = concurrently(server, 4);
             assertEquals(List.of(2f, 2.5f, 3f, 3.5f), answers);
             // Four requests of one row, one batch of four: the timeout (10 s) never fired, the batch was full.
-            assertEquals(1, server.metrics().observations(ServingMetrics.BATCH_SIZE, "default"));
-            assertTrue(server.metrics().prometheus().contains(
-                ":tensorflow:serving:batching:processed_batch_size_sum{model_name=\"default\"} 4"), server.metrics().prometheus());
+            assertEquals(1, server.metrics().counter(ServingMetrics.WRAPPED_RUN_COUNT));
+            assertEquals(1, server.metrics().observations(ServingMetrics.PROCESSED_BATCH_SIZE));
+            // TF Serving's batching session metrics (batching_session.cc, batching_util.h), on its Prometheus page.
+            String page = server.metrics().prometheus();
+            assertTrue(page.contains("# TYPE :tensorflow:serving:batching_session:wrapped_run_count counter\n"
+                + ":tensorflow:serving:batching_session:wrapped_run_count{} 1\n"), page);
+            assertTrue(page.contains("# TYPE :tensorflow:serving:batching_session:processed_batch_size histogram\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_bucket{le=\"1\"} 0\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_bucket{le=\"2\"} 0\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_bucket{le=\"4\"} 0\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_bucket{le=\"8\"} 1\n"), page);
+            assertTrue(page.contains(":tensorflow:serving:batching_session:processed_batch_size_bucket{le=\"8192\"} 1\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_bucket{le=\"+Inf\"} 1\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_sum{} 4\n"
+                + ":tensorflow:serving:batching_session:processed_batch_size_count{} 1\n"), page);
+            assertTrue(page.contains(":tensorflow:serving:batching_session:input_batch_size_sum{} 4\n"
+                + ":tensorflow:serving:batching_session:input_batch_size_count{} 4\n"), page);
+            assertTrue(page.contains(":tensorflow:serving:batching_session:padding_size_sum{execution_batch_size=\"4\"} 0\n"
+                + ":tensorflow:serving:batching_session:padding_size_count{execution_batch_size=\"4\"} 1\n"), page);
+            assertTrue(page.contains("# TYPE :tensorflow:serving:batching_session:queuing_latency histogram\n"
+                + ":tensorflow:serving:batching_session:queuing_latency_bucket{thread_pool_name=\"\",le=\"100\"} "), page);
+            assertTrue(page.contains(":tensorflow:serving:batching_session:queuing_latency_count{thread_pool_name=\"\"} 4\n"), page);
+            assertEquals(53, page.lines().filter(l -> l.startsWith(":tensorflow:serving:batching_session:queuing_latency_bucket"))
+                .count(), "52 buckets of 100 * 1.2^i and +Inf");
+            assertFalse(page.contains(":batching:"), "no metric TF Serving does not have: " + page);
         }
     }
 
@@ -244,6 +267,25 @@ class TfServingFlagsTest {
                 + "entrypoint=\"REST\",le=\"10\"} "), text);
             assertTrue(text.contains(":tensorflow:serving:request_latency_count{model_name=\"default\",API=\"Predict\","
                 + "entrypoint=\"REST\"} 1\n"), text);
+            // Runtime latency (servables/tensorflow/util.cc): by model, API and runtime "TF1", for the session runs that
+            // succeeded: not for the unknown model, nor for a run TensorFlow refused.
+            assertEquals(200, TfServingParityTest.post(server.restPort(), "/v1/models/default:regress",
+                "{\"signature_name\": \"regress_x_to_y\", \"examples\": [{\"x\": 1.0}]}").statusCode());
+            assertEquals(200, TfServingParityTest.post(server.restPort(), "/v1/models/default:classify",
+                "{\"signature_name\": \"classify_x_to_y\", \"examples\": [{\"x\": 1.0}]}").statusCode());
+            assertEquals(400, TfServingParityTest.post(server.restPort(), "/v1/models/default:predict",
+                "{\"signature_name\": \"classify_x_to_y\", \"instances\": [\"not a tf.Example\"]}").statusCode());
+            text = get(server, "/monitoring/prometheus/metrics").body();
+            assertTrue(text.contains("# TYPE :tensorflow:serving:runtime_latency histogram\n"
+                + ":tensorflow:serving:runtime_latency_bucket{model_name=\"default\",API=\"Classify\",runtime=\"TF1\",le=\"10\"} "),
+                text);
+            for (String api : List.of("Classify", "Predict", "Regress")) {
+                assertTrue(text.contains(":tensorflow:serving:runtime_latency_count{model_name=\"default\",API=\"" + api
+                    + "\",runtime=\"TF1\"} 1\n"), api + ": " + text);
+                assertEquals(34, text.lines().filter(l -> l.startsWith(":tensorflow:serving:runtime_latency_bucket{model_name=\"default\","
+                    + "API=\"" + api + "\"")).count(), "33 buckets of 10 * 1.8^i and +Inf");
+            }
+            assertFalse(text.contains("runtime_latency_count{model_name=\"nothing\""), text);
             assertTrue(text.contains(":tensorflow:cc:saved_model:load_attempt_count{model_path=\""
                 + TfServingTestdata.model("saved_model_half_plus_two_cpu").resolve("00000123").toAbsolutePath().normalize()
                 + "\",status=\"success\"} 1\n"), text);
