@@ -1,9 +1,6 @@
 package dev.tffashion.modelserver;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,7 +33,6 @@ import tensorflow.serving.RegressionOuterClass.RegressionResult;
  */
 final class JsonTensors {
 
-    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final String B64 = "b64";
     private static final String BYTES_SUFFIX = "_bytes";
 
@@ -304,69 +300,91 @@ final class JsonTensors {
         return text.append(']').toString();
     }
 
-    /** The row-format answer: {@code predictions}, one element (or object of outputs) per instance. */
-    static ObjectNode predictions(Map<String, TensorProto> outputs) {
+    /**
+     * The row-format answer, as TF Serving's {@code MakeRowFormatJsonFromTensors} writes it: {@code predictions}, one
+     * element (or object of outputs, in name order) per row of the outputs' common first dimension.
+     */
+    static String predictions(Map<String, TensorProto> outputs) {
+        if (outputs.isEmpty()) {
+            throw ServingException.invalidArgument("Cannot convert empty tensor map to JSON");
+        }
         Map<String, TensorProto> sorted = new TreeMap<>(outputs);
-        long batch = -1;
+        long batch = 0;
+        Map<String, Values> values = new LinkedHashMap<>();
         for (Map.Entry<String, TensorProto> output : sorted.entrySet()) {
             TensorShapeProto shape = output.getValue().getTensorShape();
             if (shape.getDimCount() == 0) {
                 throw ServingException.invalidArgument("Tensor name: " + output.getKey() + " has no shape information ");
             }
             long size = shape.getDim(0).getSize();
-            if (batch >= 0 && size != batch) {
+            if (size < 1) {
+                throw ServingException.invalidArgument("Tensor name: " + output.getKey() + " has invalid batch size: " + size);
+            }
+            if (batch != 0 && size != batch) {
                 throw ServingException.invalidArgument("Tensor name: " + output.getKey() + " has inconsistent batch size: " + size
                     + " expecting: " + batch);
             }
             batch = size;
+            values.put(output.getKey(), new Values(output.getValue(), output.getKey().endsWith(BYTES_SUFFIX)));
         }
-        Map<String, JsonNode> json = new LinkedHashMap<>();
-        sorted.forEach((name, tensor) -> json.put(name, toJson(name, tensor)));
-        ArrayNode predictions = JSON.arrayNode();
-        for (int i = 0; i < batch; i++) {
-            if (sorted.size() == 1) {
-                predictions.add(json.values().iterator().next().get(i));
-            } else {
-                ObjectNode row = predictions.addObject();
-                for (Map.Entry<String, JsonNode> output : json.entrySet()) {
-                    row.set(output.getKey(), output.getValue().get(i));
+        boolean objects = sorted.size() > 1;
+        PrettyJsonWriter json = new PrettyJsonWriter().startObject().key("predictions").startArray();
+        for (long row = 0; row < batch; row++) {
+            if (objects) {
+                json.startObject();
+            }
+            json.singleLineArrays(true);
+            for (Map.Entry<String, Values> output : values.entrySet()) {
+                if (objects) {
+                    json.key(output.getKey());
                 }
+                write(json, TensorConversion.dims(sorted.get(output.getKey()).getTensorShape()), 1, output.getValue());
+            }
+            json.singleLineArrays(false);
+            if (objects) {
+                json.endObject();
             }
         }
-        ObjectNode body = JSON.objectNode();
-        body.set("predictions", predictions);
-        return body;
+        return json.endArray().endObject().toString();
     }
 
-    /** The columnar-format answer: {@code outputs}, the tensor itself or an object of tensors. */
-    static ObjectNode outputs(Map<String, TensorProto> outputs) {
-        ObjectNode body = JSON.objectNode();
-        if (outputs.size() == 1) {
-            Map.Entry<String, TensorProto> only = outputs.entrySet().iterator().next();
-            body.set("outputs", toJson(only.getKey(), only.getValue()));
-        } else {
-            ObjectNode all = body.putObject("outputs");
-            new TreeMap<>(outputs).forEach((name, tensor) -> all.set(name, toJson(name, tensor)));
+    /**
+     * The columnar-format answer, as TF Serving's {@code MakeColumnarFormatJsonFromTensors} writes it: {@code outputs},
+     * the tensor itself or an object of tensors in name order.
+     */
+    static String outputs(Map<String, TensorProto> outputs) {
+        if (outputs.isEmpty()) {
+            throw ServingException.invalidArgument("Cannot convert empty tensor map to JSON");
         }
-        return body;
-    }
-
-    /** The nested-list JSON of a tensor; DT_STRING outputs whose name ends in "_bytes" are written as {"b64": ...}. */
-    static JsonNode toJson(String name, TensorProto tensor) {
-        long[] dims = TensorConversion.dims(tensor.getTensorShape());
-        Values values = new Values(tensor, name.endsWith(BYTES_SUFFIX));
-        return nest(dims, 0, values);
-    }
-
-    private static JsonNode nest(long[] dims, int depth, Values values) {
-        if (depth == dims.length) {
-            return values.next();
+        boolean objects = outputs.size() > 1;
+        PrettyJsonWriter json = new PrettyJsonWriter().startObject().key("outputs");
+        if (objects) {
+            json.startObject();
         }
-        ArrayNode array = JSON.arrayNode();
+        for (Map.Entry<String, TensorProto> output : new TreeMap<>(outputs).entrySet()) {
+            if (objects) {
+                json.key(output.getKey());
+            }
+            Values values = new Values(output.getValue(), output.getKey().endsWith(BYTES_SUFFIX));
+            write(json, TensorConversion.dims(output.getValue().getTensorShape()), 0, values);
+        }
+        if (objects) {
+            json.endObject();
+        }
+        return json.endObject().toString();
+    }
+
+    /** TF Serving's {@code AddTensorValues}: the tensor's values from dimension {@code depth} on, as nested lists. */
+    private static void write(PrettyJsonWriter json, long[] dims, int depth, Values values) {
+        if (depth > dims.length - 1) {
+            values.writeNext(json);
+            return;
+        }
+        json.startArray();
         for (long i = 0; i < dims[depth]; i++) {
-            array.add(nest(dims, depth + 1, values));
+            write(json, dims, depth + 1, values);
         }
-        return array;
+        json.endArray();
     }
 
     /** The tf.Example input of a classify or regress request: {@code "examples"} and an optional {@code "context"}. */
@@ -466,32 +484,33 @@ final class JsonTensors {
         }
     }
 
-    /** The classify answer: {@code {"results": [[[label, score], ...], ...]}}, one list of classes per example. */
-    static ObjectNode classificationResults(ClassificationResult result) {
+    /** The classify answer, as TF Serving writes it: {@code {"results": [[[label, score], ...], ...]}}, one list per example. */
+    static String classificationResults(ClassificationResult result) {
         if (result.getClassificationsCount() == 0) {
             throw ServingException.invalidArgument("Cannot convert empty ClassificationResults to JSON");
         }
-        ObjectNode body = JSON.objectNode();
-        ArrayNode results = body.putArray("results");
-        result.getClassificationsList().forEach(classifications -> {
-            ArrayNode classes = results.addArray();
-            classifications.getClassesList().forEach(c -> classes.addArray().add(c.getLabel()).add(c.getScore()));
-        });
-        return body;
+        PrettyJsonWriter json = new PrettyJsonWriter().startObject().key("results").startArray();
+        for (var classifications : result.getClassificationsList()) {
+            json.singleLineArrays(true).startArray();
+            for (var c : classifications.getClassesList()) {
+                json.startArray().string(c.getLabel()).raw(TfNumbers.jsonFloat(c.getScore())).endArray();
+            }
+            json.endArray().singleLineArrays(false);
+        }
+        return json.endArray().endObject().toString();
     }
 
-    /** The regress answer: {@code {"results": [value, ...]}}, one value per example. */
-    static ObjectNode regressionResults(RegressionResult result) {
+    /** The regress answer, as TF Serving writes it: {@code {"results": [value, ...]}}, one value per example. */
+    static String regressionResults(RegressionResult result) {
         if (result.getRegressionsCount() == 0) {
             throw ServingException.invalidArgument("Cannot convert empty RegressionResults to JSON");
         }
-        ObjectNode body = JSON.objectNode();
-        ArrayNode results = body.putArray("results");
-        result.getRegressionsList().forEach(r -> results.add(r.getValue()));
-        return body;
+        PrettyJsonWriter json = new PrettyJsonWriter().startObject().key("results").singleLineArrays(true).startArray();
+        result.getRegressionsList().forEach(r -> json.raw(TfNumbers.jsonFloat(r.getValue())));
+        return json.endArray().endObject().toString();
     }
 
-    /** Reads a TensorProto's values in order, from its typed fields or its tensor_content. */
+    /** Reads a TensorProto's values in order, from its typed fields or its tensor_content, as JSON tokens. */
     private static final class Values {
         private final TensorProto tensor;
         private final ByteBuffer content;
@@ -508,18 +527,24 @@ final class JsonTensors {
             }
         }
 
-        JsonNode next() {
+        /** Writes the next value as TF Serving's AddSingleValueAndAdvance does (numbers as {@link TfNumbers} prints them). */
+        void writeNext(PrettyJsonWriter json) {
             int i = index++;
-            return switch (tensor.getDtype()) {
-                case DT_FLOAT -> JSON.numberNode(content != null ? content.getFloat() : tensor.getFloatVal(i));
-                case DT_DOUBLE -> JSON.numberNode(content != null ? content.getDouble() : tensor.getDoubleVal(i));
-                case DT_INT32 -> JSON.numberNode(content != null ? content.getInt() : tensor.getIntVal(i));
-                case DT_INT64 -> JSON.numberNode(content != null ? content.getLong() : tensor.getInt64Val(i));
-                case DT_STRING -> bytes
-                    ? JSON.objectNode().put(B64, Base64.getEncoder().encodeToString(tensor.getStringVal(i).toByteArray()))
-                    : JSON.textNode(tensor.getStringVal(i).toString(StandardCharsets.UTF_8));
-                default -> JSON.booleanNode(content != null ? content.get() != 0 : tensor.getBoolVal(i));
-            };
+            switch (tensor.getDtype()) {
+                case DT_FLOAT -> json.raw(TfNumbers.jsonFloat(content != null ? content.getFloat() : tensor.getFloatVal(i)));
+                case DT_DOUBLE -> json.raw(TfNumbers.jsonDouble(content != null ? content.getDouble() : tensor.getDoubleVal(i)));
+                case DT_INT32 -> json.raw(Integer.toString(content != null ? content.getInt() : tensor.getIntVal(i)));
+                case DT_INT64 -> json.raw(Long.toString(content != null ? content.getLong() : tensor.getInt64Val(i)));
+                case DT_STRING -> {
+                    if (bytes) {
+                        json.startObject().key(B64).string(Base64.getEncoder().encodeToString(tensor.getStringVal(i).toByteArray()))
+                            .endObject();
+                    } else {
+                        json.string(tensor.getStringVal(i).toString(StandardCharsets.UTF_8));
+                    }
+                }
+                default -> json.raw(Boolean.toString(content != null ? content.get() != 0 : tensor.getBoolVal(i)));
+            }
         }
     }
 }

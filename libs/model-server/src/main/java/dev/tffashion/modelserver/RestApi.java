@@ -102,7 +102,7 @@ final class RestApi {
                 return;
             }
             int status = 200;
-            JsonNode body;
+            String body;
             try {
                 body = route(method, path, exchange);
             } catch (ServingException e) {
@@ -119,7 +119,7 @@ final class RestApi {
                 status = 500;
                 body = error(method + " " + path + " failed: " + e);
             }
-            byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -128,7 +128,8 @@ final class RestApi {
         }
     }
 
-    private JsonNode route(String method, String path, HttpExchange exchange) throws IOException {
+    /** The answer's body: predict, classify and regress as TF Serving's json_tensor.cc writes them, the rest by Jackson. */
+    private String route(String method, String path, HttpExchange exchange) throws IOException {
         Matcher m = ROUTE.matcher(path);
         if (!m.matches()) {
             throw new HttpError(404, "Malformed request: " + method + " " + path + " (TF Serving's REST API is"
@@ -147,8 +148,8 @@ final class RestApi {
             throw new HttpError(405, "Method " + method + " is not allowed on " + path + "; use " + (post ? "POST" : "GET"));
         }
         return switch (action) {
-            case "" -> proto(registry.status(GetModelStatusRequest.newBuilder().setModelSpec(spec).build()));
-            case "/metadata" -> metadata(spec.build());
+            case "" -> pretty(proto(registry.status(GetModelStatusRequest.newBuilder().setModelSpec(spec).build())));
+            case "/metadata" -> pretty(metadata(spec.build()));
             case ":predict" -> metrics.request(name, "Predict", REST, io(() -> predict(spec.build(), body(exchange))));
             case ":classify" -> metrics.request(name, "Classify", REST, io(() -> classify(spec.build(), body(exchange))));
             default -> metrics.request(name, "Regress", REST, io(() -> regress(spec.build(), body(exchange))));
@@ -167,7 +168,7 @@ final class RestApi {
         return body;
     }
 
-    private JsonNode predict(ModelSpec spec, byte[] requestBody) throws IOException {
+    private String predict(ModelSpec spec, byte[] requestBody) throws IOException {
         JsonNode request = parse(requestBody);
         String signatureName = signatureName(request);
         JsonNode instances = request.get("instances");
@@ -207,7 +208,7 @@ final class RestApi {
         }
     }
 
-    private JsonNode classify(ModelSpec spec, byte[] requestBody) throws IOException {
+    private String classify(ModelSpec spec, byte[] requestBody) throws IOException {
         JsonNode request = parse(requestBody);
         ClassificationRequest classification = ClassificationRequest.newBuilder()
             .setModelSpec(spec.toBuilder().setSignatureName(signatureName(request)))
@@ -216,7 +217,7 @@ final class RestApi {
         return JsonTensors.classificationResults(registry.classify(classification).getResult());
     }
 
-    private JsonNode regress(ModelSpec spec, byte[] requestBody) throws IOException {
+    private String regress(ModelSpec spec, byte[] requestBody) throws IOException {
         JsonNode request = parse(requestBody);
         RegressionRequest regression = RegressionRequest.newBuilder()
             .setModelSpec(spec.toBuilder().setSignatureName(signatureName(request)))
@@ -231,11 +232,11 @@ final class RestApi {
 
     /** A REST handler that may fail reading or parsing the body. */
     private interface IoCall {
-        JsonNode call() throws IOException;
+        String call() throws IOException;
     }
 
     /** The handler as a Supplier for the metrics: a body that is not JSON is INVALID_ARGUMENT, as in TF Serving. */
-    private static Supplier<JsonNode> io(IoCall call) {
+    private static Supplier<String> io(IoCall call) {
         return () -> {
             try {
                 return call.call();
@@ -275,8 +276,12 @@ final class RestApi {
         return json.readTree(PROTO_JSON.print(message));
     }
 
-    private ObjectNode error(String message) {
-        return json.createObjectNode().put("error", message);
+    private String error(String message) throws JsonProcessingException {
+        return pretty(json.createObjectNode().put("error", message));
+    }
+
+    private String pretty(JsonNode body) throws JsonProcessingException {
+        return json.writerWithDefaultPrettyPrinter().writeValueAsString(body);
     }
 
     /** The HTTP status TF Serving's REST API answers for a status code. */

@@ -128,6 +128,41 @@ class TfServingParityTest {
             "{\"predictions\": [3.5, 4.0, 5.5]}");
     }
 
+    private void assertText(String path, String request, String expectedText) throws Exception {
+        HttpResponse<String> response = post(path, request);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(expectedText, response.body());
+    }
+
+    /**
+     * The answers' text byte for byte, as TF Serving's json_tensor.cc writes it (RapidJSON's PrettyWriter, numbers by
+     * WriteDecimal): the request and answer of TF Serving's REST API documentation ({@code curl -d '{"instances": [1.0,
+     * 2.0, 5.0]}'} answers {@code {\n    "predictions": [2.5, 3.0, 4.5\n    ]\n}}), and the requests and values of
+     * http_rest_api_handler_test.cc (Predict, columnar Predict, Regress 80 -> 42, Classify 20 -> 12).
+     */
+    @Test
+    void restAnswersAreTfServingsTextByteForByte() throws Exception {
+        assertText("/v1/models/default:predict", "{\"instances\": [1.0, 2.0, 5.0]}",
+            "{\n    \"predictions\": [2.5, 3.0, 4.5\n    ]\n}");
+        assertText("/v1/models/default:predict", "{\"instances\": [[1.0, 2.0], [3.0, 4.0]]}",
+            "{\n    \"predictions\": [[2.5, 3.0], [3.5, 4.0]\n    ]\n}");
+        assertText("/v1/models/default/versions/123:predict", "{\"signature_name\": \"serving_default\", \"inputs\": [3.0, 4.0]}",
+            "{\n    \"outputs\": [\n        3.5,\n        4.0\n    ]\n}");
+        assertText("/v1/models/default:regress", "{\"signature_name\": \"regress_x_to_y\", \"examples\": [ { \"x\": 80.0 } ] }",
+            "{\n    \"results\": [42.0]\n}");
+        assertText("/v1/models/default:classify", "{\"signature_name\": \"classify_x_to_y\", \"examples\": [ { \"x\": 20.0 } ] }",
+            "{\n    \"results\": [[[\"\", 12.0]]\n    ]\n}");
+        assertText("/v1/models/half_plus_three:predict", "{\"instances\": [1.0, 2.0, 5.0]}",
+            "{\n    \"predictions\": [3.5, 4.0, 5.5\n    ]\n}");
+        // Six significant digits when they read back as the same float (9e+06, 999999.0), nine when not (2^-15).
+        assertText("/v1/models/default:predict", "{\"instances\": [17999996.0, 1999994.0, -3.99993896484375]}",
+            "{\n    \"predictions\": [9e+06, 999999.0, 3.05175781e-05\n    ]\n}");
+        // The columnar format writes nested lists one value per line (TF Serving sets the single-line option for rows only).
+        String one = Base64.getEncoder().encodeToString(example(1f).toByteArray());
+        assertText("/v1/models/default:predict", "{\"signature_name\": \"classify_x_to_y\", \"inputs\": {\"inputs\": [{\"b64\": \""
+            + one + "\"}]}}", "{\n    \"outputs\": [\n        [\n            2.5\n        ]\n    ]\n}");
+    }
+
     @Test
     void restPredictOfBinaryStringsAsBase64() throws Exception {
         // classify_x_to_y takes serialized tf.Examples (DT_STRING): Predict on it with {"b64": ...} values.
