@@ -212,8 +212,12 @@ public final class Bench {
         try (var bundle = SavedModelBundle.load(modelDir.toString(), "serve")) {
             attempt("agreement", () -> agreement(bundle));
         }
+        var sectionOptions = new LinkedHashMap<>(options);
+        if (saturation != null && !Double.isNaN(saturation.meanBatch())) {
+            sectionOptions.put(BatchingBench.PREDICT_MEAN_BATCH, String.format(Locale.ROOT, "%.2f", saturation.meanBatch()));
+        }
         var context = new BenchSection.Context(pipeline, endpoint.grpcTarget(), endpoint.modelName(), endpoint.version(), modelDir,
-            images, options, cpu);
+            images, sectionOptions, cpu);
         var extra = new StringBuilder();
         for (var supplier : EXTRA_SECTIONS) {
             var section = supplier.get();
