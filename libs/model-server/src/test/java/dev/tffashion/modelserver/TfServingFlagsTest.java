@@ -208,14 +208,15 @@ class TfServingFlagsTest {
             + "num_batch_threads { value: 1 }\nmax_enqueued_batches { value: 10 }\n");
         try (ModelServer server = start("--model_name=default", "--model_base_path="
             + TfServingTestdata.model("saved_model_half_plus_two_cpu"), "--enable_batching=true",
-            "--batching_parameters_file=" + batching)) {
+            "--batching_parameters_file=" + batching,
+            "--monitoring_config_file=" + TfServingTestdata.dir().resolve("monitoring_config.txt"))) {
             List<Float> answers = concurrently(server, 4);
             assertEquals(List.of(2f, 2.5f, 3f, 3.5f), answers);
             // Four requests of one row, one batch of four: the timeout (10 s) never fired, the batch was full.
             assertEquals(1, server.metrics().counter(ServingMetrics.WRAPPED_RUN_COUNT));
             assertEquals(1, server.metrics().observations(ServingMetrics.PROCESSED_BATCH_SIZE));
-            // TF Serving's batching session metrics (batching_session.cc, batching_util.h), on its Prometheus page.
-            String page = server.metrics().prometheus();
+            // TF Serving's batching session metrics (batching_session.cc, batching_util.h), on its Prometheus endpoint.
+            String page = get(server, "/monitoring/prometheus/metrics").body();
             assertTrue(page.contains("# TYPE :tensorflow:serving:batching_session:wrapped_run_count counter\n"
                 + ":tensorflow:serving:batching_session:wrapped_run_count{} 1\n"), page);
             assertTrue(page.contains("# TYPE :tensorflow:serving:batching_session:processed_batch_size histogram\n"
