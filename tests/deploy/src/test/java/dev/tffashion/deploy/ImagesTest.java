@@ -54,6 +54,9 @@ class ImagesTest {
             assertTrue(text.contains("COPY target/quarkus-app/"), name + ": Quarkus fast-jar layout");
             assertTrue(text.contains("QUARKUS_HTTP_PORT=8080") && text.contains("EXPOSE 8080"),
                     name + ": serves on 8080, the port of the probes, Services and compose");
+            assertTrue(Files.isRegularFile(Manifests.ROOT.resolve("services/" + name + "/jvm.options")), name + ": jvm.options exists");
+            assertTrue(text.contains("COPY jvm.options /deployments/jvm.options") && text.contains("exec java @/deployments/jvm.options"),
+                    name + ": the image starts the JVM with the service's jvm.options, as bin/tf-fashion does");
         }
         String learn = Manifests.read(Manifests.ROOT.resolve("services/learn/src/main/docker/Dockerfile.jvm"));
         assertTrue(learn.contains("dataset-fashion-mnist") && learn.contains("/usr/share/datasets/fashion-mnist"),

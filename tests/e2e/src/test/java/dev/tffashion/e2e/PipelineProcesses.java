@@ -122,7 +122,8 @@ public final class PipelineProcesses implements AutoCloseable {
     private void startBroker() throws IOException {
         long started = System.nanoTime();
         long logged = Files.exists(log("kafka")) ? Files.size(log("kafka")) : 0;
-        kafka = launch("kafka", List.of(java(), "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", kafkaJar.toString(),
+        kafka = launch("kafka", List.of(java(), "-Xms16m", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar",
+            kafkaJar.toString(),
             "--host", "127.0.0.1", "--port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
             "--data-dir", work.resolve("kafka").toString()), Map.of());
         await("Kafka ready line in " + log("kafka")).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
@@ -147,9 +148,16 @@ public final class PipelineProcesses implements AutoCloseable {
     private Process launchService(String service) throws IOException {
         var command = new ArrayList<String>();
         command.add(java());
+        // The service's own JVM settings (heap, GC), as bin/tf-fashion and its image start it: services/<name>/jvm.options
+        command.add("@" + root.resolve("services").resolve(service).resolve("jvm.options"));
         command.add("-Dquarkus.http.port=" + httpPorts.get(service));
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.addAll(extraJvmOptions.getOrDefault(service, List.of()));
+        // Options for every service of the run, e.g. a flight recording: -De2e.service-jvm-options="-XX:StartFlightRecording=..."
+        String everyService = System.getProperty("e2e.service-jvm-options", "").strip();
+        if (!everyService.isEmpty()) {
+            command.addAll(List.of(everyService.split("\\s+")));
+        }
         command.add("-jar");
         command.add(serviceJar(service).toString());
         var env = new LinkedHashMap<String, String>();
@@ -160,6 +168,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("SERVING_MODELS_ROOT", work.resolve("models").toString());
         env.put("SERVING_GRPC_PORT", Integer.toString(grpcPort));
         env.put("SERVING_REST_PORT", Integer.toString(restPort));
+        env.put("MALLOC_ARENA_MAX", "2");
         return launch(service, command, env);
     }
 
