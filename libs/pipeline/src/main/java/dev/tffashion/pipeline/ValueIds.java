@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Value ids. Drops get a new random id; derived values get a hash of (task, output, input ids), so a replay after a crash yields
+ * Value ids. Drops get a new random id (or, with an Idempotency-Key, one derived from the key); derived values get a hash of
+ * (task, output, input ids), so a replay after a crash yields
  * the same id and consumers can drop the duplicate.
  */
 public final class ValueIds {
@@ -19,6 +20,15 @@ public final class ValueIds {
     /** A new random id for a dropped value. */
     public static String random() {
         return UUID.randomUUID().toString();
+    }
+
+    /**
+     * The id of a drop made with an {@code Idempotency-Key}: a name-based UUID of the pipeline, the task and the key, so a retry
+     * reaching any file-drop replica, at any time, gets the same id, and readers drop the copy by id.
+     */
+    public static String forIdempotencyKey(String pipeline, String task, String key) {
+        return UUID.nameUUIDFromBytes(("tf-fashion idempotency-key\n" + pipeline + "\n" + task + "\n" + key)
+            .getBytes(StandardCharsets.UTF_8)).toString();
     }
 
     /** The deterministic id of the value a task's output derives from the given inputs (order matters). */

@@ -77,6 +77,16 @@ class AnnotatedValueTest {
     }
 
     @Test
+    void idempotencyKeyIdsAreNameBasedUuidsOfPipelineTaskAndKey() {
+        String id = ValueIds.forIdempotencyKey("tf-fashion", "imageInput", "retry-1");
+        assertEquals(id, ValueIds.forIdempotencyKey("tf-fashion", "imageInput", "retry-1"));
+        assertEquals(3, java.util.UUID.fromString(id).version(), "a name-based UUID");
+        assertNotEquals(id, ValueIds.forIdempotencyKey("tf-fashion", "scriptInput", "retry-1"));
+        assertNotEquals(id, ValueIds.forIdempotencyKey("other", "imageInput", "retry-1"));
+        assertNotEquals(id, ValueIds.forIdempotencyKey("tf-fashion", "imageInput", "retry-2"));
+    }
+
+    @Test
     void requiredFieldsAreChecked() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> sample().toBuilder().task(null).build());

@@ -21,11 +21,14 @@ import dev.tffashion.pipeline.status.TaskState;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
+import dev.tffashion.pipeline.store.Hashing;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Accepts drops: checks the content, stores it (inline or in the content store), publishes the annotated value on the task's
- * {@code droppedFile} topic and answers with its id. An {@code Idempotency-Key} makes a retried upload return the first id.
+ * {@code droppedFile} topic and answers with its id. A drop with an {@code Idempotency-Key} gets an id derived from the key
+ * ({@link ValueIds#forIdempotencyKey}): a retry returns the first drop's id (refused with 422 when its content differs), and a
+ * retry that reaches another replica, or races the first, publishes the same id, which readers drop as a copy.
  */
 @ApplicationScoped
 public class DropService {
@@ -84,15 +87,23 @@ public class DropService {
     }
 
     private Accepted accept(String task, byte[] bytes, String fileName, String idempotencyKey) {
-        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : task + "/" + idempotencyKey.strip();
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
+        String id = key == null ? ValueIds.random() : ValueIds.forIdempotencyKey(graph.name(), task, key);
         if (key != null) {
             if (!index.awaitCaughtUp(config.publishTimeout())) {
                 throw new DropRefusedException(503, "index-loading", "file-drop is still reading Kafka to know which drops it has"
                         + " already accepted, so it cannot tell whether this Idempotency-Key was used before",
                         "nothing was accepted; retry the same request with the same Idempotency-Key in a few seconds");
             }
-            Optional<AnnotatedValue> earlier = index.byIdempotencyKey(key);
+            Optional<AnnotatedValue> earlier = index.get(id);
             if (earlier.isPresent()) {
+                String sha256 = Hashing.sha256Hex(bytes);
+                if (earlier.get().sha256() != null && !earlier.get().sha256().equals(sha256)) {
+                    throw new DropRefusedException(422, "idempotency-key-reused", "the Idempotency-Key '" + key + "' was used"
+                            + " before, for a different " + ("imageInput".equals(task) ? "picture" : "script") + " (value " + id
+                            + ", sha256 " + earlier.get().sha256() + "; this one has sha256 " + sha256 + ")",
+                            "use a new Idempotency-Key for new content; the same key only for retries of the same request");
+                }
                 return new Accepted(earlier.get(), true);
             }
         }
@@ -104,25 +115,26 @@ public class DropService {
             checkSize(bytes.length, config.maxScriptBytes(), "script");
             mediaType = ScriptCheck.check(bytes, fileName);
         }
-        if (key != null && inFlightKeys.putIfAbsent(key, task) != null) {
+        if (key != null && inFlightKeys.putIfAbsent(id, task) != null) {
             throw new DropRefusedException(409, "in-flight", "a drop with the same Idempotency-Key is being stored right now",
                     "retry in a moment to get its id");
         }
         try {
             ContentRef content = Contents.store(store, bytes, mediaType);
             PipelineGraph.Output output = graph.output(task, "droppedFile");
-            AnnotatedValue value = AnnotatedValue.builder().id(ValueIds.random()).pipeline(graph.name()).task(task)
+            AnnotatedValue value = AnnotatedValue.builder().id(id).pipeline(graph.name()).task(task)
                     .output(output.name()).type(output.type().wireName()).content(content).createdAt(Instant.now())
-                    .annotation(FILE_NAME, fileName).annotation(IDEMPOTENCY_KEY, key == null ? null : idempotencyKey.strip())
+                    .annotation(FILE_NAME, fileName).annotation(IDEMPOTENCY_KEY, key)
                     .build();
             publisher.publish(task, value);
             index.add(value);
-            LOG.infof("accepted %s drop %s (%s, %d bytes%s)", task, value.id(), mediaType, bytes.length,
-                    fileName == null ? "" : ", " + fileName);
+            // A recipe is logged; a picture only at DEBUG: at hundreds a second the line would cost more than the drop (status counts them)
+            LOG.logf("imageInput".equals(task) ? Logger.Level.DEBUG : Logger.Level.INFO, "accepted %s drop %s (%s, %d bytes%s)", task,
+                    value.id(), mediaType, bytes.length, fileName == null ? "" : ", " + fileName);
             return new Accepted(value, false);
         } finally {
             if (key != null) {
-                inFlightKeys.remove(key);
+                inFlightKeys.remove(id);
             }
         }
     }

@@ -63,16 +63,13 @@ public record TensorValue(String id, String pipeline, String imageId, int[] shap
     }
 
     /** The tensor made from a dropped image: id derived from the image id, so a replay yields the same id. */
-    public static TensorValue ofImage(String pipeline, String imageId, float[] values, int[] shape, byte[] previewPng,
-            String fileName, Map<String, String> notes) {
+    public static TensorValue ofImage(String pipeline, String imageId, float[] values, int[] shape, String fileName,
+            Map<String, String> notes) {
         Map<String, String> annotations = new LinkedHashMap<>();
         if (fileName != null) {
             annotations.put(FILE_NAME, fileName);
         }
         annotations.putAll(notes);
-        if (previewPng != null) {
-            annotations.put(PREVIEW_PNG, Base64.getEncoder().encodeToString(previewPng));
-        }
         return new TensorValue(idOf(imageId), pipeline, imageId, shape, littleEndian(values), annotations, Instant.now());
     }
 
@@ -195,7 +192,7 @@ public record TensorValue(String id, String pipeline, String imageId, int[] shap
         return annotations.get(FILE_NAME);
     }
 
-    /** The 28x28 preview PNG, or null when the tensor has none. */
+    /** The 28x28 preview PNG of a tensor written before previews were made on request (file-drop renders it now), or null. */
     public byte[] previewPng() {
         String base64 = annotations.get(PREVIEW_PNG);
         return base64 == null ? null : Base64.getDecoder().decode(base64);

@@ -3,6 +3,7 @@ package dev.tffashion.pipeline.kafka;
 import java.time.Instant;
 import java.util.List;
 
+import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.SourceInput;
 
 /**
@@ -16,6 +17,12 @@ public record ValueEnvelope(String id, String type, String pipeline, String task
 
     public ValueEnvelope {
         sourceInputs = sourceInputs == null ? List.of() : List.copyOf(sourceInputs);
+    }
+
+    /** The envelope of a value in hand (what its record's headers say about it). */
+    public static ValueEnvelope of(AnnotatedValue value) {
+        return new ValueEnvelope(value.id(), value.type(), value.pipeline(), value.task(), value.output(), value.createdAt(),
+            value.sourceInputs());
     }
 
     /** All ids of the given lineage input (empty when absent). */

@@ -33,6 +33,11 @@ public class LiveFeed {
         listeners.remove(listener);
     }
 
+    /** Whether anyone listens (the index decodes a value for the feed only then). */
+    public boolean hasListeners() {
+        return !listeners.isEmpty();
+    }
+
     /** Tells every listener; a listener that throws is skipped, not the others. */
     public void publish(Change change) {
         for (Consumer<Change> listener : listeners) {

@@ -11,21 +11,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.tffashion.filedrop.config.FileDropConfig;
 import dev.tffashion.filedrop.messaging.DeadLetters.DeadLetter;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
+import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueEnvelope;
 import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
+import dev.tffashion.pipeline.quarkus.follow.RecordReader;
 import dev.tffashion.pipeline.quarkus.follow.TopicFollower;
 import dev.tffashion.pipeline.quarkus.follow.TopicFollowers;
 import dev.tffashion.pipeline.status.StatusEvent;
@@ -36,17 +40,21 @@ import io.quarkus.runtime.StartupEvent;
  * topic of the graph (all partitions, no consumer group, so every file-drop instance sees everything). It routes each record by
  * what its topic is in the graph (never by parsing the topic's name) to one of its parts:
  * <ul>
- * <li>{@link PipelineView}: values by id ({@code /v1/values}, lineage) and the image → tensor and image → prediction links;</li>
- * <li>{@link IdempotencyKeys}: the first drop of each task-scoped Idempotency-Key, while its value is in the view;</li>
+ * <li>{@link PipelineView}: values by id ({@code /v1/values}, lineage) and the image → tensor and image → prediction links,
+ * from each record's envelope headers alone: a value's payload is decoded only when someone asks for that value (from the
+ * record kept in memory while it is recent, else read back from Kafka by its position with a {@link RecordReader});</li>
  * <li>{@link DeadLetters}: the refused values of every task's {@code .dlq} topic;</li>
  * <li>the latest status of each task (the compacted {@code <pipeline>.status} topic);</li>
- * <li>{@link LiveFeed}: every change, for the UI's live feed.</li>
+ * <li>{@link LiveFeed}: every change, for the UI's live feed (values decoded only while someone listens).</li>
  * </ul>
+ * A drop made with an {@code Idempotency-Key} has an id derived from the key ({@code ValueIds.forIdempotencyKey}), so finding
+ * an earlier drop with the same key is a lookup by id.
  */
 @ApplicationScoped
 public class ValueIndex {
 
     private static final Logger LOG = Logger.getLogger(ValueIndex.class);
+    private static final Duration READ_BACK_TIMEOUT = Duration.ofSeconds(5);
 
     /** What a followed topic holds. */
     private enum Kind { VALUES, STATUS, DEAD_LETTERS }
@@ -60,21 +68,21 @@ public class ValueIndex {
     @Inject
     LiveFeed feed;
 
-    /** How many values the index keeps (oldest dropped first); the content stays in Kafka and the store. */
-    @ConfigProperty(name = "file-drop.index.max-values", defaultValue = "50000")
-    int maxValues;
+    @Inject
+    FileDropConfig config;
 
     private PipelineView view;
-    private final IdempotencyKeys idempotencyKeys = new IdempotencyKeys();
+    private RecordReader reader;
     private final DeadLetters deadLetters = new DeadLetters();
     private final Map<String, StatusEvent> status = new ConcurrentHashMap<>();
     private final Map<String, Kind> kinds = new HashMap<>();
     private final Map<String, String> deadLetterTask = new HashMap<>();
     private volatile TopicFollower follower;
+    private final AtomicLong readBacks = new AtomicLong();
 
     @PostConstruct
     void init() {
-        view = new PipelineView(maxValues);
+        view = new PipelineView(config.index().maxValues(), config.index().keptRecords());
         for (PipelineGraph.Task task : graph.tasks()) {
             task.outputs().forEach(output -> kinds.put(graph.topic(task.name(), output.name()), Kind.VALUES));
             if (!task.inputs().isEmpty()) {
@@ -87,6 +95,7 @@ public class ValueIndex {
     }
 
     void start(@Observes StartupEvent event) {
+        reader = followers.reader("file-drop-index-reader");
         List<String> topics = graph.topics(1).stream().map(PipelineGraph.TopicSpec::name).toList();
         follower = followers.follower("file-drop-index").topics(topics).maxPollRecords(2000).apply(this::apply).start();
         follower.caughtUp().thenRun(() -> {
@@ -109,40 +118,76 @@ public class ValueIndex {
             DeadLetter letter = deadLetters.add(deadLetterTask.get(record.topic()), record.key(), record.headers(), record.timestamp());
             feed.publish(new LiveFeed.Change("deadLetter", letter));
         } else if (kind == Kind.VALUES) {
-            add(ValueRecords.decode(record.headers(), record.value()));
+            ValueEnvelope envelope = ValueRecords.envelope(record.headers())
+                .orElseGet(() -> ValueEnvelope.of(ValueRecords.decode(record.headers(), record.value())));
+            add(IndexedValue.read(envelope, record));
         }
     }
 
     /** Adds a value (also called by the drop path, before the index reads it back from Kafka). */
     public void add(AnnotatedValue value) {
+        add(IndexedValue.added(value));
+    }
+
+    private void add(IndexedValue value) {
         PipelineView.Added added = view.add(value);
         if (added.evicted() != null) {
-            idempotencyKeys.forget(added.evicted());
             deadLetters.forget(added.evicted().id());
         }
-        if (added.isNew()) {
-            idempotencyKeys.add(value);
-            feed.publish(new LiveFeed.Change("value", value));
+        if (added.isNew() && feed.hasListeners()) {
+            resolve(value).ifPresent(whole -> feed.publish(new LiveFeed.Change("value", whole)));
         }
     }
 
-    public Optional<AnnotatedValue> get(String id) {
-        return view.get(id);
+    /**
+     * The whole value of an index entry: in hand, decoded from the record kept in memory, or read back from Kafka by its position;
+     * empty when Kafka no longer has it (retention) or it cannot be decoded (logged).
+     */
+    private Optional<AnnotatedValue> resolve(IndexedValue indexed) {
+        AnnotatedValue value = indexed.value();
+        if (value != null) {
+            return Optional.of(value);
+        }
+        FollowedRecord record = indexed.record();
+        if (record == null && indexed.hasPosition()) {
+            readBacks.incrementAndGet();
+            record = reader.read(indexed.topic(), indexed.partition(), indexed.offset(), READ_BACK_TIMEOUT).orElse(null);
+        }
+        if (record == null) {
+            LOG.debugf("value %s is indexed but its record could not be read back from Kafka", indexed.id());
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ValueRecords.decode(record.headers(), record.value()));
+        } catch (MalformedValueException e) {
+            LOG.warnf("value %s at %s is not an annotated value: %s", indexed.id(), record.where(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
-    /** The first value dropped with this task-scoped Idempotency-Key ({@code <task>/<key>}). */
-    public Optional<AnnotatedValue> byIdempotencyKey(String taskScopedKey) {
-        return idempotencyKeys.idOf(taskScopedKey).flatMap(view::get);
+    /** The value with this id, decoded (see {@link #resolve}). */
+    public Optional<AnnotatedValue> get(String id) {
+        return view.get(id).flatMap(this::resolve);
+    }
+
+    /** How many values were read back from Kafka because their record was no longer kept in memory. */
+    long readBacks() {
+        return readBacks.get();
+    }
+
+    /** Whether a value with this id is in the index (without decoding it). */
+    public boolean contains(String id) {
+        return view.get(id).isPresent();
     }
 
     /** The tensor converted from a dropped image. */
     public Optional<AnnotatedValue> tensorOfImage(String imageId) {
-        return view.tensorOfImage(imageId);
+        return view.tensorOfImage(imageId).flatMap(this::resolve);
     }
 
     /** The prediction made from a dropped image, found through the prediction's own image lineage. */
     public Optional<AnnotatedValue> predictionOfImage(String imageId) {
-        return view.predictionOfImage(imageId);
+        return view.predictionOfImage(imageId).flatMap(this::resolve);
     }
 
     /** The dead letter recorded for a value id (the key of the refused record). */
@@ -156,7 +201,7 @@ public class ValueIndex {
 
     /** The most recent values, newest first, optionally of one task. */
     public List<AnnotatedValue> recent(String task, int limit) {
-        return view.recent(task, limit);
+        return view.recent(task, limit).stream().map(this::resolve).flatMap(Optional::stream).toList();
     }
 
     public Collection<DeadLetter> deadLetters() {

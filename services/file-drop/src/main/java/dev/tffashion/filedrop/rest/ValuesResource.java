@@ -1,6 +1,7 @@
 package dev.tffashion.filedrop.rest;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,9 @@ import jakarta.ws.rs.core.Response;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.imaging.ModelInput;
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.SourceInput;
 import dev.tffashion.pipeline.contracts.ImageFileValue;
 import dev.tffashion.pipeline.contracts.PredictionValue;
@@ -81,8 +84,9 @@ public class ValuesResource {
     }
 
     /**
-     * The 28x28 PNG the model saw, made once by image-convert and carried by the tensor value only: for a tensor, its preview; for
-     * a prediction, the preview of the tensor its lineage names.
+     * The 28x28 PNG the model saw, rendered here from the tensor's values (libs/imaging's {@code ModelInput.previewPng}: no preview
+     * travels on the hot path; a tensor written before that carries it as an annotation, which is served as it is): for a tensor,
+     * its preview; for a prediction, the preview of the tensor its lineage names.
      */
     @GET
     @Path("{id}/preview")
@@ -99,12 +103,25 @@ public class ValuesResource {
             throw new DropRefusedException(404, "no-preview", "value " + value.id() + " is a " + value.type()
                     + "; only tensors (and the predictions made from them) have a 28x28 preview", "ask for a tensor or a prediction");
         }
-        String png = value.annotation(TensorValue.PREVIEW_PNG);
-        if (png == null) {
-            throw new DropRefusedException(404, "no-preview", "tensor " + value.id() + " carries no preview",
-                    "its values are at /v1/values/" + value.id() + "/content");
+        String carried = value.annotation(TensorValue.PREVIEW_PNG);
+        byte[] png;
+        if (carried != null) {
+            png = Base64.getDecoder().decode(carried);
+        } else {
+            TensorValue tensor;
+            try {
+                tensor = TensorValue.from(value, store);
+            } catch (MalformedValueException e) {
+                throw new DropRefusedException(500, "unreadable-tensor", "tensor " + value.id() + " cannot be read: " + e.getMessage(),
+                        "its record is at /v1/values/" + value.id());
+            }
+            if (!Arrays.equals(tensor.shape(), new int[] {ModelInput.SIDE, ModelInput.SIDE})) {
+                throw new DropRefusedException(404, "no-preview", "tensor " + value.id() + " has shape " + TensorValue.dims(tensor.shape())
+                        + "; a preview is drawn for 28x28 pictures only", "its values are at /v1/values/" + value.id() + "/content");
+            }
+            png = ModelInput.previewPng(tensor.values());
         }
-        return Response.ok(Base64.getDecoder().decode(png), "image/png").header("Cache-Control", "public, max-age=86400, immutable")
+        return Response.ok(png, "image/png").header("Cache-Control", "public, max-age=86400, immutable")
                 .build();
     }
 

@@ -14,16 +14,18 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.kafka.ValueEnvelope;
+import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
 
-/** The index's parts: links by lineage, bounds, Idempotency-Keys and dead letters. */
+/** The index's parts: links by lineage, bounds, records kept in memory and dead letters. */
 class PipelineViewTest {
 
     @Test
     void findsThePredictionOfAnImageThroughThePredictionsOwnLineageWithoutTheTensor() {
-        PipelineView view = new PipelineView(10);
-        view.add(value("img-1", "imageInput", "imageFile"));
-        view.add(value("pred-1", "predict", "prediction").toBuilder().sourceInput("tensor", "tensor-1")
-            .sourceInput("image", "img-1").build());
+        PipelineView view = new PipelineView(10, 10);
+        view.add(added(value("img-1", "imageInput", "imageFile")));
+        view.add(added(value("pred-1", "predict", "prediction").toBuilder().sourceInput("tensor", "tensor-1")
+            .sourceInput("image", "img-1").build()));
 
         assertEquals("pred-1", view.predictionOfImage("img-1").orElseThrow().id());
         assertTrue(view.tensorOfImage("img-1").isEmpty());
@@ -31,11 +33,11 @@ class PipelineViewTest {
 
     @Test
     void keepsTheFirstPredictionOfAnImageAndTheLatestTensor() {
-        PipelineView view = new PipelineView(10);
-        view.add(value("t-1", "imageConvert", "tensor").toBuilder().sourceInput("image", "img-1").build());
-        view.add(value("t-2", "imageConvert", "tensor").toBuilder().sourceInput("image", "img-1").build());
-        view.add(value("p-1", "predict", "prediction").toBuilder().sourceInput("image", "img-1").build());
-        view.add(value("p-2", "predict", "prediction").toBuilder().sourceInput("image", "img-1").build());
+        PipelineView view = new PipelineView(10, 10);
+        view.add(added(value("t-1", "imageConvert", "tensor").toBuilder().sourceInput("image", "img-1").build()));
+        view.add(added(value("t-2", "imageConvert", "tensor").toBuilder().sourceInput("image", "img-1").build()));
+        view.add(added(value("p-1", "predict", "prediction").toBuilder().sourceInput("image", "img-1").build()));
+        view.add(added(value("p-2", "predict", "prediction").toBuilder().sourceInput("image", "img-1").build()));
 
         assertEquals("t-2", view.tensorOfImage("img-1").orElseThrow().id());
         assertEquals("p-1", view.predictionOfImage("img-1").orElseThrow().id());
@@ -43,31 +45,39 @@ class PipelineViewTest {
 
     @Test
     void aValueReadAgainIsNotNewAndTheOldestGoesWhenFullWithItsLinks() {
-        PipelineView view = new PipelineView(2);
+        PipelineView view = new PipelineView(2, 2);
         AnnotatedValue prediction = value("p-1", "predict", "prediction").toBuilder().sourceInput("image", "img-1").build();
-        assertTrue(view.add(prediction).isNew());
-        assertFalse(view.add(prediction).isNew());
-        view.add(value("a", "imageInput", "imageFile"));
+        assertTrue(view.add(added(prediction)).isNew());
+        assertFalse(view.add(added(prediction)).isNew());
+        view.add(added(value("a", "imageInput", "imageFile")));
 
-        PipelineView.Added added = view.add(value("b", "imageInput", "imageFile"));
+        PipelineView.Added added = view.add(added(value("b", "imageInput", "imageFile")));
 
         assertEquals("p-1", added.evicted().id());
         assertTrue(view.predictionOfImage("img-1").isEmpty());
-        assertEquals(List.of("b", "a"), view.recent(null, 10).stream().map(AnnotatedValue::id).toList());
-        assertEquals(List.of("b"), view.recent("imageInput", 1).stream().map(AnnotatedValue::id).toList());
+        assertEquals(List.of("b", "a"), view.recent(null, 10).stream().map(IndexedValue::id).toList());
+        assertEquals(List.of("b"), view.recent("imageInput", 1).stream().map(IndexedValue::id).toList());
     }
 
     @Test
-    void idempotencyKeysAreTaskScopedFirstWinsAndForgottenWithTheirValue() {
-        IdempotencyKeys keys = new IdempotencyKeys();
-        AnnotatedValue first = value("d-1", "imageInput", "imageFile").toBuilder().annotation("idempotencyKey", "k").build();
-        keys.add(first);
-        keys.add(value("d-2", "imageInput", "imageFile").toBuilder().annotation("idempotencyKey", "k").build());
+    void onlyTheMostRecentRecordsKeepTheirBytesAndADropLearnsItsPositionWhenReadBack() {
+        PipelineView view = new PipelineView(10, 2);
+        AnnotatedValue dropped = value("d-1", "imageInput", "imageFile");
+        IndexedValue inHand = IndexedValue.added(dropped);
+        view.add(inHand);
+        assertFalse(inHand.hasPosition());
+        assertEquals(dropped, inHand.value());
 
-        assertEquals("d-1", keys.idOf("imageInput/k").orElseThrow());
-        assertTrue(keys.idOf("scriptInput/k").isEmpty());
-        keys.forget(first);
-        assertTrue(keys.idOf("imageInput/k").isEmpty());
+        assertFalse(view.add(read(dropped, 7)).isNew());
+        assertTrue(inHand.hasPosition());
+        assertEquals(7, inHand.offset());
+        assertNull(inHand.value(), "the value in hand is let go once Kafka has it");
+        assertEquals(7, inHand.record().offset());
+
+        view.add(read(value("a", "imageInput", "imageFile"), 8));
+        view.add(read(value("b", "imageInput", "imageFile"), 9));
+        assertNull(inHand.record(), "the oldest record beyond the bound lets its bytes go");
+        assertEquals(9, view.get("b").orElseThrow().record().offset());
     }
 
     @Test
@@ -89,7 +99,17 @@ class PipelineViewTest {
 
     @Test
     void refusesAViewWithoutRoom() {
-        assertThrows(IllegalArgumentException.class, () -> new PipelineView(0));
+        assertThrows(IllegalArgumentException.class, () -> new PipelineView(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new PipelineView(1, -1));
+    }
+
+    private static IndexedValue added(AnnotatedValue value) {
+        return IndexedValue.added(value);
+    }
+
+    private static IndexedValue read(AnnotatedValue value, long offset) {
+        return IndexedValue.read(ValueEnvelope.of(value), new FollowedRecord("tf-fashion.imageInput.droppedFile", 0, offset, 0L,
+            value.id(), new RecordHeaders(), new byte[0]));
     }
 
     private static AnnotatedValue value(String id, String task, String type) {

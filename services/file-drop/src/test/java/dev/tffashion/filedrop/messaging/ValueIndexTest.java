@@ -73,6 +73,30 @@ class ValueIndexTest {
     }
 
     @Test
+    void anOlderValueWhoseRecordWasLetGoIsReadBackFromKafka() throws Exception {
+        List<AnnotatedValue> predictions = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            for (int n = 0; n < 6; n++) {
+                AnnotatedValue prediction = PredictionValue.of(graph.name(), "tensor-rb-" + n, "img-rb-" + n, "endpoint-1",
+                    new PredictionValue.Content(n, "class " + n, 0.9f, List.of(), false,
+                        new PredictionValue.Model("fashion", 1, "serving_default"))).toValue(store);
+                RecordHeaders headers = new RecordHeaders();
+                byte[] bytes = ValueRecords.encode(prediction, headers);
+                producer.send(new ProducerRecord<>(graph.topic("predict", "prediction"), null, prediction.id(), bytes, headers)).get();
+                predictions.add(prediction);
+            }
+        }
+        await().atMost(WAIT).until(() -> index.contains(predictions.get(5).id()));
+        long before = index.readBacks();
+
+        given().get("/v1/predictions/img-rb-0").then().statusCode(200).body("id", equalTo(predictions.get(0).id()))
+            .body("className", equalTo("class 0"));
+        given().get("/v1/values/" + predictions.get(1).id()).then().statusCode(200).body("sha256", equalTo(predictions.get(1).sha256()));
+        org.junit.jupiter.api.Assertions.assertTrue(index.readBacks() >= before + 2,
+            "the test profile keeps only 4 records in memory (file-drop.index.kept-records), so the oldest two are read back");
+    }
+
+    @Test
     void aDeadLetterSaysWhyAnImageHasNoPrediction() throws Exception {
         try (KafkaProducer<String, byte[]> producer = producer()) {
             ProducerRecord<String, byte[]> letter = new ProducerRecord<>(graph.deadLetterTopic("imageConvert"), "img-dead",

@@ -100,6 +100,16 @@ class DropResourceTest {
         String second = given().header("Idempotency-Key", "retry-1").body(gif).post("/imageInput").then().statusCode(202)
                 .body("replayed", equalTo(true)).extract().path("id");
         assertEquals(first, second);
+        assertEquals(dev.tffashion.pipeline.ValueIds.forIdempotencyKey("tf-fashion", "imageInput", "retry-1"), first,
+                "the id is derived from the key, so a retry on any replica gets it");
+    }
+
+    @Test
+    void anIdempotencyKeyUsedAgainForOtherContentIsRefused() {
+        given().header("Idempotency-Key", "reused-1").body(TestImages.garment("gif", 30, 30)).post("/imageInput").then()
+                .statusCode(202);
+        given().header("Idempotency-Key", "reused-1").body(TestImages.garment("png", 31, 31)).post("/imageInput").then()
+                .statusCode(422).body("error", org.hamcrest.Matchers.containsString("different picture"));
     }
 
     @Test

@@ -47,9 +47,12 @@ class PredictionsResourceTest {
     @Test
     void theAnswerIsTheClassScoreModelProbabilitiesAndLineageWithoutThePreview() {
         String imageId = given().body(TestImages.garment("png", 28, 28)).post("/imageInput").then().statusCode(202).extract().path("id");
-        byte[] preview = TestImages.garment("png", 28, 28);
-        TensorValue tensor = TensorValue.ofImage("tf-fashion", imageId, new float[784], new int[] {28, 28}, preview, "shirt.png",
-            Map.of());
+        float[] pixels = new float[784];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (i % 29) / 28f;
+        }
+        TensorValue tensor = TensorValue.ofImage("tf-fashion", imageId, pixels, new int[] {28, 28}, "shirt.png", Map.of());
+        byte[] preview = dev.tffashion.imaging.ModelInput.previewPng(pixels);
         List<PredictionValue.ClassProbability> probabilities = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             probabilities.add(new PredictionValue.ClassProbability(i, i == 6 ? "Shirt" : "class " + i, i == 6 ? 0.91f : 0.01f));
