@@ -7,14 +7,13 @@ import java.util.Map;
 
 /**
  * What the model sees, as the {@link Preprocessor} makes it: 28x28 gray values in [0,1], row-major, light garment on a dark
- * background (as Fashion-MNIST stores its images), with a 28x28 PNG of the same pixels for people and notes on how it was
- * made.
+ * background (as Fashion-MNIST stores its images), with notes on how it was made. Its preview for people, a 28x28 PNG of the
+ * same pixels, is made when someone asks for it ({@link #previewPng()}), never on the hot path.
  *
- * @param pixels     {@code SIDE * SIDE} floats in [0,1], row-major; do not modify
- * @param previewPng an 8-bit grayscale PNG of {@code round(pixel * 255)} ({@link PreviewPng})
- * @param notes      how the picture was converted, see {@link Notes}
+ * @param pixels {@code SIDE * SIDE} floats in [0,1], row-major; do not modify
+ * @param notes  how the picture was converted, see {@link Notes}
  */
-public record ModelInput(float[] pixels, byte[] previewPng, Map<String, String> notes) {
+public record ModelInput(float[] pixels, Map<String, String> notes) {
 
     /** Side of the model's input, in pixels. */
     public static final int SIDE = 28;
@@ -53,6 +52,19 @@ public record ModelInput(float[] pixels, byte[] previewPng, Map<String, String> 
         notes = Collections.unmodifiableMap(new LinkedHashMap<>(notes));
     }
 
+    /** An 8-bit grayscale PNG of {@code round(pixel * 255)}, made now. */
+    public byte[] previewPng() {
+        return previewPng(pixels);
+    }
+
+    /** The preview PNG of any 28x28 model input in [0,1], row-major (e.g. a tensor read back from Kafka). */
+    public static byte[] previewPng(float[] pixels) {
+        if (pixels.length != SIDE * SIDE) {
+            throw new IllegalArgumentException("a preview needs " + SIDE + "x" + SIDE + " values, got " + pixels.length);
+        }
+        return PreviewPng.of(pixels);
+    }
+
     /** The value at a row and column, in [0,1]. */
     public float pixel(int row, int col) {
         return pixels[row * SIDE + col];
@@ -60,8 +72,7 @@ public record ModelInput(float[] pixels, byte[] previewPng, Map<String, String> 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ModelInput m && Arrays.equals(pixels, m.pixels) && Arrays.equals(previewPng, m.previewPng)
-            && notes.equals(m.notes);
+        return o instanceof ModelInput m && Arrays.equals(pixels, m.pixels) && notes.equals(m.notes);
     }
 
     @Override

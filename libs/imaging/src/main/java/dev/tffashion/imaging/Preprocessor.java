@@ -71,6 +71,6 @@ public final class Preprocessor {
             notes.put(ModelInput.Notes.CENTERING, options.centering().noteName());
             pixels = fit.canvas();
         }
-        return new ModelInput(pixels, PreviewPng.of(pixels), notes);
+        return new ModelInput(pixels, notes);
     }
 }

@@ -10,7 +10,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
-/** The preview of what the model sees: a 28x28 8-bit gray PNG of {@code round(pixel * 255)}, made once per picture. */
+/** The preview of what the model sees: a 28x28 8-bit gray PNG of {@code round(pixel * 255)}, made when someone asks for it. */
 final class PreviewPng {
 
     private static final int TYPICAL_SIZE = 1024;

@@ -34,8 +34,9 @@ class TopicTailMainTest {
         float[] pixels = new float[784];
         pixels[10] = 1f;
         pixels[11] = 0.5f;
-        AnnotatedValue tensor = TensorValue.ofImage("tf-fashion", "img-1", pixels, new int[] {28, 28}, new byte[300], "shirt.png",
-            Map.of()).toValue(ContentStore.atFolder(dir));
+        AnnotatedValue tensor = TensorValue.ofImage("tf-fashion", "img-1", pixels, new int[] {28, 28}, "shirt.png",
+            Map.of(TensorValue.PREVIEW_PNG, java.util.Base64.getEncoder().encodeToString(new byte[300])))
+            .toValue(ContentStore.atFolder(dir));
 
         JsonNode line = Json.mapper().readTree(TopicTailMain.line(record(tensor)));
 
@@ -61,7 +62,7 @@ class TopicTailMainTest {
 
     @Test
     void aBrokenTensorRecordSaysWhy() {
-        AnnotatedValue tensor = TensorValue.ofImage("tf-fashion", "img-2", new float[784], new int[] {28, 28}, null, null, Map.of())
+        AnnotatedValue tensor = TensorValue.ofImage("tf-fashion", "img-2", new float[784], new int[] {28, 28}, null, Map.of())
             .toValue(ContentStore.atFolder(dir));
         ConsumerRecord<byte[], byte[]> record = record(tensor);
         record.headers().remove(ValueRecords.TF_SHA256);

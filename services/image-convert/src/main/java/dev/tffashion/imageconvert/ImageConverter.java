@@ -18,7 +18,8 @@ import dev.tffashion.pipeline.store.ContentStoreException;
 /**
  * The imageConvert task without Kafka: an {@code imageInput.droppedFile} record in ({@link ImageFileValue}), an
  * {@code imageConvert.tensor} value out ({@link TensorValue}: raw float32 little-endian values, id derived from the image id so a
- * replay gives the same id, with the 28x28 preview PNG made once here, the dropped file's name and the preprocessing notes).
+ * replay gives the same id, with the dropped file's name and the preprocessing notes; no preview: file-drop renders the 28x28
+ * PNG from the tensor's values when someone asks for it).
  */
 public final class ImageConverter {
 
@@ -27,8 +28,6 @@ public final class ImageConverter {
     /** The task's input (lineage name) and output. */
     public static final String INPUT = TensorValue.INPUT;
     public static final String OUTPUT = TensorValue.OUTPUT;
-    /** Annotation: the 28x28 preview as base64 PNG (no {@code data:} prefix). */
-    public static final String PREVIEW_PNG = TensorValue.PREVIEW_PNG;
     /** Annotation copied from the dropped picture. */
     public static final String FILE_NAME = TensorValue.FILE_NAME;
 
@@ -88,18 +87,21 @@ public final class ImageConverter {
             throw new ConversionException(ConversionException.CONTENT_UNREADABLE, what + ": its content cannot be read ("
                 + e.getMessage() + "). The content store (tf-fashion.store.root) must be the folder file-drop writes to.", e);
         }
-        ImageTensor tensor;
+        ModelInput input;
         try {
-            ModelInput input = preprocessor.preprocess(picture);
-            tensor = new ImageTensor(input.pixels(), ModelInput.SIDE, ModelInput.SIDE, input.previewPng(), input.notes());
+            input = preprocessor.preprocess(picture);
         } catch (ImageRejectedException e) {
             throw ConversionException.of(e, what);
         }
-        return tensorValue(image, tensor);
+        return tensorValue(image, input);
     }
 
-    /** The tensor value made from a picture value and its tensor. */
-    public AnnotatedValue tensorValue(ImageFileValue image, ImageTensor tensor) {
-        return tensor.toValue(graph.name(), image.id(), image.fileName()).toValue(store);
+    /**
+     * The tensor value made from a picture value and the model input the preprocessor made of it: the pixels, the file name and
+     * the preprocessing notes (its preview is rendered from the pixels when someone asks for it, by file-drop).
+     */
+    public AnnotatedValue tensorValue(ImageFileValue image, ModelInput input) {
+        return TensorValue.ofImage(graph.name(), image.id(), input.pixels(), new int[] {ModelInput.SIDE, ModelInput.SIDE},
+            image.fileName(), input.notes()).toValue(store);
     }
 }

@@ -2,7 +2,9 @@ package dev.tffashion.imageconvert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.tffashion.imaging.ModelInput;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.contracts.TensorValue;
 import dev.tffashion.pipeline.store.ContentStore;
@@ -12,7 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The tensor value image-convert writes: every float crosses bit-exact, with the preview and the notes, and nothing else. */
+/** The tensor value image-convert writes: every float crosses bit-exact, with the notes and the file name, and no preview. */
 class ImageConverterTest {
 
     @TempDir
@@ -25,18 +27,18 @@ class ImageConverterTest {
         Random random = new Random(1);
         for (int i = 256; i < 784; i++) pixels[i] = random.nextFloat();
         pixels[783] = 1e-7f;
-        byte[] preview = {1, 2, 3};
-        ImageTensor tensor = new ImageTensor(pixels, 28, 28, preview, Map.of(ImageTensor.Notes.SOURCE_FORMAT, "PNG"));
+        ModelInput input = new ModelInput(pixels, Map.of(ModelInput.Notes.SOURCE_FORMAT, "PNG"));
         ContentStore store = ContentStore.atFolder(dir);
 
-        AnnotatedValue value = tensor.toValue("tf-fashion", "img-1", "shirt.png").toValue(store);
+        AnnotatedValue value = TensorValue.ofImage("tf-fashion", "img-1", input.pixels(), new int[] {28, 28}, "shirt.png",
+            input.notes()).toValue(store);
         TensorValue read = TensorValue.from(value, store);
 
         assertEquals(TensorValue.mediaType(28, 28), value.mediaType());
         assertArrayEquals(pixels, read.values(), 0f);
-        assertArrayEquals(preview, read.previewPng());
+        assertNull(read.previewPng(), "the preview is rendered on request, not carried");
         assertEquals("shirt.png", read.fileName());
-        assertEquals("PNG", read.annotations().get(ImageTensor.Notes.SOURCE_FORMAT));
+        assertEquals("PNG", read.annotations().get(ModelInput.Notes.SOURCE_FORMAT));
         assertEquals(TensorValue.idOf("img-1"), value.id());
     }
 }
