@@ -10,10 +10,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.ValueEnvelope;
 import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
 import dev.tffashion.pipeline.quarkus.follow.StartAt;
@@ -65,7 +67,11 @@ public class PredictionLedger {
         String topic = graph.topic(Predictions.TASK, Predictions.OUTPUT);
         long started = System.nanoTime();
         follower = followers.follower("predict-prediction-ledger").topics(topic).startAt(StartAt.since(config.ledger().window()))
-            .maxPollRecords(2000).apply(this::apply).start();
+            .maxPollRecords(2000)
+            // Another instance's predictions may reach the ledger up to 100 ms late; fetches wait for 64 KB or 100 ms, so the broker
+            // answers about ten a second instead of one per prediction
+            .kafkaSetting(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 65536).kafkaSetting(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100)
+            .apply(this::apply).start();
         follower.caughtUp().thenRun(() -> {
             LOG.infof("read %d predictions of the last %s from %s in %d ms: a tensor delivered again is not predicted twice",
                 follower.applied(), config.ledger().window(), topic, (System.nanoTime() - started) / 1_000_000);
@@ -85,7 +91,7 @@ public class PredictionLedger {
     /** Records predictions this instance published (and Kafka acknowledged). */
     public void remember(List<AnnotatedValue> predictions) {
         synchronized (signal) {
-            predictions.forEach(this::put);
+            predictions.forEach(p -> put(ValueEnvelope.of(p)));
         }
     }
 
@@ -118,7 +124,7 @@ public class PredictionLedger {
         return caughtUp();
     }
 
-    private void put(AnnotatedValue prediction) {
+    private void put(ValueEnvelope prediction) {
         for (String tensor : prediction.sourceIds(Predictions.TENSOR_INPUT)) {
             predictionByTensor.putIfAbsent(tensor, prediction.id());
         }
@@ -128,7 +134,9 @@ public class PredictionLedger {
         if (record.value() == null) {
             return;
         }
-        AnnotatedValue prediction = ValueRecords.decode(record.headers(), record.value());
+        // Only id and lineage are needed: read from the envelope headers; the payload is decoded only for a record without them
+        ValueEnvelope prediction = ValueRecords.envelope(record.headers())
+            .orElseGet(() -> ValueEnvelope.of(ValueRecords.decode(record.headers(), record.value())));
         synchronized (signal) {
             put(prediction);
         }
