@@ -40,7 +40,8 @@ public class PipelineBeans {
 
     static S3Settings s3Settings(PipelineConfig.Store.S3 s3) {
         return new S3Settings(s3.bucket().orElse(null), s3.prefix().orElse(""), s3.endpoint(), s3.region(), s3.pathStyle(),
-                s3.accessKeyId(), s3.secretAccessKey(), s3.createBucket(), s3.spoolDir().map(Path::of).orElse(null));
+                s3.accessKeyId(), s3.secretAccessKey(), s3.createBucket(), s3.spoolDir().map(Path::of).orElse(null),
+                s3.refreshAfter());
     }
 
     void closeContentStore(@Disposes ContentStore store) throws Exception {

@@ -82,6 +82,11 @@ public interface PipelineConfig {
             @WithDefault("false")
             boolean createBucket();
 
+            /** A put of bytes already stored renews the object's age (for a lifecycle rule) once it is older than this. */
+            @WithName("refresh-after")
+            @WithDefault("1d")
+            Duration refreshAfter();
+
             /** Where a blob is spooled while its hash is computed, before the upload; empty: java.io.tmpdir. */
             @WithName("spool-dir")
             Optional<String> spoolDir();

@@ -55,11 +55,12 @@ class ContentStoreConfigTest {
                 "tf-fashion.store.s3.access-key-id", "id",
                 "tf-fashion.store.s3.secret-access-key", "secret",
                 "tf-fashion.store.s3.create-bucket", "true",
-                "tf-fashion.store.s3.spool-dir", dir.toString()));
+                "tf-fashion.store.s3.spool-dir", dir.toString(),
+                "tf-fashion.store.s3.refresh-after", "2h"));
         assertEquals(PipelineConfig.Store.Kind.S3, store.kind());
         S3Settings settings = PipelineBeans.s3Settings(store.s3());
         assertEquals(new S3Settings("fashion", "pipeline-a/", Optional.of(URI.create("http://minio:9000")), "us-east-1", true,
-                Optional.of("id"), Optional.of("secret"), true, dir), settings);
+                Optional.of("id"), Optional.of("secret"), true, dir, Duration.ofHours(2)), settings);
         assertEquals("s3://fashion/pipeline-a/", settings.location());
     }
 

@@ -12,13 +12,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.UUID;
 
 /**
  * The content store on a (shared) folder: {@code <root>/sha256/<2 hex>/<64 hex>}. A blob is written to {@code <root>/tmp/},
- * flushed to disk, then atomically renamed, so a crash never leaves a half-written blob under its final name.
+ * flushed to disk, then atomically renamed, so a crash never leaves a half-written blob under its final name. A put of bytes
+ * already stored renews the blob's modification time, the age an age-based clean-up counts from (docs/content-store.md).
  */
 public final class FileContentStore implements ContentStore {
 
@@ -66,6 +69,8 @@ public final class FileContentStore implements ContentStore {
             Path target = blobPath(hex);
             if (Files.exists(target)) {
                 Files.deleteIfExists(temp);
+                // a value written now references the blob: an age-based clean-up counts from now (docs/content-store.md)
+                Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
             } else {
                 Files.createDirectories(target.getParent());
                 beforeRename.run(temp);

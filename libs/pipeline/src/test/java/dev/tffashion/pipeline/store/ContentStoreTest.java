@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,6 +42,9 @@ public abstract class ContentStoreTest {
     /** Replaces the bytes of a stored blob behind the store's back, keeping its name. */
     protected abstract void overwriteBlob(ContentStore store, String sha256, byte[] bytes) throws IOException;
 
+    /** When the blob was last written or renewed, as the backend records it (the age a clean-up rule counts from). */
+    protected abstract Instant blobModified(ContentStore store, String sha256) throws IOException;
+
     protected static byte[] randomBytes(int n) {
         byte[] bytes = new byte[n];
         new Random(42).nextBytes(bytes);
@@ -68,6 +72,20 @@ public abstract class ContentStoreTest {
         ContentRef first = store.put(bytes, "image/png");
         assertEquals(first, store.put(new ByteArrayInputStream(bytes), "image/png"), "same bytes, same blob");
         assertArrayEquals(bytes, Contents.read(store, first));
+    }
+
+    @Test
+    void aPutOfStoredBytesRenewsTheBlobsAge() throws Exception {
+        ContentStore store = newStore();
+        byte[] bytes = randomBytes(70_000);
+        ContentRef ref = store.put(bytes, "application/octet-stream");
+        Instant first = blobModified(store, ref.sha256());
+        Thread.sleep(1_100); // modification times may have a resolution of one second (S3's Last-Modified has)
+        assertEquals(ref, store.put(bytes, "application/octet-stream"));
+        Instant renewed = blobModified(store, ref.sha256());
+        assertTrue(renewed.isAfter(first), "a value written now references the blob: its age starts again (" + first + " -> "
+                + renewed + ")");
+        assertArrayEquals(bytes, Contents.read(store, ref));
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,11 @@ class FileContentStoreTest extends ContentStoreTest {
     @Override
     protected void overwriteBlob(ContentStore store, String sha256, byte[] bytes) throws IOException {
         Files.write(((FileContentStore) store).blobPath(sha256), bytes);
+    }
+
+    @Override
+    protected Instant blobModified(ContentStore store, String sha256) throws IOException {
+        return Files.getLastModifiedTime(((FileContentStore) store).blobPath(sha256)).toInstant();
     }
 
     @Test

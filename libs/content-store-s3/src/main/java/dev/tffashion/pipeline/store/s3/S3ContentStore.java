@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
@@ -28,6 +31,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -38,7 +42,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@code mc mirror} is a valid bucket store. A blob is spooled to a local temporary file while its SHA-256 is computed, then
  * uploaded under that name with the SHA-256 as the S3 checksum (the server refuses bytes that do not match it), and only when
  * no object has the name yet ({@code If-None-Match: *}): puts are idempotent and an upload that fails leaves no object.
- * Every read is verified against the name ({@link VerifyingInputStream}).
+ * Every read is verified against the name ({@link VerifyingInputStream}). A put of bytes already stored renews the object's
+ * age once it is older than {@link S3Settings#refreshAfter()}, so that a lifecycle rule expiring old objects never removes a
+ * blob that a recent value references (docs/content-store.md, "Retention").
  */
 public final class S3ContentStore implements ContentStore, AutoCloseable {
 
@@ -153,8 +159,11 @@ public final class S3ContentStore implements ContentStore, AutoCloseable {
             byte[] hash = digest.digest();
             String hex = HexFormat.of().formatHex(hash);
             String key = key(hex);
-            if (!exists(key)) {
+            Optional<Instant> stored = lastModified(key);
+            if (stored.isEmpty()) {
                 upload(key, hash, temp);
+            } else if (stored.get().isBefore(Instant.now().minus(settings.refreshAfter()))) {
+                renew(key);
             }
             return new ContentRef(URI_PREFIX + hex, mediaType, size, hex);
         } catch (IOException e) {
@@ -181,6 +190,22 @@ public final class S3ContentStore implements ContentStore, AutoCloseable {
                     + e.statusCode() + "): " + e.getMessage(), e);
         } catch (SdkException e) {
             throw new ContentStoreException("cannot write to the content store at " + settings.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Renews an object's Last-Modified (the age a lifecycle expiration rule counts from) by copying it onto itself: a value
+     * written now references it, so it must outlive the topics' retention from now on.
+     */
+    private void renew(String key) {
+        try {
+            s3.copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(key).destinationBucket(settings.bucket())
+                    .destinationKey(key).metadataDirective(MetadataDirective.REPLACE).contentType("application/octet-stream")
+                    // a copy onto itself must change something: S3 refuses one that changes nothing
+                    .metadata(Map.of("renewed-at", Instant.now().toString())));
+        } catch (SdkException e) {
+            throw new ContentStoreException("cannot renew the age of " + settings.location() + key.substring(settings.prefix().length())
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -215,14 +240,18 @@ public final class S3ContentStore implements ContentStore, AutoCloseable {
     }
 
     private boolean exists(String key) {
+        return lastModified(key).isPresent();
+    }
+
+    /** The object's Last-Modified, or empty when there is no such object. */
+    private Optional<Instant> lastModified(String key) {
         try {
-            s3.headObject(b -> b.bucket(settings.bucket()).key(key));
-            return true;
+            return Optional.of(s3.headObject(b -> b.bucket(settings.bucket()).key(key)).lastModified());
         } catch (NoSuchKeyException e) {
-            return false;
+            return Optional.empty();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return Optional.empty();
             }
             throw new ContentStoreException("cannot look up " + key + " in " + settings.location() + " (HTTP " + e.statusCode() + "): "
                     + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.tffashion.pipeline.store.s3;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 import dev.tffashion.pipeline.store.ContentStoreException;
@@ -19,9 +20,14 @@ import dev.tffashion.pipeline.store.ContentStoreException;
  * @param secretAccessKey the secret of {@code accessKeyId}
  * @param createBucket create the bucket at start-up when it is missing (for a local MinIO); off: a missing bucket is an error
  * @param tempDir where a blob is spooled while its hash is computed, before it is uploaded under that hash
+ * @param refreshAfter a put of bytes already stored renews the object's age (Last-Modified, which a lifecycle expiration rule
+ *     counts from) once the object is older than this; null: one day (docs/content-store.md, "Retention")
  */
 public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, String region, boolean pathStyle,
-        Optional<String> accessKeyId, Optional<String> secretAccessKey, boolean createBucket, Path tempDir) {
+        Optional<String> accessKeyId, Optional<String> secretAccessKey, boolean createBucket, Path tempDir, Duration refreshAfter) {
+
+    /** How old a stored object may get before a put of the same bytes renews its age, unless set. */
+    public static final Duration DEFAULT_REFRESH_AFTER = Duration.ofDays(1);
 
     public S3Settings {
         if (bucket == null || bucket.isBlank()) {
@@ -44,27 +50,37 @@ public record S3Settings(String bucket, String prefix, Optional<URI> endpoint, S
                     + " identity, profile, instance role)");
         }
         tempDir = tempDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : tempDir;
+        refreshAfter = refreshAfter == null ? DEFAULT_REFRESH_AFTER : refreshAfter;
+        if (refreshAfter.isNegative()) {
+            throw new ContentStoreException("tf-fashion.store.s3.refresh-after is negative (" + refreshAfter + "): use 0 or more");
+        }
     }
 
     /** Settings for a bucket on an S3-compatible server, with path-style URLs and the default credentials chain. */
     public static S3Settings of(String bucket, URI endpoint) {
-        return new S3Settings(bucket, "", Optional.of(endpoint), "us-east-1", true, Optional.empty(), Optional.empty(), false, null);
+        return new S3Settings(bucket, "", Optional.of(endpoint), "us-east-1", true, Optional.empty(), Optional.empty(), false, null, null);
     }
 
     /** The same settings with static credentials. */
     public S3Settings withCredentials(String accessKeyId, String secretAccessKey) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, Optional.of(accessKeyId), Optional.of(secretAccessKey),
-                createBucket, tempDir);
+                createBucket, tempDir, refreshAfter);
     }
 
     /** The same settings, creating the bucket when it is missing. */
     public S3Settings creatingBucket() {
-        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, accessKeyId, secretAccessKey, true, tempDir);
+        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, accessKeyId, secretAccessKey, true, tempDir, refreshAfter);
     }
 
     /** The same settings under a key prefix. */
     public S3Settings withPrefix(String prefix) {
-        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, accessKeyId, secretAccessKey, createBucket, tempDir);
+        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, accessKeyId, secretAccessKey, createBucket, tempDir,
+                refreshAfter);
+    }
+
+    /** The same settings, renewing the age of a stored object on a put of its bytes once it is older than this. */
+    public S3Settings refreshingAfter(Duration age) {
+        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, accessKeyId, secretAccessKey, createBucket, tempDir, age);
     }
 
     /** {@code s3://bucket/prefix}, for messages and health. */

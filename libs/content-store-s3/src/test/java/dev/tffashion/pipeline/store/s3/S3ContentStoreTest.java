@@ -13,6 +13,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -76,7 +78,29 @@ class S3ContentStoreTest extends ContentStoreTest {
 
     @Override
     protected ContentStore newStore() {
-        return connect(settings("contract-" + BUCKETS.incrementAndGet()).creatingBucket().withPrefix("tf-fashion"));
+        // renew on every put of stored bytes, so the contract test sees it without waiting a day
+        return connect(settings("contract-" + BUCKETS.incrementAndGet()).creatingBucket().withPrefix("tf-fashion")
+                .refreshingAfter(Duration.ZERO));
+    }
+
+    @Override
+    protected Instant blobModified(ContentStore store, String sha256) {
+        S3ContentStore s3Store = (S3ContentStore) store;
+        try (S3Client client = S3ContentStore.client(settings(s3Store.bucket()))) {
+            return client.headObject(b -> b.bucket(s3Store.bucket()).key(s3Store.key(sha256))).lastModified();
+        }
+    }
+
+    @Test
+    void aRecentObjectIsNotCopiedAgainOnEveryPut() throws InterruptedException {
+        S3ContentStore store = connect(settings("recent-" + BUCKETS.incrementAndGet()).creatingBucket());
+        assertEquals(S3Settings.DEFAULT_REFRESH_AFTER, S3Settings.of("b", server.endpoint()).refreshAfter());
+        byte[] bytes = randomBytes(70_000);
+        ContentRef ref = store.put(bytes, "x/y");
+        Instant first = blobModified(store, ref.sha256());
+        Thread.sleep(1_100);
+        store.put(bytes, "x/y");
+        assertEquals(first, blobModified(store, ref.sha256()), "younger than refresh-after (1 day): left as it is");
     }
 
     @Override
@@ -108,7 +132,7 @@ class S3ContentStoreTest extends ContentStoreTest {
         Path spool = Files.createDirectories(root.resolve("spool"));
         S3Settings base = settings("spool-" + BUCKETS.incrementAndGet()).creatingBucket();
         S3ContentStore store = connect(new S3Settings(base.bucket(), "", base.endpoint(), base.region(), true, base.accessKeyId(),
-                base.secretAccessKey(), true, spool));
+                base.secretAccessKey(), true, spool, null));
         ContentRef ref = store.put(randomBytes(100_000), "x/y");
         store.put(randomBytes(100_000), "x/y");
         assertTrue(store.contains(ref.sha256()));
@@ -158,7 +182,7 @@ class S3ContentStoreTest extends ContentStoreTest {
         assertMessage("tf-fashion.store.s3.bucket", () -> S3Settings.of(" ", endpoint));
         assertMessage("tf-fashion.store.s3.endpoint", () -> S3Settings.of("b", URI.create("minio:9000")));
         assertMessage("tf-fashion.store.s3.secret-access-key", () -> new S3Settings("b", "", Optional.of(endpoint), "us-east-1",
-                true, Optional.of("id"), Optional.empty(), false, null));
+                true, Optional.of("id"), Optional.empty(), false, null, null));
         assertMessage("tf-fashion.store.s3.prefix", () -> S3Settings.of("b", endpoint).withPrefix("a/../b"));
         assertEquals("a/b/", S3Settings.of("b", endpoint).withPrefix("/a/b").prefix());
         assertFalse(S3Settings.of("b", endpoint).withCredentials("id", "s3cr3t").toString().contains("s3cr3t"),
