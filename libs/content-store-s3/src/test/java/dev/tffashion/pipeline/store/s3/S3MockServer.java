@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Adobe's S3Mock (an S3 API server, {@code com.adobe.testing:s3mock}, copied by the build from Maven Central into
  * {@code target/s3mock}) as a process of its own on free loopback ports, ended by this object (its own PID) when closed.
+ * Shared through this module's test-jar (libs/pipeline-quarkus starts a service's store against it).
  */
-final class S3MockServer implements AutoCloseable {
+public final class S3MockServer implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
@@ -31,7 +32,7 @@ final class S3MockServer implements AutoCloseable {
     }
 
     /** Starts S3Mock with its objects under {@code root} and waits until its HTTP API answers. */
-    static S3MockServer start(Path root) throws IOException, InterruptedException {
+    public static S3MockServer start(Path root) throws IOException, InterruptedException {
         String jar = System.getProperty("s3mock.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("S3Mock's jar is missing (" + jar + "): run the tests through Maven, which copies"
@@ -61,7 +62,7 @@ final class S3MockServer implements AutoCloseable {
         return server;
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return endpoint;
     }
 
