@@ -42,6 +42,8 @@ class ComposeTest {
         JsonNode services = resolved(List.of(COMPOSE)).path("services");
         Set<String> names = new TreeSet<>();
         services.fieldNames().forEachRemaining(names::add);
+        // docker-compose 1.29 lists the services of every profile, Compose v2 only those of active profiles
+        names.remove("minio");
         Set<String> expected = new TreeSet<>(Hardening.SERVICES);
         expected.addAll(List.of("kafka", "tf-serving", "volumes-init"));
         assertEquals(expected, names);
@@ -69,6 +71,37 @@ class ComposeTest {
         assertTrue(mounts(serveManager).contains("models:/data/models"), "serve-manager writes the models volume");
         assertTrue(mounts(services.path("tf-serving")).contains("models:/models"), "TF Serving reads the models volume");
         assertTrue(services.path("file-drop").path("ports").toString().contains("8080"), "the file drop is published on 8080");
+    }
+
+    @Test
+    void theS3ProfileRunsMinioAndPointsTheServicesAtItsBucket() {
+        String secret = "compose-test-secret";
+        String yaml = Manifests.run(List.of("docker-compose", "-f", COMPOSE, "--profile", "s3", "config"),
+                Map.of("TF_FASHION_STORE_KIND", "s3", "MINIO_ROOT_PASSWORD", secret), "docker-compose");
+        JsonNode services = Manifests.documents(yaml).get(0).path("services");
+        JsonNode minio = services.path("minio");
+        assertTrue(minio.path("image").asText().startsWith("minio/minio:RELEASE."), "a pinned MinIO release: " + minio.path("image"));
+        assertEquals("[\"s3\"]", minio.path("profiles").toString(), "MinIO runs only with the profile s3");
+        assertEquals(secret, minio.path("environment").path("MINIO_ROOT_PASSWORD").asText());
+        assertTrue(mounts(minio).contains("minio-data:/data"), "MinIO keeps its objects on a volume: " + mounts(minio));
+        assertTrue(minio.path("ports").toString().contains("127.0.0.1:9000:9000"), "S3 API on the host's loopback only");
+        for (String name : Hardening.SERVICES) {
+            JsonNode env = services.path(name).path("environment");
+            assertEquals("s3", env.path("TF_FASHION_STORE_KIND").asText(), name);
+            assertEquals("http://minio:9000", env.path("TF_FASHION_STORE_S3_ENDPOINT").asText(), name);
+            assertEquals("tf-fashion", env.path("TF_FASHION_STORE_S3_BUCKET").asText(), name);
+            assertEquals("true", env.path("TF_FASHION_STORE_S3_PATH_STYLE").asText(), name);
+            assertEquals(minio.path("environment").path("MINIO_ROOT_USER").asText(),
+                    env.path("TF_FASHION_STORE_S3_ACCESS_KEY_ID").asText(), name + ": MinIO's user");
+            assertEquals(secret, env.path("TF_FASHION_STORE_S3_SECRET_ACCESS_KEY").asText(), name + ": MinIO's password");
+        }
+        JsonNode plain = resolved(List.of(COMPOSE)).path("services");
+        for (String name : Hardening.SERVICES) {
+            assertEquals("folder", plain.path(name).path("environment").path("TF_FASHION_STORE_KIND").asText(),
+                    name + ": the folder store unless TF_FASHION_STORE_KIND=s3");
+        }
+        String file = Manifests.read(Manifests.ROOT.resolve(COMPOSE));
+        assertTrue(file.contains("MINIO_ROOT_PASSWORD: ${MINIO_ROOT_PASSWORD:-}"), "MinIO's password comes from the environment");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
@@ -61,9 +62,11 @@ final class Hardening {
         API_CLIENTS.forEach((name, rules) -> assertRbac(objects, name, rules));
         assertTrue(Manifests.ofKind(objects, ClusterRole.class).isEmpty(), "no ClusterRole");
         assertTrue(Manifests.ofKind(objects, ClusterRoleBinding.class).isEmpty(), "no ClusterRoleBinding");
+        // With the content store in a bucket (s3), only the serve-manager needs the claim: it writes the models TF Serving reads.
+        boolean s3 = "s3".equals(Manifests.named(objects, ConfigMap.class, "tf-fashion-config").getData().get("TF_FASHION_STORE_KIND"));
         for (String name : SERVICES) {
             Deployment deployment = Manifests.named(objects, Deployment.class, name);
-            assertPodHardened(deployment);
+            assertPodHardened(deployment, !s3 || name.equals("serve-manager"));
             assertServiceSelects(Manifests.named(objects, Service.class, name), deployment);
         }
         assertEquals(SERVICES.size(), Manifests.ofKind(objects, Deployment.class).size(), "one Deployment per service, no more");
@@ -133,7 +136,7 @@ final class Hardening {
                 .orElseThrow(() -> new AssertionError("serve-manager has no SERVING_KUBERNETES_OWNER_DEPLOYMENT")).getValue());
     }
 
-    static void assertPodHardened(Deployment deployment) {
+    static void assertPodHardened(Deployment deployment, boolean needsClaim) {
         String name = deployment.getMetadata().getName();
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
         if (API_CLIENTS.containsKey(name)) {
@@ -175,7 +178,7 @@ final class Hardening {
         container.getVolumeMounts().forEach(m -> mounts.add(m.getMountPath()));
         assertTrue(mounts.contains("/tmp"), name + ": a writable /tmp under the read-only root");
         assertTrue(mounts.contains("/data"), name + ": the shared claim at /data");
-        assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+        assertEquals(needsClaim, pod.getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
                 && "tf-fashion-data".equals(v.getPersistentVolumeClaim().getClaimName())), name + ": claim tf-fashion-data");
         for (EnvVar env : container.getEnv()) {
             assertFalse(env.getValue() != null && env.getName().matches(".*(TOKEN|PASSWORD|SECRET|KEY).*"),

@@ -2,6 +2,7 @@ package dev.tffashion.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,6 +88,16 @@ class HelmChartTest {
                 Map.of("image.repository", "registry.test/tf", "image.tag", "1.2.3")));
         assertEquals("registry.test/tf/learn:1.2.3", Manifests.named(custom, Deployment.class, "learn")
                 .getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+    }
+
+    @Test
+    void s3StoreIsAValueThatRendersAsTheKustomizeComponent() {
+        List<HasMetadata> s3 = Manifests.typed(Manifests.helmTemplate("default", Map.of("store.kind", "s3")));
+        Hardening.assertAll(s3);
+        KustomizeBaseTest.assertS3Store(s3);
+        String wrong = assertThrows(Exception.class, () -> Manifests.helmTemplate("default", Map.of("store.kind", "nfs")))
+                .getMessage();
+        assertTrue(wrong.contains("store.kind"), wrong);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,6 +114,39 @@ class KustomizeBaseTest {
         assertEquals(cluster + "-kafka-bootstrap:" + port, settings.getData().get("KAFKA_BOOTSTRAP_SERVERS"),
                 "Strimzi names the bootstrap Service <cluster>-kafka-bootstrap");
         assertEquals("default", kafka.path("metadata").path("namespace").asText());
+    }
+
+    @Test
+    void s3StoreComponentTakesTheBucketAndCredentialsFromASecret(@TempDir Path copy) throws IOException {
+        copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
+        Path overlay = Files.createDirectories(copy.resolve("with-s3"));
+        Files.writeString(overlay.resolve("kustomization.yaml"),
+                "namespace: default\nresources:\n  - ../k8s\ncomponents:\n  - ../k8s/s3-store\n");
+        List<HasMetadata> s3 = Manifests.typed(Manifests.kustomize(overlay));
+        assertEquals(EXPECTED, Manifests.kindsAndNames(s3), "the component adds no object: the Secret is the user's");
+        Hardening.assertAll(s3);
+        assertS3Store(s3);
+        assertEquals(null, Manifests.named(objects, ConfigMap.class, "tf-fashion-config").getData().get("TF_FASHION_STORE_KIND"),
+                "the base keeps the default store, the folder");
+    }
+
+    /** Every service reads the Secret tf-fashion-s3; only the serve-manager keeps the claim (the models TF Serving reads). */
+    static void assertS3Store(List<HasMetadata> objects) {
+        assertEquals("s3", Manifests.named(objects, ConfigMap.class, "tf-fashion-config").getData().get("TF_FASHION_STORE_KIND"));
+        for (String name : Hardening.SERVICES) {
+            var pod = Manifests.named(objects, Deployment.class, name).getSpec().getTemplate().getSpec();
+            var envFrom = pod.getContainers().get(0).getEnvFrom();
+            assertEquals("tf-fashion-config", envFrom.get(0).getConfigMapRef().getName(), name);
+            assertEquals("tf-fashion-s3", envFrom.get(envFrom.size() - 1).getSecretRef().getName(),
+                    name + ": the bucket and credentials come from the Secret, which overrides the ConfigMap");
+            var data = pod.getVolumes().stream().filter(v -> v.getName().equals("data")).findFirst().orElseThrow();
+            if (name.equals("serve-manager")) {
+                assertEquals("tf-fashion-data", data.getPersistentVolumeClaim().getClaimName(), name + " writes the models folder");
+            } else {
+                assertTrue(data.getPersistentVolumeClaim() == null && data.getEmptyDir() != null,
+                        name + " needs no shared volume with the bucket: " + data);
+            }
+        }
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -115,10 +115,16 @@ final class Manifests {
 
     /** Runs a command in the project root; its standard output, or an error with its standard error. */
     static String run(List<String> command, String whatToInstall) {
+        return run(command, Map.of(), whatToInstall);
+    }
+
+    /** Runs a command in the project root with extra environment variables; its standard output, or an error. */
+    static String run(List<String> command, Map<String, String> environment, String whatToInstall) {
         try {
             Path err = Files.createTempFile("deploy-test", ".err");
-            Process process = new ProcessBuilder(command).directory(ROOT.toFile())
-                    .redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectError(err.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

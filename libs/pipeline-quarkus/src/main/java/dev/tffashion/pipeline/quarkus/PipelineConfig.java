@@ -1,6 +1,8 @@
 package dev.tffashion.pipeline.quarkus;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -26,11 +28,69 @@ public interface PipelineConfig {
     /** Topic followers (file-drop's index, predict's endpoint and ledger). */
     Follow follow();
 
-    /** The content store shared by the services. */
+    /** The content store shared by the services (docs/content-store.md). */
     interface Store {
-        /** The shared store folder: a local folder, a named volume under compose, an RWX volume on Kubernetes. */
+        /** Where blobs live: {@code folder} (a folder shared by every service) or {@code s3} (a bucket, tf-fashion.store.s3.*). */
+        @WithDefault("folder")
+        Kind kind();
+
+        /** The shared store folder (kind folder): a local folder, a named volume under compose, an RWX volume on Kubernetes. */
         @WithDefault(".tf-fashion/store")
         String root();
+
+        /** The bucket (kind s3). */
+        S3 s3();
+
+        /** The content store backends. */
+        enum Kind {
+            /** A folder every service mounts (FileContentStore). */
+            FOLDER,
+            /** An S3-compatible bucket (S3ContentStore, libs/content-store-s3). */
+            S3
+        }
+
+        /** An S3-compatible bucket: AWS S3, MinIO, Ceph RGW (S3Settings). */
+        interface S3 {
+            /** The bucket every service shares (required with kind s3). */
+            Optional<String> bucket();
+
+            /** A key prefix inside the bucket, for example {@code tf-fashion/}; empty: the bucket's root. */
+            Optional<String> prefix();
+
+            /** The S3 API URL of MinIO or another S3-compatible server, for example {@code http://minio:9000}; empty: AWS S3. */
+            Optional<URI> endpoint();
+
+            /** The region requests are signed for ({@code us-east-1} suits MinIO). */
+            @WithDefault("us-east-1")
+            String region();
+
+            /** Path-style URLs ({@code http://host/bucket/key}), as MinIO and most self-hosted servers need. */
+            @WithName("path-style")
+            @WithDefault("false")
+            boolean pathStyle();
+
+            /** With secret-access-key: static credentials. Both empty: the AWS default chain (AWS_ACCESS_KEY_ID, IRSA, ...). */
+            @WithName("access-key-id")
+            Optional<String> accessKeyId();
+
+            /** The secret of access-key-id; from a Secret or the environment, never a committed file. */
+            @WithName("secret-access-key")
+            Optional<String> secretAccessKey();
+
+            /** Create the bucket at start-up when it is missing (a local MinIO); off: a missing bucket stops the service. */
+            @WithName("create-bucket")
+            @WithDefault("false")
+            boolean createBucket();
+
+            /** A put of bytes already stored renews the object's age (for a lifecycle rule) once it is older than this. */
+            @WithName("refresh-after")
+            @WithDefault("1d")
+            Duration refreshAfter();
+
+            /** Where a blob is spooled while its hash is computed, before the upload; empty: java.io.tmpdir. */
+            @WithName("spool-dir")
+            Optional<String> spoolDir();
+        }
     }
 
     /** How topics are created when missing. */

@@ -13,45 +13,113 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ContentStoreTest {
+/**
+ * The contract of every {@link ContentStore} backend: content-addressed names, idempotent puts, integrity checked on read,
+ * clear errors. A backend's test extends this class and says how to make a store and how to corrupt one of its blobs
+ * (FileContentStoreTest here, S3ContentStoreTest in libs/content-store-s3 through this module's test-jar).
+ */
+public abstract class ContentStoreTest {
 
     @TempDir
-    Path root;
+    protected Path root;
 
-    private static byte[] randomBytes(int n) {
+    /** A new, empty store of the backend under test (one per test). */
+    protected abstract ContentStore newStore();
+
+    /** Replaces the bytes of a stored blob behind the store's back, keeping its name. */
+    protected abstract void overwriteBlob(ContentStore store, String sha256, byte[] bytes) throws IOException;
+
+    /** When the blob was last written or renewed, as the backend records it (the age a clean-up rule counts from). */
+    protected abstract Instant blobModified(ContentStore store, String sha256) throws IOException;
+
+    protected static byte[] randomBytes(int n) {
         byte[] bytes = new byte[n];
         new Random(42).nextBytes(bytes);
         return bytes;
     }
 
     @Test
-    void storesByContentHashAndReadsBack() throws IOException {
-        FileContentStore store = new FileContentStore(root);
+    void storesByContentHashAndReadsBack() {
+        ContentStore store = newStore();
         byte[] bytes = randomBytes(200_000);
+        assertFalse(store.contains(Hashing.sha256Hex(bytes)));
         ContentRef ref = store.put(bytes, "image/png");
         assertEquals(Hashing.sha256Hex(bytes), ref.sha256());
         assertEquals("store:sha256:" + ref.sha256(), ref.uri());
         assertEquals(200_000, ref.size());
-        Path blob = root.resolve("sha256").resolve(ref.sha256().substring(0, 2)).resolve(ref.sha256());
-        assertTrue(Files.isRegularFile(blob));
+        assertEquals("image/png", ref.mediaType());
+        assertTrue(store.contains(ref.sha256()));
         assertArrayEquals(bytes, Contents.read(store, ref));
-        assertEquals(ref, store.put(bytes, "image/png"), "same bytes, same blob");
-        try (Stream<Path> temps = Files.list(root.resolve("tmp"))) {
-            assertEquals(0, temps.count(), "no temporary file left behind");
+    }
+
+    @Test
+    void putIsIdempotent() {
+        ContentStore store = newStore();
+        byte[] bytes = randomBytes(100_000);
+        ContentRef first = store.put(bytes, "image/png");
+        assertEquals(first, store.put(new ByteArrayInputStream(bytes), "image/png"), "same bytes, same blob");
+        assertArrayEquals(bytes, Contents.read(store, first));
+    }
+
+    @Test
+    void aPutOfStoredBytesRenewsTheBlobsAge() throws Exception {
+        ContentStore store = newStore();
+        byte[] bytes = randomBytes(70_000);
+        ContentRef ref = store.put(bytes, "application/octet-stream");
+        Instant first = blobModified(store, ref.sha256());
+        Thread.sleep(1_100); // modification times may have a resolution of one second (S3's Last-Modified has)
+        assertEquals(ref, store.put(bytes, "application/octet-stream"));
+        Instant renewed = blobModified(store, ref.sha256());
+        assertTrue(renewed.isAfter(first), "a value written now references the blob: its age starts again (" + first + " -> "
+                + renewed + ")");
+        assertArrayEquals(bytes, Contents.read(store, ref));
+    }
+
+    @Test
+    void concurrentPutsOfTheSameBytesAgree() throws Exception {
+        ContentStore store = newStore();
+        byte[] bytes = randomBytes(150_000);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<ContentRef>> puts = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                puts.add(pool.submit(() -> store.put(bytes, "application/octet-stream")));
+            }
+            ContentRef expected = puts.get(0).get();
+            for (Future<ContentRef> put : puts) {
+                assertEquals(expected, put.get());
+            }
+            assertArrayEquals(bytes, Contents.read(store, expected));
+        } finally {
+            pool.shutdownNow();
         }
     }
 
     @Test
+    void anEmptyBlobIsStoredAndRead() {
+        ContentStore store = newStore();
+        ContentRef ref = store.put(new byte[0], "application/octet-stream");
+        assertEquals(Hashing.sha256Hex(new byte[0]), ref.sha256());
+        assertEquals(0, ref.size());
+        assertArrayEquals(new byte[0], Contents.read(store, ref));
+    }
+
+    @Test
     void smallContentIsInlineAndLargeContentGoesToTheStore() {
-        FileContentStore store = new FileContentStore(root);
+        ContentStore store = newStore();
         ContentRef small = Contents.store(store, "hello".getBytes(StandardCharsets.UTF_8), "text/plain");
         assertEquals("data:text/plain;base64,aGVsbG8=", small.uri());
         assertArrayEquals("hello".getBytes(StandardCharsets.UTF_8), Contents.read(store, small));
@@ -61,12 +129,12 @@ class ContentStoreTest {
 
     @Test
     void aCorruptedBlobIsDetectedOnRead() throws IOException {
-        FileContentStore store = new FileContentStore(root);
-        ContentRef ref = store.put(randomBytes(100_000), "application/octet-stream");
-        Path blob = store.blobPath(ref.sha256());
-        byte[] corrupted = Files.readAllBytes(blob);
+        ContentStore store = newStore();
+        byte[] bytes = randomBytes(100_000);
+        ContentRef ref = store.put(bytes, "application/octet-stream");
+        byte[] corrupted = bytes.clone();
         corrupted[500] ^= 0x01;
-        Files.write(blob, corrupted);
+        overwriteBlob(store, ref.sha256(), corrupted);
         ContentIntegrityException e = assertThrows(ContentIntegrityException.class, () -> Contents.read(store, ref));
         assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
     }
@@ -75,33 +143,17 @@ class ContentStoreTest {
     void corruptedInlineContentIsDetected() {
         ContentRef ref = new ContentRef(Contents.dataUri("text/plain", "hello".getBytes(StandardCharsets.UTF_8)), "text/plain", 5,
                 Hashing.sha256Hex("HELLO".getBytes(StandardCharsets.UTF_8)));
-        assertThrows(ContentIntegrityException.class, () -> Contents.read(new FileContentStore(root), ref));
-    }
-
-    @Test
-    void aCrashBetweenWriteAndRenameLeavesNoBlobUnderItsFinalName() throws IOException {
-        FileContentStore crashing = new FileContentStore(root, temp -> {
-            assertTrue(Files.size(temp) > 0, "the temporary file is written and flushed before the rename");
-            throw new IOException("simulated crash before rename");
-        });
-        byte[] bytes = randomBytes(100_000);
-        assertThrows(ContentStoreException.class, () -> crashing.put(bytes, "application/octet-stream"));
-        FileContentStore store = new FileContentStore(root);
-        assertFalse(store.contains(Hashing.sha256Hex(bytes)));
-        try (Stream<Path> blobs = Files.walk(root.resolve("sha256"))) {
-            assertEquals(0, blobs.filter(Files::isRegularFile).count());
-        }
-        ContentRef ref = store.put(bytes, "application/octet-stream");
-        assertArrayEquals(bytes, Contents.read(store, ref), "a retried write succeeds");
+        assertThrows(ContentIntegrityException.class, () -> Contents.read(newStore(), ref));
     }
 
     @Test
     void unknownOrMissingContentGivesAClearError() {
-        FileContentStore store = new FileContentStore(root);
+        ContentStore store = newStore();
         ContentStoreException missing = assertThrows(ContentStoreException.class,
                 () -> store.open("0".repeat(64)));
         assertTrue(missing.getMessage().contains("not in the store"), missing.getMessage());
         assertThrows(ContentStoreException.class, () -> store.open("../../etc/passwd"));
+        assertThrows(ContentStoreException.class, () -> store.contains("../../etc/passwd"));
         assertThrows(ContentStoreException.class,
                 () -> Contents.read(store, new ContentRef("http://example/x", "x/y", 1, null)));
     }
@@ -112,7 +164,7 @@ class ContentStoreTest {
         Files.createDirectories(model.resolve("variables"));
         Files.write(model.resolve("saved_model.pb"), randomBytes(70_000));
         Files.writeString(model.resolve("variables/variables.index"), "index");
-        FileContentStore store = new FileContentStore(root.resolve("store"));
+        ContentStore store = newStore();
         ContentRef ref = Contents.storeDirectory(store, model);
         assertEquals(Contents.TAR, ref.mediaType());
         assertEquals(ref, Contents.storeDirectory(store, model), "archives are reproducible");
