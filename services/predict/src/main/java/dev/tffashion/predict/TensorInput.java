@@ -7,7 +7,6 @@ import org.apache.kafka.common.header.Headers;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.contracts.TensorValue;
-import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentStore;
 
 /**
@@ -52,16 +51,18 @@ public record TensorInput(TensorValue tensor) {
         return parse(key, null, record, store);
     }
 
-    /** Reads a tensor record; anything that is not a well-formed tensor value raises {@link RejectedInputException}. */
+    /**
+     * Reads a tensor record straight from its headers and raw values ({@link TensorValue#fromRecord}: no {@code data:} copy);
+     * anything that is not a well-formed tensor value raises {@link RejectedInputException}.
+     */
     public static TensorInput parse(String key, Headers headers, byte[] record, ContentStore store) {
-        AnnotatedValue value;
         try {
-            value = ValueRecords.decode(headers, record);
+            return new TensorInput(TensorValue.fromRecord(headers, record, store));
         } catch (MalformedValueException e) {
-            throw new RejectedInputException("record " + describeKey(key) + " is not an annotated value (" + e.getMessage()
-                + "); tensors are published by imageConvert as raw float32 values with their annotated value in the headers", e);
+            throw new RejectedInputException("record " + describeKey(key) + " is not an annotated value of a readable tensor ("
+                + e.getMessage() + "); tensors are published by imageConvert as raw float32 values with their annotated value in the"
+                + " headers", e);
         }
-        return of(value, store);
     }
 
     /** Reads a tensor value, its content verified against its checksum; what is wrong raises {@link RejectedInputException}. */

@@ -11,14 +11,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.common.header.Headers;
+
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.ValueIds;
 import dev.tffashion.pipeline.graph.ValueType;
+import dev.tffashion.pipeline.kafka.CloudEventHeaders;
+import dev.tffashion.pipeline.kafka.ValueEnvelope;
 import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.ContentStoreException;
 import dev.tffashion.pipeline.store.Contents;
+import dev.tffashion.pipeline.store.Hashing;
 
 /**
  * The {@code imageConvert.tensor} value, written by image-convert and read by predict and file-drop: the model's input for one
@@ -114,6 +119,41 @@ public record TensorValue(String id, String pipeline, String imageId, int[] shap
         } catch (ContentStoreException e) {
             throw new MalformedValueException(what + ": cannot read its content: " + e.getMessage(), e);
         }
+        return checked(what, value.id(), value.pipeline(), value.sourceIds(INPUT), shape, data, value.annotations(),
+            value.createdAt());
+    }
+
+    /**
+     * The tensor a record carries, read without an annotated value in between: a raw tensor record's payload is the values
+     * themselves (checked against its {@code tf_sha256} header, never copied into a {@code data:} string), its id, lineage and
+     * annotations come from its headers. A record in any other form is read through {@link ValueRecords#decode} and
+     * {@link #from}, which also say precisely what is wrong with a broken one.
+     *
+     * @throws MalformedValueException saying what is wrong
+     */
+    public static TensorValue fromRecord(Headers headers, byte[] payload, ContentStore store) {
+        String contentType = CloudEventHeaders.text(headers, CloudEventHeaders.CONTENT_TYPE);
+        String sha256 = CloudEventHeaders.text(headers, ValueRecords.TF_SHA256);
+        ValueEnvelope envelope = payload == null || payload.length == 0 || sha256 == null || !ValueRecords.isTensorMediaType(contentType)
+            ? null : ValueRecords.envelope(headers).orElse(null);
+        if (envelope == null || envelope.pipeline() == null || envelope.createdAt() == null) {
+            return from(ValueRecords.decode(headers, payload), store);
+        }
+        String what = "tensor value " + envelope.id();
+        if (!ValueType.TENSOR.wireName().equals(envelope.type())) {
+            throw new MalformedValueException(what + " has type '" + envelope.type() + "', expected '" + ValueType.TENSOR.wireName()
+                + "' on the imageConvert.tensor topic");
+        }
+        if (!sha256.equalsIgnoreCase(Hashing.sha256Hex(payload))) {
+            throw new MalformedValueException(what + ": its values do not match their checksum (header " + ValueRecords.TF_SHA256
+                + "): the record was altered or damaged");
+        }
+        return checked(what, envelope.id(), envelope.pipeline(), envelope.sourceIds(INPUT), shapeOf(what, contentType), payload,
+            ValueRecords.annotations(headers), envelope.createdAt());
+    }
+
+    private static TensorValue checked(String what, String id, String pipeline, List<String> images, int[] shape, byte[] data,
+            Map<String, String> annotations, Instant createdAt) {
         long count = count(shape, what);
         if (data.length != count * Float.BYTES) {
             throw new MalformedValueException(what + ": shape " + dims(shape) + " needs " + count + " float32 values ("
@@ -126,9 +166,7 @@ public record TensorValue(String id, String pipeline, String imageId, int[] shap
                 throw new MalformedValueException(what + ": value " + i + " is " + v + ", not a finite number");
             }
         }
-        List<String> images = value.sourceIds(INPUT);
-        return new TensorValue(value.id(), value.pipeline(), images.isEmpty() ? null : images.get(0), shape, data,
-            value.annotations(), value.createdAt());
+        return new TensorValue(id, pipeline, images.isEmpty() ? null : images.get(0), shape, data, annotations, createdAt);
     }
 
     /** The shape a tensor media type states; anything but float32 little-endian raw values is refused, saying what is expected. */

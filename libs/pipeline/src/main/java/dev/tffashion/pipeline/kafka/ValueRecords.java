@@ -116,6 +116,12 @@ public final class ValueRecords {
         return Optional.of(new ValueEnvelope(id, type, source[0], source[1], source[2], time(headers, false), sources(headers)));
     }
 
+    /** A binary record's annotations, from its {@code tf_annotations} header (empty when absent). */
+    public static Map<String, String> annotations(Headers headers) {
+        String annotations = CloudEventHeaders.text(headers, TF_ANNOTATIONS);
+        return annotations == null ? Map.of() : read(annotations, ANNOTATIONS, TF_ANNOTATIONS);
+    }
+
     private static AnnotatedValue decodeTensor(Headers headers, byte[] payload, String contentType) {
         String id = require(headers, CloudEventHeaders.ID);
         if (payload.length == 0) {

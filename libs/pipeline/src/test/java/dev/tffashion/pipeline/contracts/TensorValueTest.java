@@ -9,11 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.MalformedValueException;
+import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
 
@@ -90,5 +92,41 @@ class TensorValueTest {
             .build();
         assertTrue(assertThrows(MalformedValueException.class, () -> TensorValue.from(doubles, store)).getMessage()
             .contains("dtype 'float64' is not supported"));
+    }
+
+    @Test
+    void readsARawTensorRecordStraightFromItsHeadersAndValues() {
+        ContentStore store = ContentStore.atFolder(dir);
+        TensorValue tensor = sample();
+        RecordHeaders headers = new RecordHeaders();
+        byte[] payload = ValueRecords.encode(tensor.toValue(store), headers);
+
+        TensorValue read = TensorValue.fromRecord(headers, payload, store);
+
+        assertEquals(tensor, read);
+        assertEquals(TensorValue.from(ValueRecords.decode(headers, payload), store), read, "the same tensor as through the value");
+        assertEquals("shirt.png", read.fileName());
+        assertEquals("img-1", read.imageId());
+    }
+
+    @Test
+    void refusesARawTensorRecordWhoseValuesDoNotMatchTheirChecksum() {
+        ContentStore store = ContentStore.atFolder(dir);
+        RecordHeaders headers = new RecordHeaders();
+        byte[] payload = ValueRecords.encode(sample().toValue(store), headers);
+        payload[100] ^= 1;
+
+        var e = assertThrows(MalformedValueException.class, () -> TensorValue.fromRecord(headers, payload, store));
+        assertTrue(e.getMessage().contains("do not match their checksum"), e.getMessage());
+    }
+
+    @Test
+    void aRecordWithoutItsEnvelopeHeadersIsReadAsAJsonValueOrRefusedSayingWhy() {
+        ContentStore store = ContentStore.atFolder(dir);
+        TensorValue tensor = sample();
+        byte[] json = dev.tffashion.pipeline.Json.toBytes(tensor.toValue(store));
+        assertEquals(tensor, TensorValue.fromRecord(new RecordHeaders(), json, store));
+        var e = assertThrows(MalformedValueException.class, () -> TensorValue.fromRecord(new RecordHeaders(), new byte[0], store));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
     }
 }
