@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.tffashion.pipeline.AnnotatedValue;
@@ -14,8 +15,10 @@ import dev.tffashion.pipeline.graph.ValueType;
 /**
  * The values of the pipeline's topics by id, oldest first and bounded ({@code file-drop.index.max-values}), with the two links
  * the API follows: image → tensor (the tensor's {@code image} lineage) and image → prediction (the prediction's own
- * {@code image} lineage, one hop, not image → tensor → prediction). The links need only a value's id, type and lineage. Filled
- * by {@link ValueIndex}; thread-safe.
+ * {@code image} lineage, one hop, not image → tensor → prediction). The links need only a value's id, type and lineage. It also
+ * counts the values each task output has published (every distinct id read, including those the bound later pushed out), which
+ * the UI shows on the graph's links: the true count, where the values it loads are capped per task. Filled by
+ * {@link ValueIndex}; thread-safe.
  */
 final class PipelineView {
 
@@ -29,6 +32,7 @@ final class PipelineView {
     private final LinkedHashMap<String, AnnotatedValue> values = new LinkedHashMap<>();
     private final Map<String, String> tensorByImage = new ConcurrentHashMap<>();
     private final Map<String, String> predictionByImage = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Long>> counts = new TreeMap<>();
 
     PipelineView(int maxValues) {
         if (maxValues < 1) {
@@ -44,6 +48,7 @@ final class PipelineView {
             if (values.putIfAbsent(value.id(), value) != null) {
                 return new Added(false, null);
             }
+            counts.computeIfAbsent(String.valueOf(value.task()), t -> new TreeMap<>()).merge(String.valueOf(value.output()), 1L, Long::sum);
             if (values.size() > maxValues) {
                 Iterator<AnnotatedValue> oldest = values.values().iterator();
                 evicted = oldest.next();
@@ -102,6 +107,18 @@ final class PipelineView {
             }
         }
         return result;
+    }
+
+    /**
+     * How many distinct values each task output has published, by task then output (a value pushed out by the bound still
+     * counts; one read again after that counts twice).
+     */
+    Map<String, Map<String, Long>> counts() {
+        synchronized (values) {
+            Map<String, Map<String, Long>> copy = new TreeMap<>();
+            counts.forEach((task, outputs) -> copy.put(task, Map.copyOf(outputs)));
+            return copy;
+        }
     }
 
     int size() {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,7 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@link IdempotencyKeys}: the first drop of each task-scoped Idempotency-Key, while its value is in the view;</li>
  * <li>{@link DeadLetters}: the refused values of every task's {@code .dlq} topic;</li>
  * <li>the latest status of each task (the compacted {@code <pipeline>.status} topic);</li>
- * <li>{@link LiveFeed}: every change, for the UI's live feed.</li>
+ * <li>{@link LiveFeed}: every change, for the UI's live feed, and a {@code caughtUp} event once the index has read every topic.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -91,6 +92,8 @@ public class ValueIndex {
         follower = followers.follower("file-drop-index").topics(topics).maxPollRecords(2000).apply(this::apply).start();
         follower.caughtUp().thenRun(() -> {
             feed.caughtUp(true);
+            // Pages opened while the index was loading saw a partial snapshot: this tells them to load it again, whole.
+            feed.publish(new LiveFeed.Change("caughtUp", Map.of("caughtUp", true, "values", view.size())));
             LOG.infof("value index caught up: %d values, %d task states, %d dead letters", view.size(), status.size(),
                 deadLetters.size());
         });
@@ -150,6 +153,11 @@ public class ValueIndex {
         return deadLetters.of(id);
     }
 
+    /** How many distinct values each task output has published, by task then output (see {@link PipelineView#counts()}). */
+    public Map<String, Map<String, Long>> counts() {
+        return view.counts();
+    }
+
     public Map<String, StatusEvent> status() {
         return Map.copyOf(status);
     }
@@ -161,6 +169,23 @@ public class ValueIndex {
 
     public Collection<DeadLetter> deadLetters() {
         return deadLetters.all();
+    }
+
+    /**
+     * The dead letters of each task that refused any: {@code {count, latest}}, the latest being the most recent refusal (for
+     * learn, a training run that failed). The page shows it after a restart, when the task's status no longer says so.
+     */
+    public Map<String, Map<String, Object>> deadLetterSummary() {
+        Map<String, Map<String, Object>> summary = new TreeMap<>();
+        for (DeadLetter letter : deadLetters.all()) {
+            Map<String, Object> task = summary.computeIfAbsent(letter.task(), t -> new HashMap<>(Map.of("count", 0)));
+            task.merge("count", 1, (a, b) -> (Integer) a + (Integer) b);
+            DeadLetter latest = (DeadLetter) task.get("latest");
+            if (latest == null || letter.at().isAfter(latest.at())) {
+                task.put("latest", letter);
+            }
+        }
+        return summary;
     }
 
     /** Whether the index has read every topic up to where it stood at start-up. */

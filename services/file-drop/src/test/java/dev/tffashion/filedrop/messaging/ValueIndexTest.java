@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -70,6 +71,10 @@ class ValueIndexTest {
         await().atMost(WAIT).until(() -> index.predictionOfImage("img-77").isPresent());
         given().get("/v1/predictions/img-77").then().statusCode(200).body("id", equalTo(prediction.id()));
         given().get("/q/health/ready").then().statusCode(200);
+        // What a page opened later reads: the index has caught up, and the link counts are the index's, not the page's.
+        given().get("/v1/pipeline").then().statusCode(200).body("caughtUp", equalTo(true))
+            .body("counts.predict.prediction", equalTo(Math.toIntExact(index.counts().get("predict").get("prediction"))))
+            .body("counts.predict.prediction", greaterThanOrEqualTo(1));
     }
 
     @Test
