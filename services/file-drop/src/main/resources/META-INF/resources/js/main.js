@@ -81,9 +81,11 @@ async function loadSnapshot() {
     if (list.length >= SNAPSHOT_LIMIT) store.truncated.add(task);
     for (const value of list.slice().reverse()) store.applyValue(value);
   }
+  const whole = pipeline.caughtUp !== false;
+  if (whole) store.setSnapshotLoaded();
   showIndexState();
   renderAll();
-  return pipeline.caughtUp !== false;
+  return whole;
 }
 
 let refreshing = null;

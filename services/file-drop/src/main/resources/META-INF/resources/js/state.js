@@ -18,6 +18,7 @@ export class Store {
     this.counts = new Map();
     this.deadLetterSummary = {};
     this.index = { caughtUp: null, missingTopics: [] };
+    this.snapshotLoaded = false;
     this.transitions = [];
     this.listeners = new Set();
   }
@@ -67,9 +68,19 @@ export class Store {
     if (changed) this.emit('index', this.index);
   }
 
-  /** True until file-drop says its index holds the whole history: what the page shows is partial meanwhile. */
+  /** Called once the page has loaded a snapshot of a caught-up index: the values, not only the statuses and counts. */
+  setSnapshotLoaded() {
+    if (this.snapshotLoaded) return;
+    this.snapshotLoaded = true;
+    this.emit('index', this.index);
+  }
+
+  /**
+   * True until file-drop says its index holds the whole history and the page has loaded its values: what the page shows is
+   * partial meanwhile (the graph and statuses come first, the models only with the snapshot).
+   */
   loading() {
-    return this.index.caughtUp !== true;
+    return this.index.caughtUp !== true || !this.snapshotLoaded;
   }
 
   /**
