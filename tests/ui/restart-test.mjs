@@ -88,6 +88,7 @@ async function readState() {
   }
   return {
     counts,
+    learnState: pipeline.status?.learn?.state,
     models: models.map((m) => m.id),
     serving: serving ? { id: serving.id, model: (serving.sourceInputs || []).find((s) => s.input === 'model')?.ids?.[0],
       version: serving.annotations?.modelVersion } : null,
@@ -150,6 +151,7 @@ function pauseBroker() {
   };
   setTimeout(resume, options.holdBroker * 1000).unref();
   process.once('exit', resume);
+  resumeBroker = resume;
   return resume;
 }
 
@@ -300,6 +302,9 @@ async function main() {
       counts: window.__restart.counts, models: [...window.__restart.models] }));
     const misleading = history.training.filter((t) => t.includes(NO_TRAINING));
     check(!misleading.length, `the page said "${misleading[0]}" while ${before.models.length} model(s) had been trained`);
+    // learn was not training before the restart and nothing was dropped since: a "Training" line is history replayed as live.
+    const replayed = before.learnState === 'active' ? [] : history.training.filter((t) => /^Training[:.]/.test(t));
+    check(!replayed.length, `after the restart the page showed an old training run as if it were running: "${replayed[0]}"`);
     const glued = history.training.filter((t) => /model\.\s*:/.test(t));
     check(!glued.length, `the training panel glued two messages together: "${glued[0]}"`);
     check(!history.models.includes('No model yet.'), 'the page said "No model yet." while models had been trained');

@@ -41,7 +41,8 @@ import io.quarkus.runtime.StartupEvent;
  * <li>{@link IdempotencyKeys}: the first drop of each task-scoped Idempotency-Key, while its value is in the view;</li>
  * <li>{@link DeadLetters}: the refused values of every task's {@code .dlq} topic;</li>
  * <li>the latest status of each task (the compacted {@code <pipeline>.status} topic);</li>
- * <li>{@link LiveFeed}: every change, for the UI's live feed, and a {@code caughtUp} event once the index has read every topic.</li>
+ * <li>{@link LiveFeed}: every change once the index has caught up (not the history read again at start), for the UI's live
+ * feed, and a {@code caughtUp} event then.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -107,10 +108,10 @@ public class ValueIndex {
         if (kind == Kind.STATUS) {
             StatusEvent event = Json.fromBytes(record.value(), StatusEvent.class);
             status.put(event.task(), event);
-            feed.publish(new LiveFeed.Change("status", event));
+            publish(new LiveFeed.Change("status", event));
         } else if (kind == Kind.DEAD_LETTERS) {
             DeadLetter letter = deadLetters.add(deadLetterTask.get(record.topic()), record.key(), record.headers(), record.timestamp());
-            feed.publish(new LiveFeed.Change("deadLetter", letter));
+            publish(new LiveFeed.Change("deadLetter", letter));
         } else if (kind == Kind.VALUES) {
             add(ValueRecords.decode(record.headers(), record.value()));
         }
@@ -125,7 +126,18 @@ public class ValueIndex {
         }
         if (added.isNew()) {
             idempotencyKeys.add(value);
-            feed.publish(new LiveFeed.Change("value", value));
+            publish(new LiveFeed.Change("value", value));
+        }
+    }
+
+    /**
+     * Tells the live feed, once the index has caught up. Before, the records are history being read again (a restart): sent
+     * live, they would replay old statuses on the page as if they happened now, and flood it; pages load the snapshot instead
+     * when the {@code caughtUp} event comes.
+     */
+    private void publish(LiveFeed.Change change) {
+        if (feed.caughtUp()) {
+            feed.publish(change);
         }
     }
 
