@@ -166,6 +166,10 @@ function recordPage() {
     if (connection) r.connection.add(connection.dataset.state + ': ' + connection.textContent);
     const models = document.querySelector('#models > p');
     if (models?.textContent) r.models.add(models.textContent);
+    const pictures = document.querySelector('#predictions > p.empty');
+    if (pictures?.textContent) r.models.add(pictures.textContent);
+    const chart = document.querySelector('#training-chart .chart-empty');
+    if (chart?.textContent) r.models.add(chart.textContent);
     for (const pill of document.querySelectorAll('#graph g.edge-label')) {
       const text = pill.querySelector('text')?.textContent;
       if (text) r.counts.push(`${pill.dataset.task}/${pill.dataset.output}=${text}`);
@@ -307,7 +311,9 @@ async function main() {
     check(!replayed.length, `after the restart the page showed an old training run as if it were running: "${replayed[0]}"`);
     const glued = history.training.filter((t) => /model\.\s*:/.test(t));
     check(!glued.length, `the training panel glued two messages together: "${glued[0]}"`);
-    check(!history.models.includes('No model yet.'), 'the page said "No model yet." while models had been trained');
+    for (const wrong of ['No model yet.', 'No pictures yet: drop one above.', 'No training run yet: drop a recipe.']) {
+      check(!history.models.includes(wrong), `the page said "${wrong}" while there was history (models, predicted pictures)`);
+    }
     const low = history.counts.filter((entry) => {
       const [link, text] = entry.split('=');
       return !text.endsWith('…') && Number.parseInt(text, 10) < (before.counts[link] || 0);

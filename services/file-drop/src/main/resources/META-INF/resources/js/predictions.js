@@ -22,8 +22,9 @@ export class PredictionsView {
   render() {
     const images = this.store.valuesOf('imageInput').slice(0, MAX_CARDS);
     if (!images.length) {
-      if (!this.container.querySelector('.empty')) {
-        clear(this.container).append(h('p', { class: 'empty muted' }, ['No pictures yet: drop one above.']));
+      const text = this.store.loading() ? 'Loading the pictures dropped before…' : 'No pictures yet: drop one above.';
+      if (this.container.querySelector('.empty')?.textContent !== text) {
+        clear(this.container).append(h('p', { class: 'empty muted' }, [text]));
       }
       return;
     }

@@ -84,7 +84,7 @@ export class TrainingView {
       const history = parseJson(models[0]?.annotations?.history, null);
       if (Array.isArray(history) && history.length) points = history.map((p, i) => toPoint(p, i + 1));
     }
-    clear(chart).append(epochChart(points, d.epochs));
+    clear(chart).append(epochChart(points, d.epochs, loading ? 'Loading the training history…' : undefined));
   }
 
   /**

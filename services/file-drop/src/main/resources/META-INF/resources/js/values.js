@@ -48,7 +48,7 @@ export class ValuesView {
 
   render() {
     for (const [key, entry] of this.buttons) {
-      entry.count.textContent = String(this.store.countOf(entry.output.task, entry.output.output));
+      entry.count.textContent = String(this.store.countOf(entry.output.task, entry.output.output)) + (this.store.loading() ? '…' : '');
       entry.button.setAttribute('aria-pressed', String(key === this.selected));
     }
     const entry = this.buttons.get(this.selected);
