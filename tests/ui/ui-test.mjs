@@ -9,12 +9,11 @@
 //
 //   node ui-test.mjs [BASE_URL] [--smoke] [--timeout-minutes N] [--recipe FILE] [--image FILE] [--token TOKEN]
 
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { launchBrowser } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -320,15 +319,8 @@ async function main() {
   const recipe = recipeFile();
   const image = imageFile();
 
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-fashion-ui-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 1000 },
-  });
-  const page = context.pages()[0] || await context.newPage();
+  const browser = await launchBrowser();
+  const { context, page } = browser;
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && pageErrors.push('console: ' + m.text()));
@@ -433,8 +425,7 @@ async function main() {
     if (pageErrors.length) console.error(`page errors: ${pageErrors.join(' | ')}`);
     process.exitCode = 1;
   } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 }
 

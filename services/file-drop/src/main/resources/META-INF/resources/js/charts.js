@@ -64,7 +64,7 @@ export function probabilityBars(entries, predicted) {
 }
 
 /** Loss (left axis) and accuracy (right axis, 0..1) per epoch. */
-export function epochChart(points, epochs) {
+export function epochChart(points, epochs, empty = 'No training run yet: drop a recipe.') {
   const W = 520;
   const H = 210;
   const m = { l: 44, r: 44, t: 14, b: 32 };
@@ -72,8 +72,8 @@ export function epochChart(points, epochs) {
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   if (!points.length) {
-    svg.setAttribute('aria-label', 'No training run yet');
-    svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'chart-empty' }, ['No training run yet: drop a recipe.']));
+    svg.setAttribute('aria-label', empty);
+    svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'chart-empty' }, [empty]));
     return svg;
   }
   const maxEpoch = Math.max(Number(epochs) || 0, ...points.map((p) => p.epoch), 1);

@@ -143,14 +143,15 @@ export class GraphView {
       if (this.tooltipTask === name) this.fillTooltip(name);
     }
     for (const label of this.linkLabels) {
-      const count = this.store.valuesOf(label.output.task, label.output.output).length;
-      const text = count + (this.store.truncated.has(label.output.task) ? '+' : '');
+      const loading = this.store.loading();
+      const text = String(this.store.countOf(label.output.task, label.output.output)) + (loading ? '…' : '');
       label.text.textContent = text;
       const w = Math.max(30, 12 + text.length * 8);
       const x = Number(label.text.getAttribute('x'));
       label.rect.setAttribute('x', String(x - w / 2));
       label.rect.setAttribute('width', String(w));
-      label.pill.setAttribute('aria-label', `${text} values on ${label.name}. Show them.`);
+      label.pill.dataset.count = String(this.store.countOf(label.output.task, label.output.output));
+      label.pill.setAttribute('aria-label', `${text} values on ${label.name}${loading ? ' so far (loading the history)' : ''}. Show them.`);
     }
   }
 

@@ -22,8 +22,9 @@ export class PredictionsView {
   render() {
     const images = this.store.valuesOf('imageInput').slice(0, MAX_CARDS);
     if (!images.length) {
-      if (!this.container.querySelector('.empty')) {
-        clear(this.container).append(h('p', { class: 'empty muted' }, ['No pictures yet: drop one above.']));
+      const text = this.store.loading() ? 'Loading the pictures dropped before…' : 'No pictures yet: drop one above.';
+      if (this.container.querySelector('.empty')?.textContent !== text) {
+        clear(this.container).append(h('p', { class: 'empty muted' }, [text]));
       }
       return;
     }
@@ -79,8 +80,9 @@ export class PredictionsView {
     const predictState = this.store.status.get('predict');
     const asked = this.pending.get(image.id);
     const answer = prediction ? this.answerOf(image.id, prediction.id) : null;
+    const loading = this.store.loading();
     const signature = JSON.stringify([prediction?.id, tensor?.id, failure?.reason, predictState?.state, predictState?.reason, asked,
-      Boolean(answer)]);
+      Boolean(answer), loading]);
     if (signature === card.signature) return;
     card.signature = signature;
 
@@ -96,14 +98,15 @@ export class PredictionsView {
         h('p', { class: 'muted small' }, ['Fix the picture and drop it again.']));
       return;
     }
-    if (!tensor && !asked) this.askWhere(image.id);
+    // While file-drop's index still reads the topics, its tensor may be on its way: ask only once the history is whole.
+    if (!tensor && !asked && !loading) this.askWhere(image.id);
     card.el.dataset.state = 'pending';
     let text;
     if (asked && asked.state === 'failed') {
       card.el.dataset.state = 'failed';
       text = asked.detail || asked.error;
     } else if (!tensor) {
-      text = 'Converting to a 28×28 tensor…';
+      text = loading ? 'Loading the history of this picture…' : 'Converting to a 28×28 tensor…';
     } else if (predictState?.state === 'waiting' || predictState?.state === 'failed') {
       text = `Converted; predict is ${predictState.state}${predictState.reason ? ': ' + predictState.reason : ''}.`;
     } else {
@@ -145,6 +148,14 @@ export class PredictionsView {
       })
       .then((prediction) => this.store.applyValue(prediction))
       .catch((e) => {
+        if (e.status === 503) {
+          // index loading (file-drop restarted): not an answer about the picture; ask again a little later.
+          setTimeout(() => {
+            this.asked.delete(imageId);
+            this.render();
+          }, 2000);
+          return;
+        }
         if (e.body) {
           this.pending.set(imageId, e.body);
           this.store.emit('pending', e.body);

@@ -1,6 +1,8 @@
 // The page's model of the pipeline: the graph, each task's latest status, the values seen and their joins.
 // It is fed by the snapshot (GET /v1/pipeline, GET /v1/values) and the live feed (GET /v1/events); every
 // merge is idempotent (values by id, status by time), so the two can arrive in any order.
+// The index behind the API is rebuilt from the topics when file-drop starts: until it has read them all (`caughtUp`),
+// what it answers is partial, and the page says it is loading rather than "no training yet" or counts of zero.
 
 export const STATES = ['idle', 'waiting', 'active', 'succeeded', 'failed'];
 
@@ -13,6 +15,10 @@ export class Store {
     this.tensorByImage = new Map();
     this.predictionByTensor = new Map();
     this.truncated = new Set();
+    this.counts = new Map();
+    this.deadLetterSummary = {};
+    this.index = { caughtUp: null, missingTopics: [] };
+    this.snapshotLoaded = false;
     this.transitions = [];
     this.listeners = new Set();
   }
@@ -42,6 +48,47 @@ export class Store {
     };
     if (first) this.emit('pipeline', this.pipeline);
     for (const event of Object.values(pipeline.status || {})) this.applyStatus(event);
+    if (pipeline.counts) {
+      this.counts = new Map();
+      for (const [task, outputs] of Object.entries(pipeline.counts)) {
+        for (const [output, n] of Object.entries(outputs || {})) this.counts.set(`${task}/${output}`, Number(n) || 0);
+      }
+    }
+    if (pipeline.deadLetters) {
+      this.deadLetterSummary = pipeline.deadLetters;
+      for (const summary of Object.values(pipeline.deadLetters)) if (summary?.latest) this.applyDeadLetter(summary.latest);
+    }
+    if (typeof pipeline.caughtUp === 'boolean') this.setIndex(pipeline.caughtUp, pipeline.missingTopics);
+  }
+
+  /** Whether file-drop's index has read every topic (null: not known yet). */
+  setIndex(caughtUp, missingTopics) {
+    const changed = this.index.caughtUp !== caughtUp;
+    this.index = { caughtUp, missingTopics: missingTopics || [] };
+    if (changed) this.emit('index', this.index);
+  }
+
+  /** Called once the page has loaded a snapshot of a caught-up index: the values, not only the statuses and counts. */
+  setSnapshotLoaded() {
+    if (this.snapshotLoaded) return;
+    this.snapshotLoaded = true;
+    this.emit('index', this.index);
+  }
+
+  /**
+   * True until file-drop says its index holds the whole history and the page has loaded its values: what the page shows is
+   * partial meanwhile (the graph and statuses come first, the models only with the snapshot).
+   */
+  loading() {
+    return this.index.caughtUp !== true || !this.snapshotLoaded;
+  }
+
+  /**
+   * Values a task output has published: the index's count (every value, not only those loaded), or the values the page
+   * holds when it knows more (values that arrived live since the count was read).
+   */
+  countOf(task, output) {
+    return Math.max(this.counts.get(`${task}/${output}`) || 0, this.valuesOf(task, output).length);
   }
 
   tasks() {
@@ -120,6 +167,22 @@ export class Store {
   predictionOfImage(imageId) {
     const tensor = this.tensorByImage.get(imageId);
     return tensor ? this.values.get(this.predictionByTensor.get(tensor)) : undefined;
+  }
+
+  /** The endpoint in service: the one serve's status names (endpointId), else the newest announced. */
+  servingEndpoint() {
+    const endpoints = this.valuesOf('serve');
+    const named = this.status.get('serve')?.details?.endpointId;
+    return endpoints.find((e) => e.id === named) || endpoints[0];
+  }
+
+  /** The newest dead letter of a task (for learn: the last training run that failed), if any. */
+  latestDeadLetter(task) {
+    let latest;
+    for (const letter of this.deadLetters.values()) {
+      if (letter.task === task && (!latest || Date.parse(letter.at) > Date.parse(latest.at))) latest = letter;
+    }
+    return latest;
   }
 
   /** The endpoints announced for a model value, newest first. */

@@ -61,7 +61,9 @@ export class TrainingView {
     if (d.accuracy !== undefined) parts.push(`accuracy ${percent(d.accuracy)}`);
     if (state === 'active' && d.etaSeconds !== undefined) parts.push(`about ${duration(d.etaSeconds)} left`);
     barText.textContent = (progress !== null ? Math.round(progress * 100) + ' % · ' : '') + parts.join(' · ');
-    const trainedBefore = this.store.valuesOf('learn', 'model').length > 0;
+    const models = this.store.valuesOf('learn', 'model');
+    const loading = this.store.loading();
+    const trainedBefore = models.length > 0 || !!this.store.latestDeadLetter('learn');
     const headline = {
       idle: trainedBefore ? 'No training running: drop a recipe to train another model.'
         : 'No training yet: drop a recipe to train a model.',
@@ -71,27 +73,59 @@ export class TrainingView {
       failed: 'Training failed',
     }[state] || state;
     // Idle has one message of its own: learn's idle reason ("waiting for a recipe ...") says the same thing again.
-    const text = state === 'idle' ? headline : headline + (event?.reason ? ': ' + event.reason : '.');
+    // While file-drop's index still reads the topics, an idle learn says nothing about the past: never "No training yet" then.
+    const text = loading && state === 'idle' && !trainedBefore ? 'Loading the training history…'
+      : state === 'idle' ? headline : headline + (event?.reason ? ': ' + event.reason : '.');
     if (status.textContent !== text) status.textContent = text;
-    status.dataset.state = state;
+    status.dataset.state = loading && state === 'idle' && !trainedBefore ? 'loading' : state;
+    this.renderLastRun(models, loading);
     let points = [...this.points.values()].sort((a, b) => a.epoch - b.epoch);
     if (points.length <= 1 && state !== 'active') {
-      const history = parseJson(this.store.valuesOf('learn', 'model')[0]?.annotations?.history, null);
+      const history = parseJson(models[0]?.annotations?.history, null);
       if (Array.isArray(history) && history.length) points = history.map((p, i) => toPoint(p, i + 1));
     }
-    clear(chart).append(epochChart(points, d.epochs));
+    clear(chart).append(epochChart(points, d.epochs, loading ? 'Loading the training history…' : undefined));
+  }
+
+  /**
+   * The last training run, from the topics rather than learn's status (which says "idle" again once learn restarts): the newer of
+   * the newest model value and learn's newest dead letter (a run that failed).
+   */
+  renderLastRun(models, loading) {
+    const box = this.el.lastRun;
+    if (!box) return;
+    const model = models[0];
+    const failure = this.store.latestDeadLetter('learn');
+    let run = null;
+    if (failure && (!model || Date.parse(failure.at) > Date.parse(model.createdAt))) {
+      run = { outcome: 'failed', id: failure.id, text: `Last training run failed (${dateTime(failure.at)}): ${failure.reason || 'no reason given'}.` };
+    } else if (model) {
+      const a = model.annotations || {};
+      const from = a.recipeFileName ? ` from ${a.recipeFileName}` : '';
+      const facts = [a.testAccuracy !== undefined ? `test accuracy ${percent(a.testAccuracy)}` : null,
+        a.trainingSeconds !== undefined ? `trained in ${duration(a.trainingSeconds)}` : null].filter(Boolean);
+      run = { outcome: 'succeeded', id: model.id,
+        text: `Last training run: ${a.model || 'model'}${from}, finished ${dateTime(model.createdAt)}` + (facts.length ? `: ${facts.join(', ')}.` : '.') };
+    }
+    const text = run ? run.text : loading ? 'Loading the last training run…' : '';
+    if (box.textContent !== text) box.textContent = text;
+    box.dataset.outcome = run ? run.outcome : loading ? 'loading' : 'none';
+    box.dataset.valueId = run ? run.id : '';
+    box.hidden = !text;
   }
 
   renderModels() {
     const models = this.store.valuesOf('learn', 'model');
     const endpoints = this.store.valuesOf('serve');
-    const serving = endpoints[0];
-    const signature = JSON.stringify([models.map((m) => m.id), endpoints.map((e) => e.id), this.selectedModel]);
+    const serving = this.store.servingEndpoint();
+    const loading = this.store.loading();
+    const signature = JSON.stringify([models.map((m) => m.id), endpoints.map((e) => e.id), serving?.id, this.selectedModel, loading]);
     if (signature === this.modelsSignature) return;
     this.modelsSignature = signature;
     const { models: box, confusion } = this.el;
     if (!models.length) {
-      clear(box).append(h('p', { class: 'muted' }, ['No model yet.']));
+      clear(box).append(h('p', { class: 'muted', dataset: { state: loading ? 'loading' : 'empty' } },
+        [loading ? 'Loading the model versions…' : 'No model yet.']));
       clear(confusion);
       return;
     }

@@ -48,25 +48,26 @@ export class ValuesView {
 
   render() {
     for (const [key, entry] of this.buttons) {
-      const n = this.store.valuesOf(entry.output.task, entry.output.output).length;
-      entry.count.textContent = n + (this.store.truncated.has(entry.output.task) ? '+' : '');
+      entry.count.textContent = String(this.store.countOf(entry.output.task, entry.output.output)) + (this.store.loading() ? '…' : '');
       entry.button.setAttribute('aria-pressed', String(key === this.selected));
     }
     const entry = this.buttons.get(this.selected);
     if (!entry) return;
     const values = this.store.valuesOf(entry.output.task, entry.output.output);
     const shown = values.slice(0, SHOWN);
-    const signature = this.selected + '|' + shown.map((v) => v.id).join(',');
+    const total = this.store.countOf(entry.output.task, entry.output.output);
+    const signature = [this.selected, total, this.store.loading(), ...shown.map((v) => v.id)].join('|');
     if (signature === this.signature) return;
     this.signature = signature;
     const topic = entry.output.links[0]?.topic;
     const caption = h('caption', {}, [
       `${entry.output.task}.${entry.output.output}`,
       topic ? h('span', { class: 'muted small' }, [' · topic ', h('code', {}, [topic])]) : null,
-      h('span', { class: 'muted small' }, [` · ${values.length > SHOWN ? `newest ${SHOWN} of ${values.length}` : values.length} value${values.length === 1 ? '' : 's'}`]),
+      h('span', { class: 'muted small' }, [` · ${total > shown.length ? `newest ${shown.length} of ${total}` : total} value${total === 1 ? '' : 's'}`]),
     ]);
     if (!values.length) {
-      clear(this.table).append(h('table', { class: 'values' }, [caption]), h('p', { class: 'muted' }, ['No values on this link yet.']));
+      clear(this.table).append(h('table', { class: 'values' }, [caption]), h('p', { class: 'muted' },
+        [this.store.loading() ? 'Loading the values of this link…' : 'No values on this link yet.']));
       return;
     }
     clear(this.table).append(h('table', { class: 'values' }, [

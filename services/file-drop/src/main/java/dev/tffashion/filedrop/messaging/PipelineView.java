@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.tffashion.pipeline.graph.ValueType;
@@ -16,8 +17,10 @@ import dev.tffashion.pipeline.kafka.ValueEnvelope;
  * The values of the pipeline's topics by id, oldest first and bounded ({@code file-drop.index.max-values}), as
  * {@link IndexedValue}s (envelope and position; the record's bytes only for the {@code keptRecords} most recent), with the two
  * links the API follows: image → tensor (the tensor's {@code image} lineage) and image → prediction (the prediction's own
- * {@code image} lineage, one hop, not image → tensor → prediction). The links need only a value's envelope. Filled by
- * {@link ValueIndex}; thread-safe.
+ * {@code image} lineage, one hop, not image → tensor → prediction). The links need only a value's envelope. It also counts the
+ * values each task output has published (every distinct id read, including those the bound later pushed out), which the UI shows
+ * on the graph's links: the true count, where the values it loads are capped per task. Filled by {@link ValueIndex};
+ * thread-safe.
  */
 final class PipelineView {
 
@@ -33,6 +36,7 @@ final class PipelineView {
     private final ArrayDeque<IndexedValue> withRecord = new ArrayDeque<>();
     private final Map<String, String> tensorByImage = new ConcurrentHashMap<>();
     private final Map<String, String> predictionByImage = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Long>> counts = new TreeMap<>();
 
     /**
      * @param maxValues how many values the view keeps (the oldest goes first)
@@ -64,6 +68,9 @@ final class PipelineView {
                 }
                 return new Added(false, null);
             }
+            ValueEnvelope envelope = value.envelope();
+            counts.computeIfAbsent(String.valueOf(envelope.task()), t -> new TreeMap<>()).merge(String.valueOf(envelope.output()), 1L,
+                Long::sum);
             if (value.record() != null) {
                 keepRecord(value);
             }
@@ -133,6 +140,18 @@ final class PipelineView {
             }
         }
         return result;
+    }
+
+    /**
+     * How many distinct values each task output has published, by task then output (a value pushed out by the bound still
+     * counts; one read again after that counts twice).
+     */
+    Map<String, Map<String, Long>> counts() {
+        synchronized (values) {
+            Map<String, Map<String, Long>> copy = new TreeMap<>();
+            counts.forEach((task, outputs) -> copy.put(task, Map.copyOf(outputs)));
+            return copy;
+        }
     }
 
     int size() {

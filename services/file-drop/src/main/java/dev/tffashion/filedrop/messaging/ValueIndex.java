@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,8 @@ import io.quarkus.runtime.StartupEvent;
  * record kept in memory while it is recent, else read back from Kafka by its position with a {@link RecordReader});</li>
  * <li>{@link DeadLetters}: the refused values of every task's {@code .dlq} topic;</li>
  * <li>the latest status of each task (the compacted {@code <pipeline>.status} topic);</li>
- * <li>{@link LiveFeed}: every change, for the UI's live feed (values decoded only while someone listens).</li>
+ * <li>{@link LiveFeed}: every change once the index has caught up (not the history read again at start), for the UI's live
+ * feed (a value decoded only while someone listens), and a {@code caughtUp} event then.</li>
  * </ul>
  * A drop made with an {@code Idempotency-Key} has an id derived from the key ({@code ValueIds.forIdempotencyKey}), so finding
  * an earlier drop with the same key is a lookup by id.
@@ -105,6 +107,8 @@ public class ValueIndex {
             .apply(this::apply).start();
         follower.caughtUp().thenRun(() -> {
             feed.caughtUp(true);
+            // Pages opened while the index was loading saw a partial snapshot: this tells them to load it again, whole.
+            feed.publish(new LiveFeed.Change("caughtUp", Map.of("caughtUp", true, "values", view.size())));
             LOG.infof("value index caught up: %d values, %d task states, %d dead letters", view.size(), status.size(),
                 deadLetters.size());
         });
@@ -118,10 +122,10 @@ public class ValueIndex {
         if (kind == Kind.STATUS) {
             StatusEvent event = Json.fromBytes(record.value(), StatusEvent.class);
             status.put(event.task(), event);
-            feed.publish(new LiveFeed.Change("status", event));
+            publish(new LiveFeed.Change("status", event));
         } else if (kind == Kind.DEAD_LETTERS) {
             DeadLetter letter = deadLetters.add(deadLetterTask.get(record.topic()), record.key(), record.headers(), record.timestamp());
-            feed.publish(new LiveFeed.Change("deadLetter", letter));
+            publish(new LiveFeed.Change("deadLetter", letter));
         } else if (kind == Kind.VALUES) {
             ValueEnvelope envelope = ValueRecords.envelope(record.headers())
                 .orElseGet(() -> ValueEnvelope.of(ValueRecords.decode(record.headers(), record.value())));
@@ -139,8 +143,19 @@ public class ValueIndex {
         if (added.evicted() != null) {
             deadLetters.forget(added.evicted().id());
         }
-        if (added.isNew() && feed.hasListeners()) {
+        if (added.isNew() && feed.caughtUp() && feed.hasListeners()) {
             resolve(value).ifPresent(whole -> feed.publish(new LiveFeed.Change("value", whole)));
+        }
+    }
+
+    /**
+     * Tells the live feed, once the index has caught up. Before, the records are history being read again (a restart): sent
+     * live, they would replay old statuses on the page as if they happened now, and flood it; pages load the snapshot instead
+     * when the {@code caughtUp} event comes.
+     */
+    private void publish(LiveFeed.Change change) {
+        if (feed.caughtUp()) {
+            feed.publish(change);
         }
     }
 
@@ -200,6 +215,11 @@ public class ValueIndex {
         return deadLetters.of(id);
     }
 
+    /** How many distinct values each task output has published, by task then output (see {@link PipelineView#counts()}). */
+    public Map<String, Map<String, Long>> counts() {
+        return view.counts();
+    }
+
     public Map<String, StatusEvent> status() {
         return Map.copyOf(status);
     }
@@ -211,6 +231,23 @@ public class ValueIndex {
 
     public Collection<DeadLetter> deadLetters() {
         return deadLetters.all();
+    }
+
+    /**
+     * The dead letters of each task that refused any: {@code {count, latest}}, the latest being the most recent refusal (for
+     * learn, a training run that failed). The page shows it after a restart, when the task's status no longer says so.
+     */
+    public Map<String, Map<String, Object>> deadLetterSummary() {
+        Map<String, Map<String, Object>> summary = new TreeMap<>();
+        for (DeadLetter letter : deadLetters.all()) {
+            Map<String, Object> task = summary.computeIfAbsent(letter.task(), t -> new HashMap<>(Map.of("count", 0)));
+            task.merge("count", 1, (a, b) -> (Integer) a + (Integer) b);
+            DeadLetter latest = (DeadLetter) task.get("latest");
+            if (latest == null || letter.at().isAfter(latest.at())) {
+                task.put("latest", letter);
+            }
+        }
+        return summary;
     }
 
     /** Whether the index has read every topic up to where it stood at start-up. */

@@ -12,7 +12,12 @@ import jakarta.ws.rs.core.MediaType;
 import dev.tffashion.filedrop.messaging.ValueIndex;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 
-/** {@code GET /v1/pipeline}: the graph (tasks, links, topics) from the one source of truth, with each task's latest status. */
+/**
+ * {@code GET /v1/pipeline}: the graph (tasks, links, topics) from the one source of truth, with each task's latest status, how
+ * many values each task output has published ({@code counts}), each task's dead letters ({@code deadLetters}: count and
+ * latest), and whether the index behind them has read every topic yet
+ * ({@code caughtUp}, {@code missingTopics}): while it has not, status and counts are partial, and the UI says it is loading.
+ */
 @Path("/v1/pipeline")
 @Produces(MediaType.APPLICATION_JSON)
 public class PipelineResource {
@@ -32,6 +37,10 @@ public class PipelineResource {
         body.put("links", graph.links());
         body.put("statusTopic", graph.statusTopic());
         body.put("status", index.status());
+        body.put("counts", index.counts());
+        body.put("deadLetters", index.deadLetterSummary());
+        body.put("caughtUp", index.caughtUp());
+        body.put("missingTopics", index.missingTopics());
         return body;
     }
 }

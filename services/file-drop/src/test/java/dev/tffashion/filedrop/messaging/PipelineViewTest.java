@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,18 @@ class PipelineViewTest {
         assertTrue(view.predictionOfImage("img-1").isEmpty());
         assertEquals(List.of("b", "a"), view.recent(null, 10).stream().map(IndexedValue::id).toList());
         assertEquals(List.of("b"), view.recent("imageInput", 1).stream().map(IndexedValue::id).toList());
+    }
+
+    @Test
+    void countsEveryDistinctValuePerTaskOutputEvenOnesTheBoundPushedOut() {
+        PipelineView view = new PipelineView(2, 2);
+        view.add(added(value("a", "imageInput", "imageFile")));
+        view.add(added(value("a", "imageInput", "imageFile")));
+        view.add(added(value("b", "imageInput", "imageFile")));
+        view.add(added(value("t", "imageConvert", "tensor").toBuilder().output("tensor").build()));
+
+        assertEquals(2, view.size());
+        assertEquals(Map.of("imageInput", Map.of("out", 2L), "imageConvert", Map.of("tensor", 1L)), view.counts());
     }
 
     @Test
