@@ -88,6 +88,8 @@ class KedaTest {
                 String name = scaled.path("metadata").path("name").asText();
                 names.add(name);
                 assertEquals("default", scaled.path("metadata").path("namespace").asText("default"), name);
+                assertEquals("tf-fashion", scaled.path("metadata").path("labels").path("app.kubernetes.io/part-of").asText(),
+                        name + ": labelled as part of tf-fashion, as every other object");
                 JsonNode spec = scaled.path("spec");
                 assertEquals(name, spec.path("scaleTargetRef").path("name").asText(), name + " scales its own Deployment");
                 int min = spec.path("minReplicaCount").asInt();
