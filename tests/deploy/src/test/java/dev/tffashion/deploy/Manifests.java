@@ -51,8 +51,13 @@ final class Manifests {
 
     /** Every document of a YAML stream, as typed fabric8 objects; fails on a kind fabric8's model does not know. */
     static List<HasMetadata> typed(String yaml) {
+        return typed(documents(yaml));
+    }
+
+    /** The documents as typed fabric8 objects; fails on a kind fabric8's model does not know. */
+    static List<HasMetadata> typed(List<JsonNode> documents) {
         List<HasMetadata> objects = new ArrayList<>();
-        for (JsonNode document : documents(yaml)) {
+        for (JsonNode document : documents) {
             KubernetesResource resource = SERIALIZATION.unmarshal(document.toString());
             String kind = document.path("kind").asText();
             if (resource instanceof GenericKubernetesResource || !(resource instanceof HasMetadata typed)) {
