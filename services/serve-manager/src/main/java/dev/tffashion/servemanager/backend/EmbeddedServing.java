@@ -13,8 +13,9 @@ import dev.tffashion.servemanager.config.ServingConfig;
 /**
  * Embedded mode: libs/model-server in this process, over the model base path, on the configured gRPC and REST ports.
  * Warm-up is on (learn writes {@code assets.extra/tf_serving_warmup_requests} into every model, replayed before a
- * version serves); batching is off: on the pipeline's traffic (one picture per call, 2 cores) it did not pay for its
- * queueing (libs/model-server DESIGN.md, "Batching in embedded mode"; BatchingBench measures it).
+ * version serves); batching is off: predict already sends one call at a time with a batch of pictures, so server-side batching
+ * has no concurrent calls to merge and would only add its queueing; the bench's BatchingBench line "batching helps the pipeline's
+ * traffic" measures exactly that pattern, and this default follows it (libs/model-server DESIGN.md, "Batching in embedded mode").
  */
 public final class EmbeddedServing implements ServingBackend, AutoCloseable {
 
