@@ -311,6 +311,36 @@ async function waitForState(page, task, state, since, minutes) {
   return fail(`${task} did not turn ${state} within ${minutes} min; now: ${reason}`);
 }
 
+// ---- issue 19: what the model learned (photo accuracy, mistakes gallery, per-class accuracy) ----------------------------
+/**
+ * The model panel of the newest model: its photo accuracy next to the test accuracy, per-class accuracy next to the
+ * confusion heat map, and the gallery of its ten most confident mistakes on the test set, each a 28x28 picture with the
+ * true and the predicted class.
+ */
+async function checkModelInsights(page, out) {
+  const header = await page.$$eval('#models table.models thead th', (ths) => ths.map((th) => th.textContent.trim()));
+  check(header.includes('Photo accuracy'), `the model table has no "Photo accuracy" column: ${header.join(' | ')}`);
+  const photo = (await page.textContent('#models tbody tr:first-child td.photo-accuracy')).trim();
+  check(/^\d+(\.\d+)? ?%$/.test(photo), `the newest model's photo accuracy reads "${photo}", not a percentage`);
+  const perClass = await page.$$eval('#confusion .confusion-table tbody tr td.num', (tds) => tds.length);
+  check(perClass === 10, `the confusion matrix shows ${perClass} per-class accuracies, not ten`);
+  await page.waitForSelector('#confusion .mistakes figure.mistake canvas', { timeout: 10_000 });
+  const mistakes = await page.$$eval('#confusion .mistakes figure.mistake', (figures) => figures.map((f) => ({
+    canvas: f.querySelector('canvas')?.width,
+    truth: f.querySelector('.true-class')?.textContent.trim(),
+    predicted: f.querySelector('.predicted-class')?.textContent.trim(),
+  })));
+  check(mistakes.length === 10, `the mistakes gallery shows ${mistakes.length} pictures, not ten`);
+  for (const m of mistakes) {
+    check(m.canvas === 28 && m.truth && m.predicted && m.truth !== m.predicted,
+      `a mistake in the gallery is not a 28x28 picture with two different classes: ${JSON.stringify(m)}`);
+  }
+  await page.screenshot({ path: path.join(out, 'ui-model-insights.png'), fullPage: true });
+  log(`model panel: photo accuracy ${photo}; 10 per-class accuracies; mistakes gallery: ` +
+    mistakes.slice(0, 3).map((m) => `${m.truth} → ${m.predicted}`).join(', ') + ', …');
+}
+// ---- end of issue 19's checks --------------------------------------------------------------------------------------------
+
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const pipelineResponse = await api('/v1/pipeline').catch((e) => fail(`${base} does not answer (${e.cause?.code || e.message}): start file-drop or bin/tf-fashion up first`));
@@ -363,6 +393,7 @@ async function main() {
       await page.waitForSelector('#models table.models tbody tr', { timeout: STEP });
       const row = await page.$$eval('#models tbody tr:first-child td', (tds) => tds.map((td) => td.textContent.replace(/\s+/g, ' ').trim()));
       log(`newest model: ${row.filter(Boolean).join(' | ')}`);
+      await checkModelInsights(page, out);
 
       imageId = await keyboardDrop(page, 'image-file', image, 'image-result');
       const card = `.prediction[data-image-id="${imageId}"]`;

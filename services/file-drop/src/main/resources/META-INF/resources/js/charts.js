@@ -63,8 +63,11 @@ export function probabilityBars(entries, predicted) {
   return svg;
 }
 
-/** Loss (left axis) and accuracy (right axis, 0..1) per epoch. */
-export function epochChart(points, epochs, empty = 'No training run yet: drop a recipe.') {
+/**
+ * Loss (left axis) and accuracy (right axis, 0..1) per epoch; {@code empty}: what an empty chart says; {@code reference}:
+ * another run's points (the live model's), drawn dashed behind.
+ */
+export function epochChart(points, epochs, empty = 'No training run yet: drop a recipe.', reference = []) {
   const W = 520;
   const H = 210;
   const m = { l: 44, r: 44, t: 14, b: 32 };
@@ -76,9 +79,10 @@ export function epochChart(points, epochs, empty = 'No training run yet: drop a 
     svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'chart-empty' }, [empty]));
     return svg;
   }
-  const maxEpoch = Math.max(Number(epochs) || 0, ...points.map((p) => p.epoch), 1);
-  const minEpoch = Math.min(...points.map((p) => p.epoch), 1);
-  const losses = points.map((p) => p.loss).filter(Number.isFinite);
+  const all = points.concat(reference);
+  const maxEpoch = Math.max(Number(epochs) || 0, ...all.map((p) => p.epoch), 1);
+  const minEpoch = Math.min(...all.map((p) => p.epoch), 1);
+  const losses = all.map((p) => p.loss).filter(Number.isFinite);
   const maxLoss = Math.max(0.1, ...losses) * 1.1;
   const x = (e) => m.l + (maxEpoch === minEpoch ? pw / 2 : ((e - minEpoch) / (maxEpoch - minEpoch)) * pw);
   const yLoss = (v) => m.t + ph - (v / maxLoss) * ph;
@@ -107,6 +111,13 @@ export function epochChart(points, epochs, empty = 'No training run yet: drop a 
         [s('title', {}, [`epoch ${p.epoch}: ${key} ${key === 'accuracy' ? percent(p[key]) : number(p[key])}`])]));
     }
   };
+  for (const [key, y] of [['loss', yLoss], ['accuracy', yAcc]]) {
+    const pts = reference.filter((p) => Number.isFinite(p[key]));
+    if (pts.length) {
+      svg.append(s('polyline', { class: `series ${key} reference`, 'stroke-dasharray': '5 4', opacity: 0.55,
+        points: pts.map((p) => `${x(p.epoch)},${y(p[key])}`).join(' ') }, [s('title', {}, [`live model: ${key}`])]));
+    }
+  }
   line('loss', yLoss, 'loss');
   line('accuracy', yAcc, 'accuracy');
   const last = points[points.length - 1];
@@ -116,7 +127,8 @@ export function epochChart(points, epochs, empty = 'No training run yet: drop a 
     s('text', { x: m.l + 24, y: m.t + 10 }, ['loss']),
     s('rect', { x: m.l + 68, y: m.t + 4, width: 12, height: 4, class: 'swatch-accuracy' }),
     s('text', { x: m.l + 84, y: m.t + 10 }, ['accuracy']),
-  ]));
+    reference.length ? s('text', { x: m.l + 150, y: m.t + 10, class: 'reference-legend' }, ['dashed: the live model\'s run']) : null,
+  ].filter(Boolean)));
   return svg;
 }
 

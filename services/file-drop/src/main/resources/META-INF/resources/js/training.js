@@ -1,8 +1,9 @@
-// Training: learn's progress (epoch, ETA), loss and accuracy per epoch, the model versions with their accuracy and
-// the confusion matrix of the one selected.
+// Training: learn's progress (epoch, ETA), loss and accuracy per epoch (drawn against the live model's run), the model
+// versions with their test and photo accuracy, and for the one selected its confusion matrix with per-class accuracy and
+// its ten most confident mistakes on the test set.
 
 import { h, clear, dateTime, duration, number, percent, parseJson, shortId } from './dom.js';
-import { CLASSES, epochChart, readPerClass } from './charts.js';
+import { CLASSES, epochChart, readPerClass, tensorCanvas } from './charts.js';
 import { progressOf } from './graph.js';
 import { sourceIds } from './state.js';
 
@@ -84,7 +85,19 @@ export class TrainingView {
       const history = parseJson(models[0]?.annotations?.history, null);
       if (Array.isArray(history) && history.length) points = history.map((p, i) => toPoint(p, i + 1));
     }
-    clear(chart).append(epochChart(points, d.epochs, loading ? 'Loading the training history…' : undefined));
+    const live = this.liveModel();
+    const liveHistory = parseJson(live?.annotations?.history, null);
+    const reference = Array.isArray(liveHistory) && liveHistory.length ? liveHistory.map((p, i) => toPoint(p, i + 1)) : [];
+    const sameRun = reference.length === points.length && reference.every((p, i) => p.loss === points[i].loss);
+    clear(chart).append(epochChart(points, d.epochs, loading ? 'Loading the training history…' : undefined,
+      sameRun ? [] : reference));
+  }
+
+  /** The model the serving endpoint serves (the newest endpoint's), or null. */
+  liveModel() {
+    const serving = this.store.servingEndpoint();
+    if (!serving) return null;
+    return this.store.valuesOf('learn', 'model').find((m) => this.store.endpointsOfModel(m.id).includes(serving)) || null;
   }
 
   /**
@@ -142,6 +155,8 @@ export class TrainingView {
         h('td', {}, [dateTime(model.createdAt)]),
         h('td', {}, [a.model || a.modelType || '–']),
         h('td', { class: 'num' }, [a.testAccuracy !== undefined ? percent(a.testAccuracy) : '–']),
+        h('td', { class: 'num photo-accuracy', title: 'test images as product photos, through the preprocessing' },
+          [a.photoAccuracy !== undefined ? percent(a.photoAccuracy) : '–']),
         h('td', { class: 'num' }, [a.trainingSeconds !== undefined ? duration(a.trainingSeconds) : '–']),
         h('td', {}, [servedText]),
         h('td', {}, [
@@ -158,16 +173,40 @@ export class TrainingView {
             this.selectedModel = model.id;
             this.renderModels();
           },
-        }, ['confusion matrix'])]),
+        }, ['details'])]),
       ]);
     });
     clear(box).append(h('table', { class: 'models' }, [
       h('caption', { class: 'visually-hidden' }, ['Model versions, newest first']),
-      h('thead', {}, [h('tr', {}, ['Trained', 'Model', 'Test accuracy', 'Training time', 'Served as', 'Value', ''].map((t) => h('th', { scope: 'col' }, [t])))]),
+      h('thead', {}, [h('tr', {}, ['Trained', 'Model', 'Test accuracy', 'Photo accuracy', 'Training time', 'Served as', 'Value', ''].map((t) => h('th', { scope: 'col' }, [t])))]),
       h('tbody', {}, rows),
     ]));
-    clear(confusion).append(confusionMatrix(models.find((m) => m.id === this.selectedModel)));
+    const selected = models.find((m) => m.id === this.selectedModel);
+    clear(confusion).append(confusionMatrix(selected), mistakesGallery(selected));
   }
+}
+
+/** The ten test images the model was surest of and wrong about (annotation "mistakes": raw 28x28 pixels in base64). */
+function mistakesGallery(model) {
+  const mistakes = parseJson(model?.annotations?.mistakes, null);
+  if (!Array.isArray(mistakes)) return h('p', { class: 'muted small' }, ['This model carries no list of mistakes.']);
+  const figures = mistakes.map((m) => {
+    const raw = atob(m.image || '');
+    const pixels = Array.from(raw, (c) => c.charCodeAt(0) / 255);
+    const label = `test image ${m.testIndex}: a ${m.className} taken for a ${m.predictedClassName} (${percent(m.confidence)} sure)`;
+    return h('figure', { class: 'mistake', title: label }, [
+      pixels.length === 784 ? tensorCanvas({ side: 28, pixels }, label) : null,
+      h('figcaption', { class: 'small' }, [
+        h('span', { class: 'true-class' }, [m.className]), ' → ',
+        h('span', { class: 'predicted-class' }, [m.predictedClassName]),
+        h('span', { class: 'muted' }, [' ' + percent(m.confidence)]),
+      ]),
+    ]);
+  });
+  return h('section', { class: 'mistakes', 'aria-label': 'Most confident mistakes' }, [
+    h('h4', {}, ['Most confident mistakes on the test set (true → predicted, confidence)']),
+    h('div', { class: 'mistakes-grid' }, figures),
+  ]);
 }
 
 function toPoint(p, epoch) {
@@ -202,7 +241,9 @@ function confusionMatrix(model) {
   });
   return h('table', { class: 'confusion-table' }, [
     h('caption', {}, [`Confusion matrix of ${a.model || 'model'} ${shortId(model.id)}` +
-      (a.testAccuracy !== undefined ? ` (test accuracy ${percent(a.testAccuracy)})` : '')]),
+      (a.testAccuracy !== undefined ? ` (test accuracy ${percent(a.testAccuracy)}` : '') +
+      (a.photoAccuracy !== undefined ? `, photo accuracy ${percent(a.photoAccuracy)}` : '') +
+      (a.testAccuracy !== undefined ? ')' : '') + '; per-class accuracy on the right']),
     h('thead', {}, [head]),
     h('tbody', {}, body),
   ]);

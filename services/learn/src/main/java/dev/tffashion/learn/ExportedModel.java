@@ -14,8 +14,10 @@ import java.util.Map;
  * @param history          loss and accuracy per epoch (empty when unknown)
  * @param datasetChecksums MD5 of each uncompressed dataset file, by file name
  * @param datasetSource    where the dataset was found
+ * @param photos           accuracy on test images rendered as photos and preprocessed as image-convert does
+ * @param mistakes         the most confident mistakes on the test images, most confident first
  */
 public record ExportedModel(Path directory, String model, Recipe recipe, Evaluation evaluation, List<EvaluationSample> samples,
     ServingSignature signature, List<EpochSummary> history, Map<String, String> datasetChecksums, String datasetSource,
-    String tensorflowVersion) {
+    String tensorflowVersion, PhotoAccuracy photos, List<Mistake> mistakes) {
 }

@@ -17,6 +17,14 @@ import java.util.Map;
  */
 public final class ModelAnnotations {
 
+    /**
+     * Accuracy (4 decimals) on test images rendered as product photos and preprocessed as image-convert does
+     * ({@link PhotoAccuracy}); {@code photoAccuracyForms} has it per form.
+     */
+    public static final String PHOTO_ACCURACY = "photoAccuracy";
+    /** The ten most confident mistakes on the test set, JSON {@code [{testIndex,label,className,predicted,...,image}]}. */
+    public static final String MISTAKES = "mistakes";
+
     private ModelAnnotations() {
     }
 
@@ -42,8 +50,13 @@ public final class ModelAnnotations {
             a.put("batchSize", Integer.toString(recipe.batchSize()));
             a.put("learningRate", Double.toString(recipe.learningRate()));
             a.put("seed", Long.toString(recipe.seed()));
+            a.put("width", Integer.toString(recipe.width()));
+            a.put("batchNorm", Boolean.toString(recipe.batchNorm()));
         }
         a.put(ModelValue.TEST_ACCURACY, decimal(evaluation.testAccuracy()));
+        a.put(PHOTO_ACCURACY, decimal(model.photos().accuracy()));
+        a.put("photoAccuracyForms", Json.toString(model.photos()));
+        a.put(MISTAKES, Json.toString(model.mistakes()));
         Map<String, Double> perClass = new LinkedHashMap<>();
         for (int c = 0; c < FashionMnist.CLASSES; c++) {
             perClass.put(FashionMnist.className(c), round(evaluation.perClassAccuracy()[c]));
@@ -70,6 +83,9 @@ public final class ModelAnnotations {
             point.put("loss", finite(epoch.loss()));
             point.put("accuracy", finite(epoch.accuracy()));
             point.put("seconds", finite(Math.round(epoch.seconds() * 10) / 10.0));
+            if (epoch.validationAccuracy() != null) {
+                point.put("validationAccuracy", finite(epoch.validationAccuracy()));
+            }
             points.add(point);
         }
         return Json.toString(points);

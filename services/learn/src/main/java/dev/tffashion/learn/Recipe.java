@@ -38,10 +38,18 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * </pre>
  * The learning rate is Adam's peak rate; it decays along a cosine to zero over the run.
  * Only {@code model} is required; the other fields default to the values tuned for that model (see {@link #defaults}).
+ * The fields are documented in samples/recipes/README.md.
  *
  * @param maxTrainExamples train on the first n training examples only (all when empty); for quick trials
+ * @param width            the network's width: hidden units of the MLP, filters of the CNN's first convolution
+ * @param batchNorm        batch normalisation after each hidden layer (before its ReLU)
+ * @param augmentation     on-the-fly changes of the training images
+ * @param validationSplit  fraction of the training images held out to choose the best epoch (0 = none)
+ * @param patience         stop after this many epochs without a better validation accuracy (0 = never stop early)
+ * @param threads          TensorFlow's intra- and inter-op threads; 0 = one per available core
  */
-public record Recipe(ModelKind model, int epochs, int batchSize, double learningRate, long seed, OptionalInt maxTrainExamples) {
+public record Recipe(ModelKind model, int epochs, int batchSize, double learningRate, long seed, OptionalInt maxTrainExamples,
+    int width, boolean batchNorm, Augmentation augmentation, double validationSplit, int patience, int threads) {
 
     /** Largest recipe accepted, in bytes. */
     public static final int MAX_BYTES = 64 * 1024;
@@ -51,8 +59,44 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
     public static final int MAX_BATCH_SIZE = 4096;
     /** The size of the Fashion-MNIST training split. */
     public static final int TRAIN_EXAMPLES = 60000;
+    /** Allowed widths. */
+    public static final int MIN_WIDTH = 4;
+    public static final int MAX_WIDTH = 1024;
+    /** Largest shift of the augmentation, in pixels. */
+    public static final int MAX_SHIFT = 4;
+    /** Largest scale change of the augmentation (a fraction: 0.1 = 90 % to 110 %). */
+    public static final double MAX_SCALE = 0.3;
+    /** Largest validation split. */
+    public static final double MAX_VALIDATION_SPLIT = 0.5;
+    /** Largest thread count. */
+    public static final int MAX_THREADS = 256;
 
-    private static final List<String> FIELDS = List.of("model", "epochs", "batchSize", "learningRate", "seed", "maxTrainExamples");
+    /**
+     * On-the-fly augmentation of each training image, drawn from the recipe's seed.
+     *
+     * @param flip  mirror left-right with probability 1/2
+     * @param shift move by up to this many pixels in each direction
+     * @param scale zoom by a factor from 1 - scale to 1 + scale
+     */
+    public record Augmentation(boolean flip, int shift, double scale) {
+
+        /** No augmentation. */
+        public static final Augmentation NONE = new Augmentation(false, 0, 0);
+
+        public Augmentation {
+            if (shift < 0 || shift > MAX_SHIFT || !(scale >= 0 && scale <= MAX_SCALE)) {
+                throw new IllegalArgumentException("augmentation out of range: shift %d, scale %s".formatted(shift, scale));
+            }
+        }
+
+        /** Whether any change is made. */
+        public boolean enabled() {
+            return flip || shift > 0 || scale > 0;
+        }
+    }
+
+    private static final List<String> FIELDS = List.of("model", "epochs", "batchSize", "learningRate", "seed", "maxTrainExamples",
+        "width", "batchNorm", "augmentFlip", "augmentShift", "augmentScale", "validationSplit", "patience", "threads");
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
@@ -61,31 +105,53 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
             throw new IllegalArgumentException("model is required");
         }
         if (epochs < 1 || epochs > MAX_EPOCHS || batchSize < 1 || batchSize > MAX_BATCH_SIZE
-            || !(learningRate > 0 && learningRate <= 1)) {
-            throw new IllegalArgumentException("recipe values out of range: epochs %d, batchSize %d, learningRate %s"
-                .formatted(epochs, batchSize, learningRate));
+            || !(learningRate > 0 && learningRate <= 1) || width < MIN_WIDTH || width > MAX_WIDTH
+            || !(validationSplit >= 0 && validationSplit <= MAX_VALIDATION_SPLIT) || patience < 0 || patience > MAX_EPOCHS
+            || patience > 0 && validationSplit == 0 || threads < 0 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException(("recipe values out of range: epochs %d, batchSize %d, learningRate %s, width %d, "
+                + "validationSplit %s, patience %d, threads %d").formatted(epochs, batchSize, learningRate, width, validationSplit,
+                patience, threads));
         }
         if (maxTrainExamples == null) {
             maxTrainExamples = OptionalInt.empty();
         }
+        if (augmentation == null) {
+            augmentation = Augmentation.NONE;
+        }
+    }
+
+    /**
+     * A plain recipe: the model's default width, no batch normalisation, augmentation, validation or early stopping,
+     * threads from the available cores.
+     */
+    public Recipe(ModelKind model, int epochs, int batchSize, double learningRate, long seed, OptionalInt maxTrainExamples) {
+        this(model, epochs, batchSize, learningRate, seed, maxTrainExamples, defaultWidth(model), false, Augmentation.NONE, 0, 0, 0);
+    }
+
+    /** The width a model has when the recipe does not say. */
+    public static int defaultWidth(ModelKind model) {
+        return model == ModelKind.CNN ? 32 : 256;
     }
 
     /** The tuned recipe for {@code model} (the one in samples/recipes): what a recipe's missing fields default to. */
     public static Recipe defaults(ModelKind model) {
         return switch (model) {
-            case MLP -> new Recipe(ModelKind.MLP, 10, 128, 0.002, 42, OptionalInt.empty());
-            case CNN -> new Recipe(ModelKind.CNN, 8, 128, 0.002, 42, OptionalInt.empty());
+            case MLP -> new Recipe(ModelKind.MLP, 10, 128, 0.002, 42, OptionalInt.empty(), 256, true, Augmentation.NONE, 0, 0, 0);
+            case CNN -> new Recipe(ModelKind.CNN, 18, 128, 0.003, 42, OptionalInt.empty(), 24, true,
+                new Augmentation(true, 1, 0), 0, 0, 0);
         };
     }
 
     /** The same recipe, limited to the first {@code max} training examples. */
     public Recipe withMaxTrainExamples(int max) {
-        return new Recipe(model, epochs, batchSize, learningRate, seed, OptionalInt.of(max));
+        return new Recipe(model, epochs, batchSize, learningRate, seed, OptionalInt.of(max), width, batchNorm, augmentation,
+            validationSplit, patience, threads);
     }
 
     /** The same recipe with another number of epochs. */
     public Recipe withEpochs(int newEpochs) {
-        return new Recipe(model, newEpochs, batchSize, learningRate, seed, maxTrainExamples);
+        return new Recipe(model, newEpochs, batchSize, learningRate, seed, maxTrainExamples, width, batchNorm, augmentation,
+            validationSplit, patience, threads);
     }
 
     /** The recipe as YAML, in the same form {@link #parse} reads. */
@@ -97,6 +163,14 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
             .append("learningRate: ").append(learningRate).append('\n')
             .append("seed: ").append(seed).append('\n');
         maxTrainExamples.ifPresent(max -> yaml.append("maxTrainExamples: ").append(max).append('\n'));
+        yaml.append("width: ").append(width).append('\n')
+            .append("batchNorm: ").append(batchNorm).append('\n')
+            .append("augmentFlip: ").append(augmentation.flip()).append('\n')
+            .append("augmentShift: ").append(augmentation.shift()).append('\n')
+            .append("augmentScale: ").append(augmentation.scale()).append('\n')
+            .append("validationSplit: ").append(validationSplit).append('\n')
+            .append("patience: ").append(patience).append('\n')
+            .append("threads: ").append(threads == 0 ? "auto" : Integer.toString(threads)).append('\n');
         return yaml.toString();
     }
 
@@ -162,10 +236,32 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
         if (maxNode != null && !isNull(maxNode)) {
             maxTrainExamples = OptionalInt.of(integer(maxNode, "maxTrainExamples", 1, TRAIN_EXAMPLES, TRAIN_EXAMPLES, problems));
         }
+        int width = integer(values.get("width"), "width", MIN_WIDTH, MAX_WIDTH, base.width(), problems);
+        boolean batchNorm = bool(values.get("batchNorm"), "batchNorm", base.batchNorm(), problems);
+        boolean flip = bool(values.get("augmentFlip"), "augmentFlip", base.augmentation().flip(), problems);
+        int shift = integer(values.get("augmentShift"), "augmentShift", 0, MAX_SHIFT, base.augmentation().shift(), problems);
+        double scale = fraction(values.get("augmentScale"), "augmentScale", MAX_SCALE, "e.g. 0.1 for 90 % to 110 %",
+            base.augmentation().scale(), problems);
+        double validationSplit = fraction(values.get("validationSplit"), "validationSplit", MAX_VALIDATION_SPLIT,
+            "e.g. 0.1 to hold out 10 % of the training images; 0 for none", base.validationSplit(), problems);
+        int patience = integer(values.get("patience"), "patience", 0, MAX_EPOCHS, base.patience(), problems);
+        int threads = threads(values.get("threads"), base.threads(), problems);
+        if (patience > 0 && validationSplit == 0 && problems.isEmpty()) {
+            ScalarNode node = values.getOrDefault("patience", values.get("validationSplit"));
+            problems.add((node == null ? "" : line(node)) + "patience " + patience
+                + " stops early when the validation accuracy stops improving, but there is no validation split; "
+                + "set validationSplit (e.g. 0.1) or patience: 0");
+        }
+        int examples = maxTrainExamples.orElse(TRAIN_EXAMPLES);
+        if (validationSplit > 0 && problems.isEmpty() && (int) (examples * validationSplit) < 1) {
+            problems.add(line(values.get("validationSplit")) + "validationSplit " + validationSplit + " of " + examples
+                + " training images holds out no image; raise validationSplit or maxTrainExamples");
+        }
         if (!problems.isEmpty()) {
             throw new RecipeException(problems);
         }
-        return new Recipe(model, epochs, batchSize, learningRate, seed, maxTrainExamples);
+        return new Recipe(model, epochs, batchSize, learningRate, seed, maxTrainExamples, width, batchNorm,
+            new Augmentation(flip, shift, scale), validationSplit, patience, threads);
     }
 
     private static String decode(byte[] content) {
@@ -280,6 +376,62 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
             return fallback;
         }
         return parsed;
+    }
+
+    private static boolean bool(ScalarNode node, String field, boolean fallback, List<String> problems) {
+        if (node == null) {
+            return fallback;
+        }
+        String value = node.getValue().trim();
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        problems.add(line(node) + field + " '" + value + "' is not true or false; use true or false");
+        return fallback;
+    }
+
+    private static double fraction(ScalarNode node, String field, double max, String example, double fallback,
+        List<String> problems) {
+        if (node == null) {
+            return fallback;
+        }
+        String value = node.getValue().trim();
+        String allowed = "use a number from 0 to " + max + ", " + example;
+        if (isNull(node)) {
+            problems.add(line(node) + field + " is empty; " + allowed);
+            return fallback;
+        }
+        if (!DECIMAL.matcher(value).matches()) {
+            problems.add(line(node) + field + " '" + value + "' is not a number; " + allowed);
+            return fallback;
+        }
+        double parsed = Double.parseDouble(value);
+        if (!(parsed >= 0 && parsed <= max)) {
+            problems.add(line(node) + field + " " + value + " is out of range; " + allowed);
+            return fallback;
+        }
+        return parsed;
+    }
+
+    private static int threads(ScalarNode node, int fallback, List<String> problems) {
+        if (node == null) {
+            return fallback;
+        }
+        String value = node.getValue().trim();
+        if (value.equals("auto")) {
+            return 0;
+        }
+        String allowed = "use auto (one per available core) or a whole number from 1 to " + MAX_THREADS;
+        if (!INTEGER.matcher(value).matches()) {
+            problems.add(line(node) + "threads '" + value + "' is not a whole number; " + allowed);
+            return fallback;
+        }
+        long parsed = value.length() > 9 ? Long.MAX_VALUE : Long.parseLong(value);
+        if (parsed < 1 || parsed > MAX_THREADS) {
+            problems.add(line(node) + "threads " + value + " is out of range; " + allowed);
+            return fallback;
+        }
+        return (int) parsed;
     }
 
     private static long seed(ScalarNode node, long fallback, List<String> problems) {

@@ -113,6 +113,10 @@ class LearnFlowTest {
             .containsEntry("inputName", "images").containsEntry("outputName", "probabilities").containsEntry("epochs", "2")
             .containsEntry("trainExamples", "2000").containsEntry("testExamples", "10000");
         assertThat(Double.parseDouble(a.get("testAccuracy"))).isBetween(0.6, 1.0);
+        assertThat(Double.parseDouble(a.get("photoAccuracy"))).isBetween(0.1, 1.0);
+        JsonNode mistakes = Json.mapper().readTree(a.get("mistakes"));
+        assertThat(mistakes.size()).isEqualTo(10);
+        assertThat(mistakes.get(0).path("className").asText()).isNotEqualTo(mistakes.get(0).path("predictedClassName").asText());
         assertThat(Json.mapper().readTree(a.get("perClassAccuracy")).size()).isEqualTo(10);
         JsonNode confusion = Json.mapper().readTree(a.get("confusionMatrix"));
         assertThat(confusion.size()).isEqualTo(10);

@@ -38,7 +38,9 @@ class RecipeTest {
             seed: -7
             maxTrainExamples: 1000
             """);
-        assertEquals(new Recipe(ModelKind.CNN, 3, 32, 0.0005, -7, OptionalInt.of(1000)), recipe);
+        Recipe cnn = Recipe.defaults(ModelKind.CNN);
+        assertEquals(new Recipe(ModelKind.CNN, 3, 32, 0.0005, -7, OptionalInt.of(1000), cnn.width(), cnn.batchNorm(),
+            cnn.augmentation(), cnn.validationSplit(), cnn.patience(), cnn.threads()), recipe);
     }
 
     @Test
@@ -53,6 +55,9 @@ class RecipeTest {
         assertEquals(Recipe.defaults(ModelKind.MLP), Recipe.parse(Files.readAllBytes(samples.resolve("mlp.yaml"))));
         assertEquals(Recipe.defaults(ModelKind.CNN), Recipe.parse(Files.readAllBytes(samples.resolve("cnn.yaml"))));
         assertEquals(OptionalInt.of(5000), Recipe.parse(Files.readAllBytes(samples.resolve("quick.yaml"))).maxTrainExamples());
+        Recipe demo = Recipe.parse(Files.readAllBytes(samples.resolve("demo.yaml")));
+        assertEquals(ModelKind.CNN, demo.model());
+        assertTrue(demo.batchNorm());
     }
 
     @Test
@@ -96,11 +101,70 @@ class RecipeTest {
     }
 
     @Test
+    void parsesTheTrainingFeatures() {
+        Recipe recipe = parse("""
+            model: cnn
+            width: 24
+            batchNorm: false
+            augmentFlip: true
+            augmentShift: 3
+            augmentScale: 0.15
+            validationSplit: 0.1
+            patience: 2
+            threads: 2
+            """);
+        assertEquals(24, recipe.width());
+        assertEquals(false, recipe.batchNorm());
+        assertEquals(new Recipe.Augmentation(true, 3, 0.15), recipe.augmentation());
+        assertEquals(0.1, recipe.validationSplit());
+        assertEquals(2, recipe.patience());
+        assertEquals(2, recipe.threads());
+        assertEquals(0, parse("model: mlp\nthreads: auto\n").threads());
+        assertEquals(recipe, parse(recipe.toYaml()));
+    }
+
+    @Test
+    void rejectsBadTrainingFeaturesSayingWhatToUse() {
+        List<String> problems = problems("""
+            model: cnn
+            width: 2
+            batchNorm: maybe
+            augmentFlip: 1
+            augmentShift: 9
+            augmentScale: 0.5
+            validationSplit: 0.9
+            patience: -1
+            threads: many
+            """);
+        assertEquals(List.of(
+            "line 2: width 2 is out of range; use a whole number from 4 to 1024",
+            "line 3: batchNorm 'maybe' is not true or false; use true or false",
+            "line 4: augmentFlip '1' is not true or false; use true or false",
+            "line 5: augmentShift 9 is out of range; use a whole number from 0 to 4",
+            "line 6: augmentScale 0.5 is out of range; use a number from 0 to 0.3, e.g. 0.1 for 90 % to 110 %",
+            "line 7: validationSplit 0.9 is out of range; use a number from 0 to 0.5, e.g. 0.1 to hold out 10 % of the training "
+                + "images; 0 for none",
+            "line 8: patience -1 is out of range; use a whole number from 0 to 1000",
+            "line 9: threads 'many' is not a whole number; use auto (one per available core) or a whole number from 1 to 256"),
+            problems);
+        assertEquals(List.of("line 1: threads 0 is out of range; use auto (one per available core) or a whole number from 1 to 256"),
+            problems("threads: 0\nmodel: mlp\n"));
+    }
+
+    @Test
+    void rejectsEarlyStoppingWithoutAValidationSplit() {
+        assertEquals(List.of("line 2: patience 3 stops early when the validation accuracy stops improving, but there is no "
+            + "validation split; set validationSplit (e.g. 0.1) or patience: 0"), problems("model: mlp\npatience: 3\n"));
+        assertEquals(List.of("line 3: validationSplit 0.1 of 5 training images holds out no image; raise validationSplit or "
+            + "maxTrainExamples"), problems("model: mlp\nmaxTrainExamples: 5\nvalidationSplit: 0.1\n"));
+    }
+
+    @Test
     void rejectsUnknownAndDuplicateFields() {
         List<String> problems = problems("model: mlp\nepoch: 3\nmodel: cnn\n");
         assertEquals(List.of(
             "line 2: unknown field 'epoch' (did you mean 'epochs'?); the fields are model, epochs, batchSize, learningRate, seed, "
-                + "maxTrainExamples",
+                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads",
             "line 3: field 'model' is given twice (first on line 1)"), problems);
     }
 
@@ -120,7 +184,8 @@ class RecipeTest {
     @Test
     void rejectsAScalarDocument() {
         assertEquals(List.of("line 1: a recipe is a YAML mapping of fields (model, epochs, batchSize, learningRate, seed, "
-            + "maxTrainExamples), not the single value 'hello world'"), problems("hello world"));
+            + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads), "
+            + "not the single value 'hello world'"), problems("hello world"));
     }
 
     @Test

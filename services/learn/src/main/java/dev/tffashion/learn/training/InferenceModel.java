@@ -59,7 +59,7 @@ public final class InferenceModel implements AutoCloseable {
             Map<String, Operand<TFloat32>> params = new LinkedHashMap<>();
             Map<Placeholder<TFloat32>, Assign<TFloat32>> loads = new LinkedHashMap<>();
             Map<Placeholder<TFloat32>, Network.Parameter> specs = new LinkedHashMap<>();
-            for (Network.Parameter parameter : Network.parameters(trained.kind())) {
+            for (Network.Parameter parameter : Network.parameters(trained.architecture())) {
                 Variable<TFloat32> variable = tf.withName(parameter.name()).variable(parameter.tfShape(), TFloat32.class);
                 Placeholder<TFloat32> value = tf.withName(parameter.name() + "_value")
                     .placeholder(TFloat32.class, Placeholder.shape(parameter.tfShape()));
@@ -67,7 +67,7 @@ public final class InferenceModel implements AutoCloseable {
                 specs.put(value, parameter);
                 params.put(parameter.name(), variable);
             }
-            Operand<TFloat32> logits = Network.logits(tf, trained.kind(), images, params, null);
+            Operand<TFloat32> logits = Network.logits(tf, trained.architecture(), images, params, Network.Mode.INFERENCE);
             Operand<TFloat32> probabilities = tf.withName(OUTPUT).nn.softmax(logits);
             Session session = new Session(graph);
             Session.Runner runner = session.runner();

@@ -60,13 +60,14 @@ public final class ModelExporter {
             run.trainExamples());
         ExportedModel exported = new ExportedModel(directory, run.recipe().model().id(), run.recipe(), result.evaluation(),
             result.samples(), result.signature(), run.history(), data.files().checksums(), data.files().source(),
-            TensorFlowRuntime.load());
+            TensorFlowRuntime.load(), result.photos(), result.mistakes());
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("trainer", "tensorflow-java");
         training.put("steps", run.steps());
         training.put("finalTrainingLoss", run.finalLoss());
         training.put("finalTrainingAccuracy", run.finalAccuracy());
         training.put("parameters", run.parameters().count());
+        training.put("bestEpoch", run.bestEpoch());
         describe(exported, training);
         return exported;
     }
@@ -81,7 +82,7 @@ public final class ModelExporter {
         SavedModelEvaluator.Evaluated result = SavedModelEvaluator.evaluate(directory, data.test(), trainingSeconds,
             data.train().count());
         ExportedModel exported = new ExportedModel(directory, "python", null, result.evaluation(), result.samples(), result.signature(),
-            history, data.files().checksums(), data.files().source(), TensorFlowRuntime.load());
+            history, data.files().checksums(), data.files().source(), TensorFlowRuntime.load(), result.photos(), result.mistakes());
         describe(exported, Map.of("trainer", trainer));
         return exported;
     }
@@ -106,8 +107,8 @@ public final class ModelExporter {
         Files.writeString(assets.resolve(EVALUATION_JSON),
             JSON.writerWithDefaultPrettyPrinter().writeValueAsString(evaluationDocument(exported, training)));
         WarmupRecords.write(exported.directory(), List.of(warmupRecord(exported)));
-        LOG.infof("described %s model in %s: test accuracy %.4f", exported.model(), exported.directory(),
-            exported.evaluation().testAccuracy());
+        LOG.infof("described %s model in %s: test accuracy %.4f, photo accuracy %.4f", exported.model(), exported.directory(),
+            exported.evaluation().testAccuracy(), exported.photos().accuracy());
     }
 
     /**
@@ -185,6 +186,8 @@ public final class ModelExporter {
         }
         document.put("testAccuracy", evaluation.testAccuracy());
         document.put("perClassAccuracy", perClass(evaluation));
+        document.put("photoAccuracy", exported.photos());
+        document.put("mistakes", exported.mistakes());
         document.put("confusionMatrix", evaluation.confusionMatrix());
         document.put("confusionMatrixLayout", "[actual][predicted], index = label");
         document.put("trainingSeconds", evaluation.trainingSeconds());

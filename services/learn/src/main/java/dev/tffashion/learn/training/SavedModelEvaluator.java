@@ -5,9 +5,17 @@ import dev.tffashion.fashionmnist.Split;
 import dev.tffashion.learn.Evaluation;
 import dev.tffashion.learn.EvaluationSample;
 import dev.tffashion.learn.LearnException;
+import dev.tffashion.learn.Mistake;
+import dev.tffashion.learn.PhotoAccuracy;
+import dev.tffashion.imaging.ImageRejectedException;
+import dev.tffashion.imaging.PhotoForm;
+import dev.tffashion.imaging.Preprocessor;
 import dev.tffashion.pipeline.contracts.ModelValue.ServingSignature;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Result;
@@ -23,17 +31,25 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Evaluates an exported SavedModel as TF Serving would run it: loads it with its {@code serve} tag, feeds the 10000
- * test images through its serving signature and measures accuracy; takes the evaluation samples from the same outputs.
+ * test images through its serving signature and measures accuracy; takes the evaluation samples from the same outputs,
+ * keeps the most confident mistakes, and measures {@code photoAccuracy} on test images rendered as photos.
  * Works for models trained here and for models a Python script exported, as long as the signature takes float32 images
  * ({@code [-1,28,28]}, {@code [-1,784]} or {@code [-1,28,28,1]}) and gives 10 class scores.
  */
 public final class SavedModelEvaluator {
 
     /** What evaluating a SavedModel found. */
-    public record Evaluated(ServingSignature signature, Evaluation evaluation, List<EvaluationSample> samples) {
+    public record Evaluated(ServingSignature signature, Evaluation evaluation, List<EvaluationSample> samples, PhotoAccuracy photos,
+        List<Mistake> mistakes) {
     }
 
+    /** Test images rendered in each photo form for {@code photoAccuracy} (the first n; 1000 hold about 100 of each class). */
+    public static final int PHOTO_IMAGES = 1000;
+    /** How many of the most confident mistakes are kept. */
+    public static final int MISTAKES = 10;
+
     private static final int BATCH = 500;
+    private static final Preprocessor PREPROCESSOR = new Preprocessor();
 
     private SavedModelEvaluator() {
     }
@@ -58,6 +74,7 @@ public final class SavedModelEvaluator {
             int[] actual = new int[test.count()];
             int[] predicted = new int[test.count()];
             float[][] sampleOutputs = new float[sampleIndices.size()][];
+            float[] confidence = new float[test.count()];
             float[] batch = new float[BATCH * FashionMnist.PIXELS];
             for (int from = 0; from < test.count(); from += BATCH) {
                 int size = Math.min(BATCH, test.count() - from);
@@ -69,6 +86,7 @@ public final class SavedModelEvaluator {
                     int index = from + i;
                     actual[index] = test.label(index);
                     predicted[index] = InferenceModel.argMax(outputs, i * FashionMnist.CLASSES, FashionMnist.CLASSES);
+                    confidence[index] = outputs[i * FashionMnist.CLASSES + predicted[index]];
                     int sample = sampleIndices.indexOf(index);
                     if (sample >= 0) {
                         sampleOutputs[sample] = new float[FashionMnist.CLASSES];
@@ -88,8 +106,64 @@ public final class SavedModelEvaluator {
                     sampleOutputs[s], InferenceModel.argMax(sampleOutputs[s], 0, FashionMnist.CLASSES)));
             }
             Evaluation evaluation = Evaluation.of(actual, predicted, FashionMnist.CLASSES, trainingSeconds, trainExamples);
-            return new Evaluated(signature, evaluation, samples);
+            return new Evaluated(signature, evaluation, samples, photos(bundle, signature, test),
+                mistakes(test, actual, predicted, confidence));
         }
+    }
+
+    /** The {@value #MISTAKES} wrong answers the model was surest of, most confident first (ties: lower index first). */
+    static List<Mistake> mistakes(Split test, int[] actual, int[] predicted, float[] confidence) {
+        List<Integer> wrong = new ArrayList<>();
+        for (int i = 0; i < actual.length; i++) {
+            if (actual[i] != predicted[i]) {
+                wrong.add(i);
+            }
+        }
+        wrong.sort(Comparator.<Integer>comparingDouble(i -> confidence[i]).reversed().thenComparing(i -> i));
+        List<Mistake> mistakes = new ArrayList<>();
+        for (int i : wrong.subList(0, Math.min(MISTAKES, wrong.size()))) {
+            mistakes.add(new Mistake(i, actual[i], FashionMnist.className(actual[i]), predicted[i],
+                FashionMnist.className(predicted[i]), Math.round(confidence[i] * 10000) / 10000.0,
+                Base64.getEncoder().encodeToString(test.rawImage(i))));
+        }
+        return mistakes;
+    }
+
+    /**
+     * Accuracy on the first {@value #PHOTO_IMAGES} test images rendered in every {@link PhotoForm} and preprocessed by the
+     * {@link Preprocessor} image-convert runs: what the model does with pictures that are not Fashion-MNIST scans.
+     */
+    static PhotoAccuracy photos(SavedModelBundle bundle, ServingSignature signature, Split test) {
+        int images = Math.min(PHOTO_IMAGES, test.count());
+        Map<String, Double> forms = new LinkedHashMap<>();
+        int right = 0;
+        float[] batch = new float[BATCH * FashionMnist.PIXELS];
+        for (PhotoForm form : PhotoForm.values()) {
+            int formRight = 0;
+            for (int from = 0; from < images; from += BATCH) {
+                int size = Math.min(BATCH, images - from);
+                for (int i = 0; i < size; i++) {
+                    byte[] photo = form.render(test.image(from + i));
+                    float[] input;
+                    try {
+                        input = PREPROCESSOR.preprocess(photo).pixels();
+                    } catch (ImageRejectedException e) {
+                        throw new IllegalStateException("the preprocessing refused test image " + (from + i) + " as "
+                            + form.description() + ": " + e.getMessage(), e);
+                    }
+                    System.arraycopy(input, 0, batch, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
+                }
+                float[] outputs = run(bundle, signature, batch, size);
+                for (int i = 0; i < size; i++) {
+                    if (InferenceModel.argMax(outputs, i * FashionMnist.CLASSES, FashionMnist.CLASSES) == test.label(from + i)) {
+                        formRight++;
+                    }
+                }
+            }
+            forms.put(form.name(), (double) formRight / images);
+            right += formRight;
+        }
+        return new PhotoAccuracy((double) right / (images * PhotoForm.values().length), images, forms);
     }
 
     /** The outputs ({@code size * 10}) of the signature for {@code size} images. */

@@ -5,14 +5,22 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The trained values of a network's parameters, by name (see {@link Network#parameters}), detached from any graph. */
-public record TrainedParameters(ModelKind kind, Map<String, float[]> values) {
+/**
+ * The trained values of a network's parameters (its {@link Architecture}), by name (see {@link Network#parameters}), detached
+ * from any graph.
+ */
+public record TrainedParameters(Architecture architecture, Map<String, float[]> values) {
 
     public TrainedParameters {
         values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
-    /** Number of trainable values. */
+    /** The model kind. */
+    public ModelKind kind() {
+        return architecture.kind();
+    }
+
+    /** Number of values (weights, and batch normalisation's moving averages). */
     public long count() {
         return values.values().stream().mapToLong(v -> v.length).sum();
     }

@@ -3,7 +3,6 @@ package dev.tffashion.learn.training;
 import dev.tffashion.fashionmnist.FashionMnist;
 import dev.tffashion.fashionmnist.Split;
 import dev.tffashion.learn.EpochSummary;
-import dev.tffashion.learn.ModelKind;
 import dev.tffashion.learn.ProgressListener;
 import dev.tffashion.learn.Recipe;
 import dev.tffashion.learn.TrainingProgress;
@@ -22,16 +21,20 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
  * Trains a recipe's network on Fashion-MNIST with TensorFlow Java in graph mode: one-hot labels, softmax cross-entropy,
- * Adam with the recipe's learning rate decaying along a cosine to zero over the run. Deterministic from the recipe's seed:
+ * Adam with the recipe's learning rate decaying along a cosine to zero over the run, the training images augmented on the
+ * fly ({@link Augmenter}), and with a validation split the parameters of the best epoch kept (stopping early after
+ * {@code patience} epochs without a better one). TensorFlow's intra- and inter-op threads: the recipe's, else one per
+ * core the JVM may use. Deterministic from the recipe's seed:
  * initial weights and the shuffling come from Java generators seeded by it, dropout from TensorFlow ops seeded by it, and
  * the same recipe on the same machine repeats bit for bit (a test checks it). Interrupting the thread cancels the run.
  */
@@ -43,14 +46,14 @@ public final class Trainer {
     private final Duration progressInterval;
     private final int threads;
 
-    /** A trainer using TensorFlow's default thread pools (one thread per core). */
+    /** A trainer with the recipe's threads (by default one per available core). */
     public Trainer(ProgressListener listener, Duration progressInterval) {
         this(listener, progressInterval, 0);
     }
 
     /**
      * @param listener receives progress at every epoch end and at most every {@code progressInterval} in between
-     * @param threads  TensorFlow's intra- and inter-op threads (per session); 0 for its default (one per core)
+     * @param threads  most TensorFlow intra- and inter-op threads a training may use (per session); 0 for no limit
      */
     public Trainer(ProgressListener listener, Duration progressInterval, int threads) {
         this.listener = listener;
@@ -62,52 +65,70 @@ public final class Trainer {
     public TrainingRun train(Recipe recipe, FashionMnist data) {
         TensorFlowRuntime.load();
         Split train = data.train().limit(recipe.maxTrainExamples().orElse(Integer.MAX_VALUE));
-        ModelKind kind = recipe.model();
-        ConfigProto.Builder config = ConfigProto.newBuilder();
-        if (threads > 0) {
-            config.setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(threads).setUsePerSessionThreads(true);
-        }
-        try (Graph graph = new Graph(); Session session = new Session(graph, config.build())) {
+        Architecture architecture = Architecture.of(recipe);
+        int sessionThreads = threads(recipe, threads);
+        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(sessionThreads)
+            .setInterOpParallelismThreads(sessionThreads).setUsePerSessionThreads(true).build();
+        try (Graph graph = new Graph(); Session session = new Session(graph, config)) {
             Ops tf = Ops.create(graph);
             Ops init = tf.withInitScope();
             Placeholder<TFloat32> images = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 28, 28)));
             Placeholder<TInt32> labels = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             SplittableRandom weights = new SplittableRandom(recipe.seed());
-            Map<String, Operand<TFloat32>> params = new LinkedHashMap<>();
             Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
-            for (Network.Parameter parameter : Network.parameters(kind)) {
+            List<Variable<TFloat32>> trainable = new ArrayList<>();
+            for (Network.Parameter parameter : Network.parameters(architecture)) {
                 Variable<TFloat32> variable = init.variable(
                     init.constant(parameter.tfShape(), DataBuffers.of(parameter.initialValues(weights), true, false)));
-                params.put(parameter.name(), variable);
                 variables.put(parameter.name(), variable);
+                if (parameter.trainable()) {
+                    trainable.add(variable);
+                }
             }
-            Operand<TFloat32> logits = Network.logits(tf, kind, images, params, recipe.seed());
+            List<Op> updates = new ArrayList<>();
+            Operand<TFloat32> logits = Network.logits(tf, architecture, images, variables, new Network.Mode(recipe.seed(), updates));
             Operand<TFloat32> oneHot = tf.oneHot(labels, tf.constant(FashionMnist.CLASSES), tf.constant(1f), tf.constant(0f));
             Operand<TFloat32> loss = tf.math.mean(tf.nn.softmaxCrossEntropyWithLogits(logits, oneHot).loss(), tf.constant(0));
             Operand<TFloat32> accuracy = tf.math.mean(tf.dtypes.cast(
                 tf.math.equal(tf.math.argMax(logits, tf.constant(1), TInt32.class), labels), TFloat32.class), tf.constant(0));
-            AdamOptimizer adam = AdamOptimizer.minimize(tf, loss, List.copyOf(variables.values()));
+            AdamOptimizer adam = AdamOptimizer.minimize(tf, loss, trainable);
+            Operand<TInt32> predictions = tf.math.argMax(Network.logits(tf, architecture, images, variables,
+                Network.Mode.INFERENCE), tf.constant(1), TInt32.class);
             session.initialize();
 
-            return loop(recipe, train, session, images, labels, adam, loss, accuracy, variables);
+            Graphs ops = new Graphs(session, images, labels, adam, loss, accuracy, updates, predictions, variables);
+            return loop(recipe, architecture, train, ops, sessionThreads);
         }
     }
 
-    private TrainingRun loop(Recipe recipe, Split train, Session session, Placeholder<TFloat32> images, Placeholder<TInt32> labels,
-        AdamOptimizer adam, Operand<TFloat32> loss, Operand<TFloat32> accuracy, Map<String, Variable<TFloat32>> variables) {
-        int count = train.count();
+    /** TensorFlow's threads for a recipe: its own count, or one per available core; at most {@code limit} when that is set. */
+    static int threads(Recipe recipe, int limit) {
+        int wanted = recipe.threads() > 0 ? recipe.threads() : Runtime.getRuntime().availableProcessors();
+        return limit > 0 ? Math.min(wanted, limit) : wanted;
+    }
+
+    /** The training graph's handles. */
+    private record Graphs(Session session, Placeholder<TFloat32> images, Placeholder<TInt32> labels, AdamOptimizer adam,
+        Operand<TFloat32> loss, Operand<TFloat32> accuracy, List<Op> updates, Operand<TInt32> predictions,
+        Map<String, Variable<TFloat32>> variables) {
+    }
+
+    private TrainingRun loop(Recipe recipe, Architecture architecture, Split train, Graphs ops, int sessionThreads) {
+        int[][] split = split(train.count(), recipe);
+        int[] order = split[0];
+        int[] validation = split[1];
+        int count = order.length;
         int batchSize = Math.min(recipe.batchSize(), count);
         int stepsPerEpoch = (count + batchSize - 1) / batchSize;
         long totalSteps = (long) stepsPerEpoch * recipe.epochs();
-        int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            order[i] = i;
-        }
         Random shuffle = new Random(recipe.seed());
+        Augmenter augmenter = new Augmenter(recipe.augmentation(), recipe.seed());
         float[] batchImages = new float[batchSize * FashionMnist.PIXELS];
         int[] batchLabels = new int[batchSize];
-        LOG.infof("training %s on %d examples: %d epochs of %d steps (batch %d, learning rate %s, seed %d)", recipe.model().id(),
-            count, recipe.epochs(), stepsPerEpoch, batchSize, recipe.learningRate(), recipe.seed());
+        LOG.infof("training %s (width %d, batch norm %s, augmentation %s) on %d examples, %d held out for validation: "
+            + "%d epochs of %d steps (batch %d, learning rate %s, seed %d, patience %d, %d threads)", recipe.model().id(),
+            recipe.width(), recipe.batchNorm(), recipe.augmentation(), count, validation.length, recipe.epochs(), stepsPerEpoch,
+            batchSize, recipe.learningRate(), recipe.seed(), recipe.patience(), sessionThreads);
 
         List<EpochSummary> history = new ArrayList<>();
         long started = System.nanoTime();
@@ -115,6 +136,9 @@ public final class Trainer {
         long step = 0;
         double epochLoss = 0;
         double epochAccuracy = 0;
+        double bestValidation = -1;
+        int bestEpoch = 0;
+        TrainedParameters best = null;
         for (int epoch = 1; epoch <= recipe.epochs(); epoch++) {
             shuffle(order, shuffle);
             double lossSum = 0;
@@ -128,14 +152,17 @@ public final class Trainer {
                 int size = Math.min(batchSize, count - from);
                 for (int b = 0; b < size; b++) {
                     train.copyImage(order[from + b], batchImages, b * FashionMnist.PIXELS);
+                    augmenter.apply(batchImages, b * FashionMnist.PIXELS);
                     batchLabels[b] = train.label(order[from + b]);
                 }
                 try (TFloat32 x = TFloat32.tensorOf(Shape.of(size, 28, 28),
                         DataBuffers.of(batchImages, true, false).narrow((long) size * FashionMnist.PIXELS));
                     TInt32 y = TInt32.tensorOf(Shape.of(size), DataBuffers.of(batchLabels, true, false).narrow(size));
                     Scalars scalars = new Scalars()) {
-                    Session.Runner runner = session.runner().feed(images, x).feed(labels, y).fetch(loss).fetch(accuracy);
-                    scalars.addAll(adam.feed(runner, step + 1, learningRate(recipe, step, totalSteps)));
+                    Session.Runner runner = ops.session().runner().feed(ops.images(), x).feed(ops.labels(), y)
+                        .fetch(ops.loss()).fetch(ops.accuracy());
+                    ops.updates().forEach(runner::addTarget);
+                    scalars.addAll(ops.adam().feed(runner, step + 1, learningRate(recipe, step, totalSteps)));
                     try (Result result = runner.run()) {
                         lossSum += ((TFloat32) result.get(0)).getFloat() * size;
                         accuracySum += ((TFloat32) result.get(1)).getFloat() * size;
@@ -148,19 +175,81 @@ public final class Trainer {
                 long now = System.nanoTime();
                 boolean epochEnd = s == stepsPerEpoch - 1;
                 if (epochEnd) {
-                    history.add(new EpochSummary(epoch, epochLoss, epochAccuracy, (now - started) / 1e9));
+                    Double validationAccuracy = null;
+                    if (validation.length > 0) {
+                        validationAccuracy = validate(ops, train, validation);
+                        if (validationAccuracy > bestValidation) {
+                            bestValidation = validationAccuracy;
+                            bestEpoch = epoch;
+                            best = read(architecture, ops);
+                        }
+                    }
+                    now = System.nanoTime();
+                    history.add(new EpochSummary(epoch, epochLoss, epochAccuracy, (now - started) / 1e9, validationAccuracy));
                 }
                 if (epochEnd || now - lastReport >= progressInterval.toNanos()) {
                     lastReport = now;
                     report(recipe, epoch, step, totalSteps, epochLoss, epochAccuracy, now - started, epochEnd);
                 }
             }
+            if (recipe.patience() > 0 && epoch - bestEpoch >= recipe.patience() && epoch < recipe.epochs()) {
+                LOG.infof("%s: no better validation accuracy than %.4f (epoch %d) for %d epochs; stopping early at epoch %d",
+                    recipe.model().id(), bestValidation, bestEpoch, recipe.patience(), epoch);
+                break;
+            }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        LOG.infof("trained %s in %.1f s (%.0f examples/s): last epoch loss %.4f, accuracy %.4f", recipe.model().id(), seconds,
-            (double) count * recipe.epochs() / seconds, epochLoss, epochAccuracy);
-        return new TrainingRun(recipe, read(recipe.model(), session, variables), count, step, seconds, epochLoss, epochAccuracy,
-            List.copyOf(history));
+        LOG.infof("trained %s in %.1f s (%.0f examples/s): last epoch loss %.4f, accuracy %.4f%s", recipe.model().id(), seconds,
+            (double) count * history.size() / seconds, epochLoss, epochAccuracy,
+            best == null ? "" : "; restored epoch %d (validation accuracy %.4f)".formatted(bestEpoch, bestValidation));
+        TrainedParameters parameters = best != null ? best : read(architecture, ops);
+        return new TrainingRun(recipe, parameters, count, step, seconds, epochLoss, epochAccuracy, List.copyOf(history),
+            best == null ? history.size() : bestEpoch);
+    }
+
+    /**
+     * The training and validation indices: all training images in order without a split; with one, a permutation drawn
+     * from the seed whose last {@code validationSplit} part is held out.
+     */
+    static int[][] split(int count, Recipe recipe) {
+        int[] all = new int[count];
+        for (int i = 0; i < count; i++) {
+            all[i] = i;
+        }
+        int held = (int) (count * recipe.validationSplit());
+        if (held == 0) {
+            return new int[][] {all, new int[0]};
+        }
+        shuffle(all, new Random(recipe.seed() ^ 0x76616c6964L));
+        int[] train = java.util.Arrays.copyOf(all, count - held);
+        int[] validation = java.util.Arrays.copyOfRange(all, count - held, count);
+        java.util.Arrays.sort(train);
+        java.util.Arrays.sort(validation);
+        return new int[][] {train, validation};
+    }
+
+    /** Accuracy of the inference graph (moving averages, no dropout) on the held-out images. */
+    private static double validate(Graphs ops, Split train, int[] validation) {
+        int batch = 1000;
+        float[] images = new float[batch * FashionMnist.PIXELS];
+        int correct = 0;
+        for (int from = 0; from < validation.length; from += batch) {
+            int size = Math.min(batch, validation.length - from);
+            for (int b = 0; b < size; b++) {
+                train.copyImage(validation[from + b], images, b * FashionMnist.PIXELS);
+            }
+            try (TFloat32 x = TFloat32.tensorOf(Shape.of(size, 28, 28),
+                    DataBuffers.of(images, true, false).narrow((long) size * FashionMnist.PIXELS));
+                Result result = ops.session().runner().feed(ops.images(), x).fetch(ops.predictions()).run()) {
+                TInt32 predicted = (TInt32) result.get(0);
+                for (int b = 0; b < size; b++) {
+                    if (predicted.getInt(b) == train.label(validation[from + b])) {
+                        correct++;
+                    }
+                }
+            }
+        }
+        return (double) correct / validation.length;
     }
 
     private void report(Recipe recipe, int epoch, long step, long totalSteps, double loss, double accuracy, long elapsedNanos,
@@ -203,19 +292,19 @@ public final class Trainer {
         }
     }
 
-    private static TrainedParameters read(ModelKind kind, Session session, Map<String, Variable<TFloat32>> variables) {
+    private static TrainedParameters read(Architecture architecture, Graphs ops) {
         Map<String, float[]> values = new LinkedHashMap<>();
-        Session.Runner runner = session.runner();
-        variables.values().forEach(runner::fetch);
+        Session.Runner runner = ops.session().runner();
+        ops.variables().values().forEach(runner::fetch);
         try (Result result = runner.run()) {
             int i = 0;
-            for (Map.Entry<String, Variable<TFloat32>> entry : variables.entrySet()) {
+            for (String name : ops.variables().keySet()) {
                 TFloat32 tensor = (TFloat32) result.get(i++);
                 float[] value = new float[(int) tensor.shape().size()];
                 tensor.copyTo(DataBuffers.of(value, false, false));
-                values.put(entry.getKey(), value);
+                values.put(name, value);
             }
         }
-        return new TrainedParameters(kind, values);
+        return new TrainedParameters(architecture, values);
     }
 }

@@ -18,24 +18,34 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Benchmark (not a test): trains samples/recipes/mlp.yaml and cnn.yaml on the full Fashion-MNIST, prints wall time,
- * examples per second and test accuracy against the targets, and writes docs/benchmarks-learn.md.
+ * Benchmark (not a test): trains samples/recipes/mlp.yaml, cnn.yaml and demo.yaml on the full Fashion-MNIST, prints wall
+ * time, examples per second, test accuracy and photo accuracy (test images as product photos through the preprocessing)
+ * against issue 19's targets (mlp >= 89.5 % in <= 30 s, cnn >= 93.5 % in <= 5 min; the demo's model within about 90 s),
+ * with the load average, and writes docs/benchmarks-learn.md whole. Given recipe names it runs only those and writes no
+ * doc (a smoke run).
  * Run: {@code ./mvnw -B -pl services/learn -Pbench test-compile exec:java} (optionally {@code -Dexec.args="<repo> mlp"}).
  */
 public final class LearnBenchmark {
 
+    /** A recipe's target; accuracy NaN: only a time budget. */
     private record Target(String recipe, double accuracy, double seconds) {
-    }
 
-    private record Row(String recipe, Recipe parsed, double trainingSeconds, double totalSeconds, double examplesPerSecond,
-        double accuracy, Target target, double loadBefore, double loadAfter) {
-
-        boolean met() {
-            return accuracy >= target.accuracy() && trainingSeconds <= target.seconds();
+        String describe() {
+            return Double.isNaN(accuracy) ? "<= %.0f s (the demo's budget)".formatted(seconds)
+                : ">= %.1f %% in <= %.0f s".formatted(accuracy * 100, seconds);
         }
     }
 
-    private static final List<Target> TARGETS = List.of(new Target("mlp", 0.885, 60), new Target("cnn", 0.915, 300));
+    private record Row(String recipe, Recipe parsed, double trainingSeconds, double totalSeconds, double examplesPerSecond,
+        double accuracy, double photoAccuracy, int epochsRun, int bestEpoch, Target target, double loadBefore, double loadAfter) {
+
+        boolean met() {
+            return (Double.isNaN(target.accuracy()) || accuracy >= target.accuracy()) && trainingSeconds <= target.seconds();
+        }
+    }
+
+    private static final List<Target> TARGETS = List.of(new Target("mlp", 0.895, 30), new Target("cnn", 0.935, 300),
+        new Target("demo", Double.NaN, 90));
 
     private LearnBenchmark() {
     }
@@ -65,12 +75,17 @@ public final class LearnBenchmark {
             double total = (System.nanoTime() - started) / 1e9;
             delete(out);
             Row row = new Row(target.recipe(), recipe, run.trainingSeconds(), total,
-                (double) run.trainExamples() * recipe.epochs() / run.trainingSeconds(), model.evaluation().testAccuracy(), target,
-                loadBefore, os.getSystemLoadAverage());
+                (double) run.trainExamples() * run.history().size() / run.trainingSeconds(), model.evaluation().testAccuracy(),
+                model.photos().accuracy(), run.history().size(), run.bestEpoch(), target, loadBefore, os.getSystemLoadAverage());
             rows.add(row);
-            System.out.printf("RESULT %s: training %.1f s, %.0f examples/s, test accuracy %.4f, with evaluation+export %.1f s; "
-                + "target >= %.1f%% in <= %.0f s: %s%n", row.recipe(), row.trainingSeconds(), row.examplesPerSecond(),
-                row.accuracy(), row.totalSeconds(), target.accuracy() * 100, target.seconds(), row.met() ? "met" : "NOT met");
+            System.out.printf("RESULT %s: training %.1f s, %.0f examples/s, test accuracy %.4f, photo accuracy %.4f, with "
+                + "evaluation+export %.1f s; target %s: %s (load average %.1f before, %.1f after)%n", row.recipe(),
+                row.trainingSeconds(), row.examplesPerSecond(), row.accuracy(), row.photoAccuracy(), row.totalSeconds(),
+                target.describe(), row.met() ? "met" : "NOT met", row.loadBefore(), row.loadAfter());
+        }
+        if (!only.isEmpty()) {
+            System.out.println("not writing docs/benchmarks-learn.md: only " + only + " ran; run without recipe names for the doc");
+            return;
         }
         Path doc = repo.resolve("docs/benchmarks-learn.md");
         Files.createDirectories(doc.getParent());
@@ -83,21 +98,25 @@ public final class LearnBenchmark {
             .append("## Learn: training on Fashion-MNIST (TensorFlow Java)\n\n")
             .append("Measured by `./mvnw -B -pl services/learn -Pbench test-compile exec:java` (`LearnBenchmark`): each recipe in ")
             .append("`samples/recipes/` trained on all 60000 training images, evaluated on the 10000 test images, exported as a ")
-            .append("SavedModel.\n\n")
+            .append("SavedModel. Photo accuracy: the first 1000 test images rendered as product-photo-like pictures (libs/imaging ")
+            .append("`PhotoForm`: 56x56 tinted JPEG, 100x120 dark-on-white PNG), put through image-convert's `Preprocessor`. ")
+            .append("Targets of issue 19: mlp >= 89.5 % in <= 30 s, cnn >= 93.5 % in <= 5 min of training; the demo's ")
+            .append("model (demo.yaml) within about 90 s.\n\n")
             .append("Run ").append(Instant.now()).append(", ").append(os.getAvailableProcessors()).append(" cores (")
             .append(cpuModel()).append("), Java ").append(System.getProperty("java.version")).append(", TensorFlow ")
             .append(tensorflow).append(". The machine is shared: the load average is given before and after each run.\n\n")
-            .append("| recipe | model | epochs | batch | training wall time | examples/s | test accuracy | with evaluation + export | ")
-            .append("target | met | load avg before/after |\n")
-            .append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            .append("| recipe | model | epochs (run / best) | batch | training wall time | examples/s | test accuracy | photo accuracy ")
+            .append("| with evaluation + export | target | met | load avg before/after |\n")
+            .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row row : rows) {
             Recipe recipe = row.parsed();
             Target target = row.target();
-            md.append("| samples/recipes/%s.yaml | %s | %d | %d | %.1f s | %.0f | %.2f %% | %.1f s "
-                .formatted(row.recipe(), recipe.model().id(), recipe.epochs(), recipe.batchSize(), row.trainingSeconds(),
-                    row.examplesPerSecond(), row.accuracy() * 100, row.totalSeconds()))
-                .append("| >= %.1f %% in <= %.0f s | %s | %.1f / %.1f |\n".formatted(target.accuracy() * 100, target.seconds(),
-                    row.met() ? "yes" : "NO", row.loadBefore(), row.loadAfter()));
+            md.append("| samples/recipes/%s.yaml | %s | %d of %d / %d | %d | %.1f s | %.0f | %.2f %% | %.2f %% | %.1f s "
+                .formatted(row.recipe(), recipe.model().id(), row.epochsRun(), recipe.epochs(), row.bestEpoch(),
+                    recipe.batchSize(), row.trainingSeconds(), row.examplesPerSecond(), row.accuracy() * 100,
+                    row.photoAccuracy() * 100, row.totalSeconds()))
+                .append("| %s | %s | %.1f / %.1f |\n".formatted(target.describe(), row.met() ? "**met**" : "**NOT met**",
+                    row.loadBefore(), row.loadAfter()));
         }
         return md.toString();
     }

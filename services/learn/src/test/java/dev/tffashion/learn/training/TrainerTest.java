@@ -71,6 +71,19 @@ class TrainerTest {
         assertEquals(10000, java.util.Arrays.stream(model.evaluation().confusionMatrix()).flatMapToInt(java.util.Arrays::stream).sum());
         assertEquals("f4a8712d7a061bf5bd6d2ca38dc4d50a", model.datasetChecksums().get("train-images-idx3-ubyte"));
         assertEquals(20, model.samples().size());
+        assertEquals(1000, model.photos().images());
+        assertEquals(List.of("JPEG_56_RGB", "PNG_100X120_RGBA"), List.copyOf(model.photos().forms().keySet()));
+        assertTrue(model.photos().accuracy() > 0.2 && model.photos().accuracy() < 1, "photo accuracy " + model.photos());
+        assertEquals(10, model.mistakes().size());
+        for (int i = 0; i < model.mistakes().size(); i++) {
+            var mistake = model.mistakes().get(i);
+            assertTrue(mistake.label() != mistake.predicted(), "a mistake is wrong: " + mistake);
+            assertEquals(data.test().label(mistake.testIndex()), mistake.label());
+            assertArrayEquals(data.test().rawImage(mistake.testIndex()), java.util.Base64.getDecoder().decode(mistake.image()));
+            if (i > 0) {
+                assertTrue(mistake.confidence() <= model.mistakes().get(i - 1).confidence(), "most confident first");
+            }
+        }
 
         Path exported = dir.resolve("model");
         assertTrue(Files.isRegularFile(exported.resolve("saved_model.pb")));
@@ -101,6 +114,52 @@ class TrainerTest {
 
         assertTrue(model.evaluation().testAccuracy() > 0.3, "accuracy " + model.evaluation().testAccuracy());
         assertModelAnswersLikeItsEvaluationSamples(dir.resolve("cnn"), 8);
+    }
+
+    @Test
+    void batchNormalisedAugmentedCnnWithAValidationSplitExportsItsMovingAverages() throws IOException {
+        Recipe recipe = new Recipe(ModelKind.CNN, 2, 50, 0.003, 7, OptionalInt.of(600), 8, true,
+            new Recipe.Augmentation(true, 2, 0.1), 0.2, 0, 1);
+
+        TrainingRun run = new Trainer(p -> { }, Duration.ofSeconds(1)).train(recipe, data);
+        ExportedModel model = ModelExporter.export(run, data, dir.resolve("bn"));
+
+        assertEquals(480, run.trainExamples(), "20 % of 600 held out");
+        assertEquals(2, run.history().size());
+        run.history().forEach(epoch -> assertTrue(epoch.validationAccuracy() != null && epoch.validationAccuracy() > 0.1,
+            "validation accuracy of " + epoch));
+        double best = run.history().stream().mapToDouble(e -> e.validationAccuracy()).max().orElseThrow();
+        assertEquals(best, run.history().get(run.bestEpoch() - 1).validationAccuracy());
+        float[] movingVariance = run.parameters().values().get("conv1_moving_variance");
+        assertFalse(java.util.Arrays.equals(new float[] {1, 1, 1, 1, 1, 1, 1, 1}, movingVariance), "moving averages were updated");
+        assertTrue(model.evaluation().testAccuracy() > 0.3, "accuracy " + model.evaluation().testAccuracy());
+        // 3 kernels + output kernel and bias + 3 x (gamma, beta, moving mean, moving variance)
+        assertModelAnswersLikeItsEvaluationSamples(dir.resolve("bn"), 17);
+    }
+
+    @Test
+    void stopsEarlyWhenTheValidationAccuracyStopsImprovingAndKeepsTheBestEpoch() {
+        // A learning rate this small leaves the weights (and so the validation accuracy) as they are: no epoch is better
+        // than the first, and patience 2 ends the run after epoch 3 of 6.
+        Recipe recipe = new Recipe(ModelKind.MLP, 6, 100, 1e-9, 3, OptionalInt.of(1000), 32, false, Recipe.Augmentation.NONE,
+            0.1, 2, 0);
+
+        TrainingRun run = new Trainer(p -> { }, Duration.ofSeconds(1)).train(recipe, data);
+
+        assertEquals(3, run.history().size());
+        assertEquals(1, run.bestEpoch());
+        assertEquals(27, run.steps());
+    }
+
+    @Test
+    void threadsComeFromTheRecipeOrTheCoresAndTheServiceCapsThem() {
+        Recipe auto = new Recipe(ModelKind.MLP, 1, 100, 0.001, 1, OptionalInt.empty());
+        Recipe three = new Recipe(ModelKind.MLP, 1, 100, 0.001, 1, OptionalInt.empty(), 32, false, Recipe.Augmentation.NONE, 0, 0,
+            3);
+        assertEquals(Runtime.getRuntime().availableProcessors(), Trainer.threads(auto, 0));
+        assertEquals(3, Trainer.threads(three, 0));
+        assertEquals(2, Trainer.threads(three, 2));
+        assertEquals(1, Trainer.threads(auto, 1));
     }
 
     @Test
