@@ -18,13 +18,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
+import { check, fail, log } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const out = path.join(here, 'out');
 const launcher = path.join(root, 'bin/tf-fashion');
 const home = process.env.TF_FASHION_HOME || path.join(root, '.tf-fashion');
-const started = Date.now();
 const options = parseArgs(process.argv.slice(2));
 const base = options.base.replace(/\/$/, '');
 const NO_TRAINING = 'No training yet';
@@ -44,20 +44,6 @@ function parseArgs(args) {
   if (!Number.isFinite(o.timeoutMinutes) || o.timeoutMinutes <= 0) fail('--timeout-minutes needs a positive number');
   if (!Number.isFinite(o.holdBroker) || o.holdBroker < 0) fail('--hold-broker needs a number of seconds, 0 or more');
   return o;
-}
-
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
-}
-
-function fail(message) {
-  const error = new Error(message);
-  error.expected = true;
-  throw error;
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -14,6 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './browser.mjs';
+import { check, fail, log } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -24,7 +25,6 @@ const COLOURS = { idle: 'gray', waiting: 'orange', active: 'yellow', succeeded: 
 const options = parseArgs(process.argv.slice(2));
 const base = options.base.replace(/\/$/, '');
 const STEP = 30_000;
-const started = Date.now();
 
 function parseArgs(args) {
   const o = { base: process.env.UI_TEST_BASE_URL || 'http://127.0.0.1:8080', smoke: false, timeoutMinutes: 15, recipe: null, image: null,
@@ -44,20 +44,6 @@ function parseArgs(args) {
   }
   if (!Number.isFinite(o.timeoutMinutes) || o.timeoutMinutes <= 0) fail('--timeout-minutes needs a positive number');
   return o;
-}
-
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
-}
-
-function fail(message) {
-  const error = new Error(message);
-  error.expected = true;
-  throw error;
-}
-
-function check(condition, message) {
-  if (!condition) fail(message);
 }
 
 // ---------- sample files ----------
