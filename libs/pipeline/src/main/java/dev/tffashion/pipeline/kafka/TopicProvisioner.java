@@ -13,8 +13,11 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
@@ -22,7 +25,9 @@ import dev.tffashion.pipeline.graph.PipelineGraph;
 
 /**
  * Creates the pipeline's topics with explicit settings (partitions, compaction for {@code serve.endpoint} and {@code status}),
- * idempotently: existing topics are left as they are. Every service runs it at start-up, so any start order works.
+ * idempotently. An existing data topic with fewer partitions than asked for is grown to that count, so more replicas of a task
+ * ({@code bin/tf-fashion up --replicas N}) find partitions to share; a topic is never shrunk, and compacted topics keep their
+ * single partition (growing them would split a key's history). Every service runs it at start-up, so any start order works.
  */
 public final class TopicProvisioner {
 
@@ -45,18 +50,51 @@ public final class TopicProvisioner {
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
+            List<PipelineGraph.TopicSpec> present = new ArrayList<>();
             for (PipelineGraph.TopicSpec spec : graph.topics(partitions)) {
                 if (!existing.contains(spec.name())) {
                     missing.add(newTopic(spec, replication));
+                } else if (!spec.compacted() && spec.partitions() > 1) {
+                    present.add(spec);
                 }
             }
-            return create(admin, missing, timeout);
+            List<String> created = create(admin, missing, timeout);
+            grow(admin, present, timeout);
+            return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " to create the pipeline topics within "
                     + timeout.toSeconds() + " s: is the broker running? (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Adds partitions to the data topics that have fewer than their spec asks for. */
+    private static void grow(Admin admin, List<PipelineGraph.TopicSpec> specs, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (specs.isEmpty()) {
+            return;
+        }
+        Map<String, TopicDescription> described = admin.describeTopics(specs.stream().map(PipelineGraph.TopicSpec::name).toList())
+            .allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Map<String, NewPartitions> more = new HashMap<>();
+        for (PipelineGraph.TopicSpec spec : specs) {
+            int now = described.get(spec.name()).partitions().size();
+            if (now < spec.partitions()) {
+                more.put(spec.name(), NewPartitions.increaseTo(spec.partitions()));
+                LOG.infof("growing topic %s from %d to %d partitions", spec.name(), now, spec.partitions());
+            }
+        }
+        for (var entry : admin.createPartitions(more).values().entrySet()) {
+            try {
+                entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                // another service grew it first: same count, nothing to do
+                if (!(e.getCause() instanceof InvalidPartitionsException)) {
+                    throw e;
+                }
+            }
         }
     }
 
