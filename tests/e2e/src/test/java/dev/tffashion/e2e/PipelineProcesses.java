@@ -26,6 +26,12 @@ import java.util.concurrent.TimeUnit;
  * kafka-local broker (java -jar) and the five packaged Quarkus services (quarkus-run.jar), each on free ports, with
  * a shared content store and models folder under one work folder. Processes are ended by handle, services first,
  * the broker last.
+ * <p>
+ * With replicas (ScaleIT, the scale bench) a service runs several times, as {@code bin/tf-fashion up --replicas N} runs them:
+ * replica 1 keeps the service's name, replica k is {@code <service>-k}, each with {@code TF_FASHION_INSTANCE} set to its name, and
+ * the data topics get at least as many partitions. With more than one serve-manager the model server runs as its own process
+ * ({@value #MODEL_SERVER}) and every serve-manager is in external mode against it, so its ports stay put when the active
+ * serve-manager changes.
  */
 public final class PipelineProcesses implements AutoCloseable {
 
@@ -35,6 +41,9 @@ public final class PipelineProcesses implements AutoCloseable {
     /** The name of the broker's process (for {@link #kill}, {@link #restart}, logs). */
     public static final String BROKER = "kafka";
 
+    /** The name of the standalone model server's process, started only with more than one replica. */
+    public static final String MODEL_SERVER = "model-server";
+
     /** How long a service may take to get ready; -De2e.ready-timeout-seconds=N for a machine under heavy load. */
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong("e2e.ready-timeout-seconds", 240));
 
@@ -42,21 +51,30 @@ public final class PipelineProcesses implements AutoCloseable {
     private final Path work;
     private final Path logs;
     private final Map<String, List<String>> extraJvmOptions;
+    private final Map<String, Integer> replicas;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private Process kafka;
+    private Process modelServer;
     private Path kafkaJar;
     private int kafkaPort;
     private int controllerPort;
     private int grpcPort;
     private int restPort;
 
-    private PipelineProcesses(Path root, Path work, Map<String, List<String>> extraJvmOptions) {
+    private PipelineProcesses(Path root, Path work, Map<String, List<String>> extraJvmOptions, Map<String, Integer> replicas) {
+        replicas.forEach((service, count) -> {
+            if (!SERVICES.contains(service) || count < 1) {
+                throw new IllegalArgumentException("replicas: " + service + "=" + count + "; services are " + SERVICES
+                    + " and counts at least 1");
+            }
+        });
         this.root = root;
         this.work = work;
         this.logs = work.resolve("logs");
         this.extraJvmOptions = extraJvmOptions;
+        this.replicas = replicas;
     }
 
     /**
@@ -66,7 +84,25 @@ public final class PipelineProcesses implements AutoCloseable {
      * @param extraJvmOptions per service name, JVM options added to its command line (e.g. -Dkafka.session.timeout.ms)
      */
     public static PipelineProcesses start(Path work, Map<String, List<String>> extraJvmOptions) throws IOException {
-        var pipeline = new PipelineProcesses(projectRoot(), work, extraJvmOptions);
+        return start(work, extraJvmOptions, Map.of());
+    }
+
+    /** Starts the broker and {@code replicas} of every service (the model server on its own when replicas > 1). */
+    public static PipelineProcesses start(Path work, Map<String, List<String>> extraJvmOptions, int replicas) throws IOException {
+        var counts = new LinkedHashMap<String, Integer>();
+        SERVICES.forEach(service -> counts.put(service, replicas));
+        return start(work, extraJvmOptions, counts);
+    }
+
+    /**
+     * Starts the broker, the model server on its own when more than one serve-manager runs, and the replicas of each service
+     * (one where {@code replicas} does not name it), and waits until each is ready.
+     *
+     * @param extraJvmOptions per service name (every replica) or replica name (that one), JVM options added to its command line
+     */
+    public static PipelineProcesses start(Path work, Map<String, List<String>> extraJvmOptions, Map<String, Integer> replicas)
+            throws IOException {
+        var pipeline = new PipelineProcesses(projectRoot(), work, extraJvmOptions, Map.copyOf(replicas));
         Runtime.getRuntime().addShutdownHook(new Thread(pipeline::close, "e2e-pipeline-stop"));
         try {
             pipeline.startAll();
@@ -103,16 +139,19 @@ public final class PipelineProcesses implements AutoCloseable {
         controllerPort = freePort();
         grpcPort = freePort();
         restPort = freePort();
-        for (var service : SERVICES) {
-            httpPorts.put(service, freePort());
+        for (var name : names()) {
+            httpPorts.put(name, freePort());
         }
         long started = System.nanoTime();
         startBroker();
-        for (var service : SERVICES) {
-            processes.put(service, launchService(service));
+        if (standaloneModelServer()) {
+            startModelServer();
         }
-        for (var service : SERVICES) {
-            awaitReady(service);
+        for (var name : names()) {
+            processes.put(name, launchService(name));
+        }
+        for (var name : names()) {
+            awaitReady(name);
         }
         System.out.printf("e2e: pipeline ready in %.1f s (file-drop http://127.0.0.1:%d, logs %s)%n",
             (System.nanoTime() - started) / 1e9, httpPorts.get("file-drop"), logs);
@@ -145,14 +184,73 @@ public final class PipelineProcesses implements AutoCloseable {
         }
     }
 
-    private Process launchService(String service) throws IOException {
+    /** Every service process's name, in start order: the replicas of each service after its first. */
+    public List<String> names() {
+        var names = new ArrayList<String>();
+        for (var service : SERVICES) {
+            for (int k = 1; k <= replicas.getOrDefault(service, 1); k++) {
+                names.add(k == 1 ? service : service + "-" + k);
+            }
+        }
+        return names;
+    }
+
+    /** The names of a service's replicas, replica 1 first. */
+    public List<String> replicasOf(String service) {
+        return names().stream().filter(name -> serviceOf(name).equals(service)).toList();
+    }
+
+    /** The service a process name belongs to: {@code predict-2} → {@code predict}. */
+    public static String serviceOf(String name) {
+        int dash = name.lastIndexOf('-');
+        return dash > 0 && name.substring(dash + 1).chars().allMatch(Character::isDigit) ? name.substring(0, dash) : name;
+    }
+
+    private boolean standaloneModelServer() {
+        return replicas.getOrDefault("serve-manager", 1) > 1;
+    }
+
+    private int mostReplicas() {
+        return replicas.values().stream().mapToInt(Integer::intValue).max().orElse(1);
+    }
+
+    /** The model server on its own (libs/model-server's main, from serve-manager's build), polling the models folder. */
+    private void startModelServer() throws IOException {
+        long started = System.nanoTime();
+        var lib = serviceJar("serve-manager").toAbsolutePath().getParent().resolve("lib/main");
+        if (!Files.isDirectory(lib)) {
+            throw new IllegalStateException(lib + " is missing: build the project first (./mvnw -B install -DskipTests)");
+        }
+        Files.createDirectories(modelsRoot().resolve("fashion"));
+        modelServer = launch(MODEL_SERVER, List.of(java(), "-Xms16m", "-Xmx256m", "-XX:+UseSerialGC", "-cp", lib + "/*",
+            "dev.tffashion.modelserver.ModelServerMain", "--host=127.0.0.1", "--port=" + grpcPort, "--rest_api_port=" + restPort,
+            "--model_name=fashion", "--model_base_path=" + modelsRoot().resolve("fashion"), "--file_system_poll_wait_seconds=1"),
+            Map.of("MALLOC_ARENA_MAX", "2"));
+        await("model server on " + grpcTarget() + " (log " + log(MODEL_SERVER) + ")").atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(100)).until(() -> {
+                requireAlive(MODEL_SERVER, modelServer);
+                try (var socket = new java.net.Socket(InetAddress.getLoopbackAddress(), grpcPort)) {
+                    return true;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        System.out.printf("e2e: model server ready at %s (pid %d) in %.1f s%n", grpcTarget(), modelServer.pid(),
+            (System.nanoTime() - started) / 1e9);
+    }
+
+    private Process launchService(String name) throws IOException {
+        var service = serviceOf(name);
         var command = new ArrayList<String>();
         command.add(java());
         // The service's own JVM settings (heap, GC), as bin/tf-fashion and its image start it: services/<name>/jvm.options
         command.add("@" + root.resolve("services").resolve(service).resolve("jvm.options"));
-        command.add("-Dquarkus.http.port=" + httpPorts.get(service));
+        command.add("-Dquarkus.http.port=" + httpPorts.get(name));
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.addAll(extraJvmOptions.getOrDefault(service, List.of()));
+        if (!name.equals(service)) {
+            command.addAll(extraJvmOptions.getOrDefault(name, List.of()));
+        }
         // Options for every service of the run, e.g. a flight recording: -De2e.service-jvm-options="-XX:StartFlightRecording=..."
         String everyService = System.getProperty("e2e.service-jvm-options", "").strip();
         if (!everyService.isEmpty()) {
@@ -164,12 +262,22 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap());
         env.put("TF_FASHION_PIPELINE", "tf-fashion");
         env.put("TF_FASHION_STORE_ROOT", work.resolve("store").toString());
-        env.put("SERVING_MODE", "embedded");
+        env.put("TF_FASHION_INSTANCE", name);
         env.put("SERVING_MODELS_ROOT", work.resolve("models").toString());
-        env.put("SERVING_GRPC_PORT", Integer.toString(grpcPort));
-        env.put("SERVING_REST_PORT", Integer.toString(restPort));
+        if (mostReplicas() > 3) {
+            env.put("TF_FASHION_TOPICS_PARTITIONS", Integer.toString(mostReplicas()));
+        }
+        if (standaloneModelServer()) {
+            env.put("SERVING_MODE", "external");
+            env.put("SERVING_GRPC_TARGET", grpcTarget());
+            env.put("SERVING_REST_URL", "http://127.0.0.1:" + restPort);
+        } else {
+            env.put("SERVING_MODE", "embedded");
+            env.put("SERVING_GRPC_PORT", Integer.toString(grpcPort));
+            env.put("SERVING_REST_PORT", Integer.toString(restPort));
+        }
         env.put("MALLOC_ARENA_MAX", "2");
-        return launch(service, command, env);
+        return launch(name, command, env);
     }
 
     private Process launch(String name, List<String> command, Map<String, String> env) throws IOException {
@@ -202,7 +310,7 @@ public final class PipelineProcesses implements AutoCloseable {
         }
     }
 
-    /** kill -9 of a service, or of the broker ({@value #BROKER}), by its process handle, then waits until it is gone. */
+    /** kill -9 of a service replica, the model server or the broker ({@value #BROKER}), by its handle; waits until it is gone. */
     public void kill(String name) throws InterruptedException {
         var process = process(name);
         process.destroyForcibly();
@@ -237,14 +345,18 @@ public final class PipelineProcesses implements AutoCloseable {
             startBroker();
             return;
         }
+        if (MODEL_SERVER.equals(name)) {
+            startModelServer();
+            return;
+        }
         processes.put(name, launchService(name));
         awaitReady(name);
     }
 
     /** Waits until every service answers its readiness check again (after a broker restart, say). */
     public void awaitAllReady() {
-        for (var service : SERVICES) {
-            awaitReady(service);
+        for (var name : names()) {
+            awaitReady(name);
         }
     }
 
@@ -254,9 +366,10 @@ public final class PipelineProcesses implements AutoCloseable {
     }
 
     private Process process(String name) {
-        var process = BROKER.equals(name) ? kafka : processes.get(name);
+        var process = BROKER.equals(name) ? kafka : MODEL_SERVER.equals(name) ? modelServer : processes.get(name);
         if (process == null) {
-            throw new IllegalArgumentException("no process named " + name + "; known: " + BROKER + ", " + SERVICES);
+            throw new IllegalArgumentException("no process named " + name + "; known: " + BROKER + ", "
+                + (modelServer != null ? MODEL_SERVER + ", " : "") + names());
         }
         return process;
     }
@@ -266,21 +379,26 @@ public final class PipelineProcesses implements AutoCloseable {
         return "127.0.0.1:" + kafkaPort;
     }
 
-    /** The file drop's base URL. */
+    /** The file drop's base URL (its first replica). */
     public URI fileDrop() {
         return URI.create("http://127.0.0.1:" + httpPorts.get("file-drop"));
+    }
+
+    /** Every file-drop replica's base URL, replica 1 first. */
+    public List<URI> fileDrops() {
+        return replicasOf("file-drop").stream().map(this::http).toList();
     }
 
     /** A service's base URL (its HTTP port on 127.0.0.1: health, /q/metrics, its API). */
     public URI http(String service) {
         var port = httpPorts.get(service);
         if (port == null) {
-            throw new IllegalArgumentException("no service named " + service + "; known: " + SERVICES);
+            throw new IllegalArgumentException("no service named " + service + "; known: " + names());
         }
         return URI.create("http://127.0.0.1:" + port);
     }
 
-    /** The embedded model server's gRPC target (host:port). */
+    /** The model server's gRPC target (host:port): embedded in serve-manager, or its own process with replicas. */
     public String grpcTarget() {
         return "127.0.0.1:" + grpcPort;
     }
@@ -294,6 +412,9 @@ public final class PipelineProcesses implements AutoCloseable {
     public Map<String, Long> pids() {
         var pids = new LinkedHashMap<String, Long>();
         pids.put("kafka", kafka.pid());
+        if (modelServer != null) {
+            pids.put(MODEL_SERVER, modelServer.pid());
+        }
         processes.forEach((name, process) -> pids.put(name, process.pid()));
         return pids;
     }
@@ -341,6 +462,9 @@ public final class PipelineProcesses implements AutoCloseable {
         var names = new ArrayList<>(processes.keySet());
         for (int i = names.size() - 1; i >= 0; i--) {
             stop(names.get(i), processes.get(names.get(i)));
+        }
+        if (modelServer != null) {
+            stop(MODEL_SERVER, modelServer);
         }
         if (kafka != null) {
             stop("kafka", kafka);

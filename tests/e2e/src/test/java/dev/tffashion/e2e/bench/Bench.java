@@ -1,7 +1,5 @@
 package dev.tffashion.e2e.bench;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,7 +27,6 @@ import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.tffashion.e2e.PipelineProcesses;
 import dev.tffashion.e2e.TestImages;
-import dev.tffashion.e2e.TopicRecorder;
 import dev.tffashion.fashionmnist.FashionMnist;
 import dev.tffashion.imaging.ImageRejectedException;
 import dev.tffashion.imaging.Preprocessor;
@@ -70,7 +67,7 @@ public final class Bench {
     // Add a section measured outside this class here (for example TF Serving's batching, BatchingBench): a BenchSection
     // whose measure(context) returns its markdown. Each runs after the agreement with the pipeline idle, and its markdown
     // is written under its own heading before the memory section. A section that fails is written as "not measured".
-    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of(BatchingBench::section);
+    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of(BatchingBench::section, ScaleBench::section);
     // ------------------------------------------------------------------------------------------------------------------
 
     private final Path root = PipelineProcesses.projectRoot();
@@ -106,6 +103,11 @@ public final class Bench {
         d.put("generator-seconds", "10");
         d.put("agreement-images", "10000");
         d.put("preprocessed-images", "10000");
+        // the scale section (ScaleBench): a fresh pipeline per replica count of image-convert and predict
+        d.put("scale-replicas", "1,2");
+        d.put("scale-warmup-seconds", "30");
+        d.put("scale-seconds", "30");
+        d.put("scale-in-flight", "256");
         return d;
     }
 
@@ -304,23 +306,13 @@ public final class Bench {
     }
 
     private Endpoint trainAndServe(Path recipe) throws Exception {
-        long started = System.nanoTime();
-        try (var topics = new TopicRecorder(pipeline.bootstrap(), "tf-fashion")) {
-            var scriptId = pipeline.drop("scriptInput", recipe.getFileName().toString(), Files.readAllBytes(recipe));
-            var model = await("learn.model for " + recipe).atMost(Duration.ofMinutes(15)).pollInterval(Duration.ofMillis(500))
-                .until(() -> topics.of("tf-fashion.learn.model", m -> m.sourceIds("script").contains(scriptId)), l -> !l.isEmpty())
-                .get(0);
-            var endpoint = await("serve.endpoint for " + model.id()).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100))
-                .until(() -> topics.of("tf-fashion.serve.endpoint", e -> e.sourceIds("model").contains(model.id())), l -> !l.isEmpty())
-                .get(0);
-            var name = endpoint.annotation("modelName") == null ? "fashion" : endpoint.annotation("modelName");
-            var text = String.format(Locale.ROOT, "Recipe `%s` trained through the pipeline (trainingSeconds %s, test accuracy %s) and"
-                + " served as model `%s` version %s, %.1f s after its drop.", root.relativize(recipe), model.annotation("trainingSeconds"),
-                model.annotation("testAccuracy"), name, endpoint.annotation("modelVersion"), (System.nanoTime() - started) / 1e9);
-            System.out.println("bench: " + text);
-            doc.put("recipe", text);
-            return new Endpoint(endpoint.annotation("grpcTarget"), name, endpoint.annotation("modelVersion"), text);
-        }
+        var model = TrainedModel.through(pipeline, recipe);
+        var text = String.format(Locale.ROOT, "Recipe `%s` trained through the pipeline (trainingSeconds %s, test accuracy %s) and"
+            + " served as model `%s` version %s, %.1f s after its drop.", root.relativize(recipe), model.trainingSeconds(),
+            model.testAccuracy(), model.modelName(), model.version(), model.seconds());
+        System.out.println("bench: " + text);
+        doc.put("recipe", text);
+        return new Endpoint(model.grpcTarget(), model.modelName(), model.version(), text);
     }
 
     // ---- phases -----------------------------------------------------------------------------------------------------
