@@ -21,6 +21,7 @@ import dev.tffashion.e2e.PipelineProcesses;
 final class ScaleBench implements BenchSection {
 
     private static final Duration DRAIN = Duration.ofSeconds(60);
+    private static final int PRIMING = 60;
 
     static BenchSection section() {
         return new ScaleBench();
@@ -78,6 +79,28 @@ final class ScaleBench implements BenchSection {
     private record Row(int replicas, double throughput, String failures, Map<String, Double> cpuPerPicture) {
     }
 
+    /**
+     * Sends {@value #PRIMING} pictures and waits for their predictions, so that every replica has its partitions, its model and
+     * its gRPC channel before the closed loop starts (a replica connects to the model server on its first tensor).
+     */
+    private static void prime(PipelineProcesses pipeline, PipelineRecords records, byte[][] pngs) throws Exception {
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < PRIMING; i++) {
+            ids.add(pipeline.drop("imageInput", "prime-" + i + ".png", pngs[i % pngs.length]));
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        for (var id : ids) {
+            while (records.trace(id) == null || !records.trace(id).done()) {
+                records.requireRunning();
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the priming pictures got no outcome within 3 minutes; see the logs");
+                }
+                Thread.sleep(20);
+            }
+        }
+        records.forget(ids);
+    }
+
     private Row run(int replicas, Path recipe, byte[][] pngs, int inFlight, Duration warmup, Duration measured) throws Exception {
         var work = Files.createDirectories(PipelineProcesses.projectRoot().resolve("tests/e2e/target/bench"))
             .resolve("scale-" + replicas + "-" + System.currentTimeMillis());
@@ -88,6 +111,7 @@ final class ScaleBench implements BenchSection {
             var marks = new Cpu.Snapshot[2];
             List<LoadGenerator.Drop> drops;
             try (var records = new PipelineRecords(pipeline.bootstrap()); var generator = new LoadGenerator(pipeline.fileDrop())) {
+                prime(pipeline, records, pngs);
                 drops = generator.closedLoop(inFlight, warmup.plus(measured), i -> pngs[i % pngs.length], records, DRAIN,
                     System.nanoTime() + warmup.toNanos(), new LoadGenerator.Marks(() -> marks[0] = cpu.snapshot(),
                         () -> marks[1] = cpu.snapshot()));
