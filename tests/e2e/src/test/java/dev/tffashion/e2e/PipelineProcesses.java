@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,8 @@ public final class PipelineProcesses implements AutoCloseable {
     private final Map<String, Integer> replicas;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
-    private final Map<String, Process> processes = new LinkedHashMap<>();
+    /** Synchronized: the scale run restarts replicas from threads of their own. */
+    private final Map<String, Process> processes = Collections.synchronizedMap(new LinkedHashMap<>());
     private Process kafka;
     private Process modelServer;
     private Path kafkaJar;
@@ -111,6 +113,11 @@ public final class PipelineProcesses implements AutoCloseable {
             throw e;
         }
         return pipeline;
+    }
+
+    /** How long a service may take to get ready (-De2e.ready-timeout-seconds). */
+    public static Duration readyTimeout() {
+        return READY_TIMEOUT;
     }
 
     /** The project root: system property tffashion.root, else the first folder up from the working directory with mvnw and services/. */

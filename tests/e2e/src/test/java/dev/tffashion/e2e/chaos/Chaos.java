@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,11 +67,36 @@ public final class Chaos {
      * @param lateBound    an outcome later than this after its drop was due counts as late
      * @param drainTimeout how long to wait, after the stream and the faults, for the outcomes of every accepted drop
      */
-    public record Options(long seed, int images, int badImages, Duration stream, Duration lateBound, Duration drainTimeout) {
+    public record Options(long seed, int images, int badImages, Duration stream, Duration lateBound, Duration drainTimeout,
+            int replicas) {
+
+        /** One process per service: each service, and the broker, is killed. */
+        public Options(long seed, int images, int badImages, Duration stream, Duration lateBound, Duration drainTimeout) {
+            this(seed, images, badImages, stream, lateBound, drainTimeout, 1);
+        }
+
+        public Options {
+            if (replicas < 1 || replicas > 4) {
+                throw new IllegalArgumentException("replicas must be from 1 to 4, not " + replicas);
+            }
+        }
 
         /** 500 images (10 bad) over 120 s, late after 60 s, 3 minutes to drain. */
         public static Options defaults(long seed) {
             return new Options(seed, 500, 10, Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ofMinutes(3));
+        }
+
+        /**
+         * The scale run: {@code replicas} of every service (serve-managers as leader and standby), 2000 images (20 bad) over
+         * 240 s; one replica of each service is killed (the serve-manager that leads), the broker is not.
+         */
+        public static Options scale(long seed, int replicas) {
+            return new Options(seed, 2000, 20, Duration.ofSeconds(240), Duration.ofSeconds(60), Duration.ofMinutes(4), replicas);
+        }
+
+        /** The same run with another load: {@code images} drops (a hundredth of them bad, at most 20) over {@code stream}. */
+        public Options withLoad(int images, Duration stream) {
+            return new Options(seed, images, Math.min(badImages, Math.max(1, images / 100)), stream, lateBound, drainTimeout, replicas);
         }
     }
 
@@ -84,7 +111,8 @@ public final class Chaos {
     private final Path root = PipelineProcesses.projectRoot();
     private final List<DropClient.Drop> imageDrops = new ArrayList<>();
     private final List<DropClient.Drop> recipeDrops = new CopyOnWriteArrayList<>();
-    private final List<Fault> faults = new ArrayList<>();
+    private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    private final List<Thread> restarts = new ArrayList<>();
     private final Map<String, Set<String>> apiAnswers = new ConcurrentHashMap<>();
     private final Map<String, Integer> apiRegressions = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -103,7 +131,11 @@ public final class Chaos {
         return new Chaos(options).execute();
     }
 
-    /** Options: --seed N (random), --images N (500), --stream-seconds S (120), --out FILE (docs/reliability.md), --no-doc. */
+    /**
+     * Options: --seed N (random), --images N (500; 2000 with replicas), --stream-seconds S (120; 240 with replicas), --replicas N
+     * (1: every service and the broker killed; 2 to 4: that many replicas of every service, one replica of each killed, the
+     * serve-manager that leads among them), --out FILE (docs/reliability.md), --no-doc.
+     */
     public static void main(String[] args) {
         var given = new HashMap<String, String>();
         for (int i = 0; i < args.length; i++) {
@@ -112,21 +144,23 @@ public final class Chaos {
             } else if (args[i].startsWith("--") && i + 1 < args.length) {
                 given.put(args[i].substring(2), args[++i]);
             } else {
-                System.err.println("usage: bin/chaos [--seed N] [--images N] [--stream-seconds S] [--out docs/reliability.md] [--no-doc]");
+                System.err.println("usage: bin/chaos [--seed N] [--images N] [--stream-seconds S] [--replicas N]"
+                    + " [--out docs/reliability.md] [--no-doc]");
                 System.exit(2);
             }
         }
         int code;
         try {
             long seed = given.containsKey("seed") ? Long.parseLong(given.get("seed")) : System.nanoTime() % 1_000_000L;
-            var defaults = Options.defaults(Math.abs(seed));
+            int replicas = Integer.parseInt(given.getOrDefault("replicas", "1"));
+            var defaults = replicas > 1 ? Options.scale(Math.abs(seed), replicas) : Options.defaults(Math.abs(seed));
             int count = Integer.parseInt(given.getOrDefault("images", Integer.toString(defaults.images())));
             var options = new Options(defaults.seed(), count, Math.min(defaults.badImages(), count / 10), Duration.ofSeconds(
                 Long.parseLong(given.getOrDefault("stream-seconds", Long.toString(defaults.stream().toSeconds())))),
-                defaults.lateBound(), defaults.drainTimeout());
+                defaults.lateBound(), defaults.drainTimeout(), replicas);
             var report = run(options);
             System.out.println(report.text());
-            if (!given.containsKey("no-doc")) {
+            if (!given.containsKey("no-doc") && replicas == 1) {
                 var out = PipelineProcesses.projectRoot().resolve(given.getOrDefault("out", "docs/reliability.md"));
                 ReliabilityDoc.writeFaults(out, report);
                 System.out.println("chaos: wrote the Faults section of " + out);
@@ -146,7 +180,8 @@ public final class Chaos {
         System.out.printf("chaos: seed %d (rerun with -Dchaos.seed=%d or bin/chaos --seed %d)%n", options.seed(), options.seed(),
             options.seed());
         var random = new Random(options.seed());
-        var plan = FaultPlan.of(random, options.stream());
+        var plan = options.replicas() > 1 ? FaultPlan.ofReplicas(random, options.stream(), options.replicas())
+            : FaultPlan.of(random, options.stream());
         System.out.println("chaos: plan " + plan.stream().map(p -> p.target() + "@" + p.at().toMillis() / 1000.0 + "s").toList());
         var images = TestImages.load();
         var machine = Report.machine();
@@ -155,12 +190,12 @@ public final class Chaos {
         var jvmOptions = new HashMap<String, List<String>>();
         PipelineProcesses.SERVICES.forEach(s -> jvmOptions.put(s, shortSessions));
         long started = System.nanoTime();
-        pipeline = PipelineProcesses.start(work, jvmOptions);
+        pipeline = PipelineProcesses.start(work, jvmOptions, options.replicas());
         ExecutorService pool = Executors.newFixedThreadPool(32);
         Thread watcher = null;
         try {
             topics = new TopicLog(pipeline.bootstrap(), "tf-fashion");
-            client = new DropClient(pipeline.fileDrop(), Duration.ofMinutes(3));
+            client = new DropClient(pipeline.fileDrops(), Duration.ofMinutes(3));
             var content = planDrops(random, images);
             long streamStart = System.currentTimeMillis();
             dropRecipe(42, streamStart);
@@ -174,6 +209,9 @@ public final class Chaos {
                 strike(planned, streamStart);
             }
             dispatcher.join();
+            for (var restart : restarts) {
+                restart.join(PipelineProcesses.readyTimeout().toMillis() + 30_000);
+            }
             pool.shutdown();
             if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("drops still unanswered 5 minutes after the stream");
@@ -264,19 +302,41 @@ public final class Chaos {
         return drop;
     }
 
-    /** One fault: SIGKILL of the target by its handle, then its restart (the broker: same ports and data folder). */
+    /**
+     * One fault: SIGKILL of the target by its handle, then its restart (the broker: same ports and data folder). With replicas,
+     * the target is one replica: learn's that works on the second recipe, the serve-manager that leads, else the planned one.
+     */
     private void strike(FaultPlan.Planned planned, long streamStart) throws Exception {
-        String target = planned.target();
+        String service = planned.target();
+        String target = replicaName(service, planned.replica());
         String note = "";
-        if ("learn".equals(target)) {
+        if ("learn".equals(service)) {
             note = learnBusyWithSecondRecipe(planned, streamStart);
+            if (options.replicas() > 1) {
+                target = learnWorkingOn(recipeDrops.get(recipeDrops.size() - 1).id).orElse(target);
+                note += "; killed " + target;
+            }
         }
-        if (Report.IN_FLIGHT_TARGETS.contains(target)) {
+        if ("serve-manager".equals(service) && options.replicas() > 1) {
+            var leader = activeServeManager();
+            target = leader.orElse(target);
+            note = leader.isPresent() ? "killed the leader " + target : "no serve-manager reported active; killed " + target;
+        }
+        if (Report.IN_FLIGHT_TARGETS.contains(service)) {
             note = freezeUntilWorkPilesUp(target);
         }
         long killed = System.currentTimeMillis();
         pipeline.kill(target);
         System.out.printf("chaos: +%.1fs SIGKILL %s%s%n", (killed - streamStart) / 1e3, target, note.isEmpty() ? "" : " (" + note + ")");
+        if (options.replicas() > 1) {
+            // the other replicas carry on meanwhile: the next fault keeps its planned time instead of waiting for this restart
+            String name = target;
+            String told = note;
+            var restart = new Thread(() -> restartAndRecord(name, killed, told, streamStart), "chaos-restart-" + name);
+            restart.start();
+            restarts.add(restart);
+            return;
+        }
         pipeline.restart(target);
         long ready = System.currentTimeMillis();
         if (PipelineProcesses.BROKER.equals(target)) {
@@ -290,7 +350,7 @@ public final class Chaos {
     }
 
     /**
-     * Freezes the target (SIGSTOP) until at least {@link Report#MIN_IN_FLIGHT} accepted pictures are due and have no outcome,
+     * Freezes the target (SIGSTOP) until at least {@link Report#minInFlight} accepted pictures are due and have no outcome,
      * or {@link #FREEZE_LIMIT} passes, so that its SIGKILL lands while work is in flight; says how many were.
      */
     private String freezeUntilWorkPilesUp(String target) throws IOException, InterruptedException {
@@ -302,7 +362,7 @@ public final class Chaos {
             long now = System.currentTimeMillis();
             inFlight = (int) List.copyOf(imageDrops).stream()
                 .filter(d -> d.dueMillis > 0 && d.dueMillis <= now && d.accepted() && !outcomes.hasOutcome(d.id)).count();
-            if (inFlight >= Report.MIN_IN_FLIGHT) {
+            if (inFlight >= Report.minInFlight(options)) {
                 break;
             }
             LockSupport.parkNanos(200_000_000L);
@@ -326,6 +386,48 @@ public final class Chaos {
         return published ? "learn had already published the second recipe's model" : String.format(
             "learn killed %.1f s after it started on the second recipe, before its model was published",
             planned.learnDelay().toMillis() / 1e3);
+    }
+
+    private void restartAndRecord(String target, long killed, String note, long streamStart) {
+        try {
+            pipeline.restart(target);
+        } catch (IOException | RuntimeException e) {
+            System.out.printf("chaos: restart of %s failed: %s%n", target, e);
+            faults.add(new Fault(target, "SIGKILL, restart failed", killed, 0, note + "; restart failed: " + e.getMessage()));
+            return;
+        }
+        long ready = System.currentTimeMillis();
+        faults.add(new Fault(target, "SIGKILL + restart", killed, ready, note));
+        System.out.printf("chaos: +%.1fs %s ready again, %.1f s after the kill%n", (ready - streamStart) / 1e3, target,
+            (ready - killed) / 1e3);
+    }
+
+    private String replicaName(String service, int replica) {
+        return replica <= 1 || PipelineProcesses.BROKER.equals(service) ? service : service + "-" + replica;
+    }
+
+    /** The learn replica whose newest status says it works on the recipe (status values name their instance). */
+    private Optional<String> learnWorkingOn(String recipeId) {
+        return newestStatusOf("learn").entrySet().stream().filter(e -> isLearnWorkingOn(e.getValue(), recipeId))
+            .map(Map.Entry::getKey).findFirst();
+    }
+
+    /** The serve-manager replica whose newest status is {@code active} (the leader; the others report {@code standby}). */
+    private Optional<String> activeServeManager() {
+        return newestStatusOf("serve").entrySet().stream().filter(e -> "active".equals(e.getValue().value().path("state").asText()))
+            .max(Comparator.comparingLong(e -> e.getValue().timestamp())).map(Map.Entry::getKey);
+    }
+
+    /** The newest status record of each replica of a task, by the instance the record names (a replica's process name). */
+    private Map<String, TopicRecorder.Seen> newestStatusOf(String task) {
+        var newest = new HashMap<String, TopicRecorder.Seen>();
+        for (var status : topics.of(STATUS, s -> s.value() != null && task.equals(s.value().path("task").asText()))) {
+            String instance = status.value().path("instance").asText("");
+            if (pipeline.names().contains(instance)) {
+                newest.merge(instance, status, (a, b) -> b.timestamp() >= a.timestamp() ? b : a);
+            }
+        }
+        return newest;
     }
 
     private static boolean isLearnWorkingOn(TopicRecorder.Seen status, String recipeId) {
@@ -354,7 +456,10 @@ public final class Chaos {
 
     /** Asks GET /v1/predictions/{id} for every accepted image, over and over, and remembers which prediction ids it answered. */
     private void watchApi() {
+        int round = 0;
         while (watching) {
+            var fileDrops = pipeline.fileDrops();
+            var base = fileDrops.get(round++ % fileDrops.size());
             for (var drop : List.copyOf(imageDrops)) {
                 if (!watching) {
                     return;
@@ -362,7 +467,7 @@ public final class Chaos {
                 if (!drop.accepted()) {
                     continue;
                 }
-                var answer = ask(drop.id);
+                var answer = ask(base, drop.id);
                 if (answer == null) {
                     continue;
                 }
@@ -377,20 +482,25 @@ public final class Chaos {
         }
     }
 
-    /** The final answer of the API for every accepted image: prediction:ID, failed, or the 404 state; null when unreachable. */
+    /**
+     * The final answer of the API for every accepted image: prediction:ID, failed, or the 404 state; null when unreachable. With
+     * several file-drop replicas each is asked, and an image they answer differently gets "replicas disagree: ...".
+     */
     private Map<String, String> finalSweep() {
         var answers = new HashMap<String, String>();
+        var fileDrops = pipeline.fileDrops();
         for (var drop : imageDrops) {
             if (drop.accepted()) {
-                answers.put(drop.id, ask(drop.id));
+                var each = fileDrops.stream().map(base -> ask(base, drop.id)).toList();
+                answers.put(drop.id, each.stream().distinct().count() == 1 ? each.get(0) : "replicas disagree: " + each);
             }
         }
         return answers;
     }
 
-    private String ask(String imageId) {
+    private String ask(URI base, String imageId) {
         try {
-            var response = http.send(HttpRequest.newBuilder(URI.create(pipeline.fileDrop() + "/v1/predictions/" + imageId))
+            var response = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/predictions/" + imageId))
                 .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
             var body = Jsons.read(response.body());
             if (response.statusCode() == 200) {

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.tffashion.e2e.Jsons;
@@ -15,7 +16,8 @@ import dev.tffashion.e2e.Jsons;
 /**
  * Drops files on file-drop as a user's client would: each drop carries its own {@code Idempotency-Key}, and a drop that got no
  * answer, a 5xx or a 409 (the same key still being stored) is sent again with the same key until it gets a 202 or a 4xx, or
- * until the give-up time passes. Writes to POST /imageInput and /scriptInput only.
+ * until the give-up time passes. With several file-drop replicas, drops alternate between them and each retry goes to the next
+ * one, as behind a round-robin load balancer. Writes to POST /imageInput and /scriptInput only.
  */
 final class DropClient {
 
@@ -58,11 +60,14 @@ final class DropClient {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(3)).build();
-    private final URI base;
+    private final List<URI> bases;
     private final Duration giveUpAfter;
 
-    DropClient(URI base, Duration giveUpAfter) {
-        this.base = base;
+    DropClient(List<URI> bases, Duration giveUpAfter) {
+        if (bases.isEmpty()) {
+            throw new IllegalArgumentException("no file-drop to send to");
+        }
+        this.bases = List.copyOf(bases);
         this.giveUpAfter = giveUpAfter;
     }
 
@@ -74,11 +79,12 @@ final class DropClient {
         }
         long deadline = System.nanoTime() + giveUpAfter.toNanos();
         long backoffMillis = 200;
-        var uri = base.resolve("/" + drop.task + "?name=" + URLEncoder.encode(drop.name, StandardCharsets.UTF_8));
-        var request = HttpRequest.newBuilder(uri)
-            .timeout(REQUEST_TIMEOUT).header("Content-Type", "application/octet-stream").header("Idempotency-Key", drop.key)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
+        var path = "/" + drop.task + "?name=" + URLEncoder.encode(drop.name, StandardCharsets.UTF_8);
         while (true) {
+            var base = bases.get((drop.index + drop.attempts) % bases.size());
+            var request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(REQUEST_TIMEOUT).header("Content-Type", "application/octet-stream").header("Idempotency-Key", drop.key)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
             drop.attempts++;
             try {
                 var response = http.send(request, HttpResponse.BodyHandlers.ofString());
