@@ -97,7 +97,10 @@ public class ServeStartup {
         LeadershipListener listener = new LeadershipListener() {
             @Override
             public void started() {
-                lead();
+                // Starting may wait minutes for a model server: on a thread of its own, so a loss is handled meanwhile.
+                Thread thread = new Thread(ServeStartup.this::lead, "serve-startup");
+                thread.setDaemon(true);
+                thread.start();
             }
 
             @Override
