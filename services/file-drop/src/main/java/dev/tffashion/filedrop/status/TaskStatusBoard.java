@@ -78,7 +78,7 @@ public class TaskStatusBoard {
     private volatile boolean caughtUp;
 
     void start(@Observes StartupEvent event) {
-        if (!staleAfter.isPositive() || forgetAfter.compareTo(staleAfter) < 0) {
+        if (staleAfter.isZero() || staleAfter.isNegative() || forgetAfter.compareTo(staleAfter) < 0) {
             throw new IllegalArgumentException("file-drop.status.stale-after (" + staleAfter + ") must be above 0 and at most "
                     + "file-drop.status.forget-after (" + forgetAfter + ")");
         }

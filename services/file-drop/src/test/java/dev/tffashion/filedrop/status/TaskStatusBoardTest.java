@@ -84,7 +84,7 @@ class TaskStatusBoardTest {
             Awaitility.await().atMost(WAIT).until(() -> board.task("serve").map(s -> s.state() == TaskState.ACTIVE).orElse(false));
             TaskStatus taken = board.task("serve").orElseThrow();
             assertEquals("sm-2", taken.instance());
-            assertEquals(5L, taken.counters().get("consumed"));
+            assertEquals(6L, taken.counters().get("consumed"));
             Awaitility.await().atMost(WAIT).until(() -> live.stream().anyMatch(s -> s.state() == TaskState.ACTIVE
                     && "sm-2".equals(s.instance())));
 
