@@ -19,8 +19,8 @@ import { check, fail, log } from './checks.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const out = path.join(here, 'out');
-const STATES = ['idle', 'waiting', 'active', 'succeeded', 'failed'];
-const COLOURS = { idle: 'gray', waiting: 'orange', active: 'yellow', succeeded: 'green', failed: 'red' };
+const STATES = ['idle', 'waiting', 'active', 'succeeded', 'failed', 'standby'];
+const COLOURS = { idle: 'gray', waiting: 'orange', active: 'yellow', succeeded: 'green', failed: 'red', standby: 'light blue' };
 
 const options = parseArgs(process.argv.slice(2));
 const base = options.base.replace(/\/$/, '');
@@ -137,6 +137,7 @@ async function graphStates(page) {
     task: n.dataset.task,
     state: n.dataset.state,
     fill: getComputedStyle(n.querySelector('.node-box')).fill,
+    replicas: [...n.querySelectorAll('.node-replicas .replica')].map((r) => ({ instance: r.dataset.instance, state: r.dataset.state })),
   })));
 }
 
@@ -151,10 +152,20 @@ async function checkGraph(page, pipeline) {
   for (const node of nodes) {
     check(STATES.includes(node.state), `task ${node.task} has no known state: ${node.state}`);
     check(sameColour(node.fill, swatches[node.state]), `task ${node.task} is ${node.state} but drawn in ${node.fill}, not ${swatches[node.state]}`);
+    for (const replica of node.replicas) {
+      check(STATES.includes(replica.state), `replica ${replica.instance} of ${node.task} has no known state: ${replica.state}`);
+    }
+  }
+  const current = (await api('/v1/pipeline')).body;
+  for (const [task, status] of Object.entries(current?.status || {})) {
+    check(Array.isArray(status.replicas) && status.replicas.length > 0, `GET /v1/pipeline: task ${task} lists no replicas`);
+    const shown = nodes.find((n) => n.task === task)?.replicas || [];
+    check(shown.length === 0 || shown.length === Math.min(8, status.replicas.length),
+      `the graph shows ${shown.length} replicas of ${task}, the API ${status.replicas.length}`);
   }
   const links = await page.$$eval('#graph g.edge-label text', (els) => els.map((e) => e.textContent));
   check(links.length >= pipeline.links.length, `the graph shows ${links.length} link counts for ${pipeline.links.length} links`);
-  log(`graph: ${nodes.map((n) => `${n.task}=${n.state} (${COLOURS[n.state]})`).join(', ')}; link counts ${links.join(' ')}`);
+  log(`graph: ${nodes.map((n) => `${n.task}=${n.state} (${COLOURS[n.state]})${n.replicas.length ? ` [${n.replicas.map((r) => `${r.instance}=${r.state}`).join(' ')}]` : ''}`).join(', ')}; link counts ${links.join(' ')}`);
   return nodes;
 }
 

@@ -105,7 +105,8 @@ export class GraphView {
       const detail = s('text', { class: 'node-detail', x: 12, y: 56 }, ['']);
       const barBack = s('rect', { class: 'node-bar-back', x: 0, y: NODE_H - 5, width: NODE_W, height: 5, visibility: 'hidden' });
       const bar = s('rect', { class: 'node-bar', x: 0, y: NODE_H - 5, width: 0, height: 5, visibility: 'hidden' });
-      g.append(box, name, state, detail, barBack, bar);
+      const replicas = s('g', { class: 'node-replicas' });
+      g.append(box, name, state, detail, barBack, bar, replicas);
       const firstOutput = (task.outputs || [])[0];
       const select = () => firstOutput && this.onSelectOutput(task.name, firstOutput.name);
       g.addEventListener('click', select);
@@ -118,7 +119,7 @@ export class GraphView {
       g.addEventListener('mouseleave', () => this.hideTooltip());
       g.addEventListener('blur', () => this.hideTooltip());
       nodes.append(g);
-      this.nodes.set(task.name, { task, g, state, detail, bar, barBack });
+      this.nodes.set(task.name, { task, g, state, detail, bar, barBack, replicas });
     }
 
     svg.append(edges, labels, nodes);
@@ -139,6 +140,7 @@ export class GraphView {
       node.bar.setAttribute('visibility', showBar ? 'visible' : 'hidden');
       node.barBack.setAttribute('visibility', showBar ? 'visible' : 'hidden');
       node.bar.setAttribute('width', String(NODE_W * (progress ?? 0)));
+      drawReplicas(node.replicas, event?.replicas || []);
       node.g.setAttribute('aria-label', `${name}: ${state}${event?.reason ? ', ' + event.reason : ''}. Show its values.`);
       if (this.tooltipTask === name) this.fillTooltip(name);
     }
@@ -185,12 +187,36 @@ export class GraphView {
     }
     for (const [k, v] of Object.entries(event?.counters || {})) row(k, v);
     row('updated', event?.updatedAt ? dateTime(event.updatedAt) : null);
+    const replicas = event?.replicas || [];
+    if (replicas.length > 1 || (replicas.length === 1 && replicas[0].instance !== '-')) {
+      row('replicas', replicas.map(replicaText).join('; '));
+    }
     clear(this.tooltip).append(
       h('strong', {}, [name]),
       h('p', { class: 'small muted' }, [node?.task.description || '']),
       h('dl', {}, rows),
     );
   }
+}
+
+/** One dot per replica at the node's top right, coloured by the replica's state; a stale (gone) replica is hollow. */
+function drawReplicas(group, replicas) {
+  const dots = replicas.length > 1 || (replicas.length === 1 && replicas[0].instance !== '-') ? replicas : [];
+  clear(group);
+  dots.slice(0, 8).forEach((replica, i) => {
+    const dot = s('circle', {
+      class: `replica replica-${replica.state}${replica.stale ? ' replica-stale' : ''}`,
+      cx: NODE_W - 10 - i * 12, cy: 12, r: 4.5,
+      'data-instance': replica.instance, 'data-state': replica.state, 'data-stale': String(!!replica.stale),
+    });
+    dot.append(s('title', {}, [replicaText(replica)]));
+    group.append(dot);
+  });
+  group.dataset.count = String(dots.length);
+}
+
+function replicaText(replica) {
+  return `${replica.instance}: ${replica.state}${replica.stale ? ' (gone: no heartbeat)' : ''}`;
 }
 
 function fit(text, max) {

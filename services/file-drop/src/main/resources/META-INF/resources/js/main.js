@@ -168,7 +168,8 @@ function subscribe() {
   source.addEventListener('value', handle((v) => {
     if (store.applyValue(v)) refreshCountsSoon(v);
   }));
-  source.addEventListener('status', handle((e) => store.applyStatus(e)));
+  // Each task's status across its replicas (the aggregate with its replicas); the raw per-replica 'status' events are not used.
+  source.addEventListener('taskStatus', handle((e) => store.applyStatus(e)));
   source.addEventListener('deadLetter', handle((d) => store.applyDeadLetter(d)));
   source.addEventListener('error', () => {
     live = false;

@@ -118,7 +118,10 @@ export class Store {
   applyStatus(event) {
     if (!event || !event.task) return false;
     const previous = this.status.get(event.task);
-    if (previous && previous.updatedAt && event.updatedAt && Date.parse(previous.updatedAt) > Date.parse(event.updatedAt)) {
+    // An aggregate of replicas (it lists them) may go back in time when a replica turns stale: it always replaces the last one.
+    const aggregate = Array.isArray(event.replicas);
+    if (!aggregate && previous && previous.updatedAt && event.updatedAt
+      && Date.parse(previous.updatedAt) > Date.parse(event.updatedAt)) {
       return false;
     }
     this.status.set(event.task, event);

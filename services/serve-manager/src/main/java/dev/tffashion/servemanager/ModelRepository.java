@@ -26,7 +26,9 @@ import dev.tffashion.pipeline.store.Contents;
  * The served model's base path, as TF Serving watches it: numeric version folders {@code <base>/<n>/saved_model.pb}. A model is
  * unpacked into {@code .incoming-<n>} and renamed to {@code <n>} in one atomic step, so a server never sees half a version and a
  * live version is never rewritten; a refused version is renamed to {@code .failed-<n>}. Version numbers only grow: the next one is
- * above every numeric, incoming and failed folder. Each version carries a marker file naming the model value it came from, so a
+ * above every numeric, incoming and failed folder, and it is claimed atomically ({@link #claimVersion()}: creating its
+ * {@code .incoming-<n>} folder succeeds for one caller only), so two serve-managers on one folder never get the same number.
+ * Each version carries a marker file naming the model value it came from, so a
  * restarted service knows what it serves and a replayed value is not installed twice.
  */
 public final class ModelRepository {
@@ -52,18 +54,60 @@ public final class ModelRepository {
         return basePath;
     }
 
-    /** Creates the base path and removes what a crash left half-unpacked ({@code .incoming-<n>}, never seen by a server). */
+    /**
+     * Creates the base path and removes what a crash left half-unpacked ({@code .incoming-<n>}, never seen by a server). Only the
+     * leader calls it: a standby that cleaned up would delete the version the leader is unpacking.
+     */
     public void prepare() {
+        createBasePath();
+        for (Path incoming : list(INCOMING)) {
+            LOG.infof("removing %s, left half-unpacked by an earlier run", incoming);
+            deleteTree(incoming);
+        }
+    }
+
+    private void createBasePath() {
         try {
             Files.createDirectories(basePath);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the model base path " + basePath + ": " + e.getMessage()
                     + " (check serving.models-root and its permissions)", e);
         }
-        for (Path incoming : list(INCOMING)) {
-            LOG.infof("removing %s, left half-unpacked by an earlier run", incoming);
-            deleteTree(incoming);
+    }
+
+    /**
+     * Claims the next version number: creates {@code .incoming-<n>} for the next free {@code n}. Creating a folder is atomic, so of
+     * two callers that computed the same {@code n} one gets {@link FileAlreadyExistsException} and tries the number above; a claim
+     * whose number was installed or moved aside meanwhile (its {@code <n>} or {@code .failed-<n>} exists) is given back and retried.
+     *
+     * @return the claimed number; its incoming folder exists and belongs to the caller
+     */
+    public long claimVersion() {
+        createBasePath();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            long version = nextVersion();
+            Path incoming = basePath.resolve(INCOMING + version);
+            try {
+                Files.createDirectory(incoming);
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot claim version " + version + " in " + basePath + ": " + e.getMessage()
+                        + " (check serving.models-root and its permissions)", e);
+            }
+            if (Files.exists(basePath.resolve(Long.toString(version))) || Files.exists(basePath.resolve(FAILED + version))) {
+                deleteTree(incoming);
+                continue;
+            }
+            return version;
         }
+        throw new IllegalStateException("could not claim a version number in " + basePath + " after 1000 attempts: another process "
+                + "keeps taking them");
+    }
+
+    /** Gives a claimed number back when nothing was installed under it (its incoming folder is removed; the number is not reused). */
+    public void release(long version) {
+        deleteTree(basePath.resolve(INCOMING + version));
     }
 
     /** The next version number: one above every version, incoming and failed folder. */
@@ -107,9 +151,20 @@ public final class ModelRepository {
      * @throws ModelRejectedException when the archive does not unpack or holds no SavedModel (the incoming folder is removed)
      */
     public InstalledVersion install(InputStream archive, String modelValueId, String sha256, String testAccuracy) {
-        prepare();
-        long version = nextVersion();
+        return install(claimVersion(), archive, modelValueId, sha256, testAccuracy);
+    }
+
+    /**
+     * Unpacks a SavedModel archive as the version claimed before ({@link #claimVersion()}), into its {@code .incoming-<n>}.
+     *
+     * @throws ModelRejectedException when the archive does not unpack or holds no SavedModel (the incoming folder is removed)
+     */
+    public InstalledVersion install(long version, InputStream archive, String modelValueId, String sha256, String testAccuracy) {
         Path incoming = basePath.resolve(INCOMING + version);
+        if (!Files.isDirectory(incoming)) {
+            throw new IllegalStateException("version " + version + " was not claimed: " + incoming + " does not exist (was it removed "
+                    + "by another serve-manager that runs as leader on the same folder?)");
+        }
         try {
             Contents.extractTar(archive, incoming);
             Path root = savedModelRoot(incoming, modelValueId);

@@ -208,14 +208,18 @@ public class ServeManager {
 
     private Outcome install(AnnotatedValue model) {
         Timer.Sample timer = Timer.start(registry);
-        long next = repository.nextVersion();
+        long next = repository.claimVersion();
         status.report(TASK, TaskState.WAITING, "installing model " + model.id() + " as version " + next, null,
                 Map.of("version", next, "modelValueId", model.id()));
         InstalledVersion installed;
         try (InputStream archive = Contents.open(store, ContentRef.of(model))) {
-            installed = repository.install(archive, model.id(), model.sha256(), model.annotation("testAccuracy"));
+            installed = repository.install(next, archive, model.id(), model.sha256(), model.annotation("testAccuracy"));
         } catch (ContentStoreException | IOException e) {
+            repository.release(next);
             throw new ModelRejectedException("archive", "the archive of model " + model.id() + " cannot be read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            repository.release(next);
+            throw e;
         }
         backend.basePathChanged();
         try {

@@ -38,12 +38,14 @@ final class Hardening {
 
     /**
      * What the serve-manager may do, in its namespace only: reconcile the tf-serving Deployment and Service (an informer watches
-     * them to put back a hand-edited spec; delete to recreate one), and watch pods to see a rollout start.
+     * them to put back a hand-edited spec; delete to recreate one), watch pods to see a rollout start, and hold the leader
+     * election's Lease (get, create, update: what fabric8's LeaderElector calls, no list, watch or delete).
      */
     static final Map<String, Set<String>> SERVE_MANAGER_RULES = Map.of(
             "apps/deployments", Set.of("get", "list", "watch", "create", "update", "delete"),
             "/services", Set.of("get", "list", "watch", "create", "update", "delete"),
-            "/pods", Set.of("list", "watch"));
+            "/pods", Set.of("list", "watch"),
+            "coordination.k8s.io/leases", Set.of("get", "create", "update"));
 
     /** What learn may do, in its namespace only: run a Python script as a Job, watch it, delete it, follow its pod's log. */
     static final Map<String, Set<String>> LEARN_RULES = Map.of(

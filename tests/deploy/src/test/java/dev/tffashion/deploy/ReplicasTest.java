@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Replicas: learn, image-convert, predict and file-drop run as several pods in both deployment forms, the serve-manager as
- * one, and no consumer group has more replicas than its topics have partitions (TF_FASHION_TOPICS_PARTITIONS).
+ * two (one leads through a Lease, the other stands by, each named by its pod), and no consumer group has more replicas than its
+ * topics have partitions (TF_FASHION_TOPICS_PARTITIONS).
  */
 class ReplicasTest {
 
@@ -34,14 +35,19 @@ class ReplicasTest {
     }
 
     @Test
-    void scaledServicesRunSeveralReplicasTheServeManagerOne() {
+    void scaledServicesRunSeveralReplicasAndTwoServeManagersElectALeader() {
         for (List<HasMetadata> objects : List.of(kustomize, helm)) {
             for (String name : SCALED) {
                 Integer replicas = Manifests.named(objects, Deployment.class, name).getSpec().getReplicas();
                 assertTrue(replicas != null && replicas > 1, name + " runs more than one replica: " + replicas);
             }
-            assertEquals(1, Manifests.named(objects, Deployment.class, "serve-manager").getSpec().getReplicas(),
-                    "one serve-manager: it numbers the model versions");
+            Deployment serveManager = Manifests.named(objects, Deployment.class, "serve-manager");
+            assertEquals(2, serveManager.getSpec().getReplicas(), "two serve-managers: one leads, one stands by");
+            var instance = serveManager.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                    .filter(e -> e.getName().equals("TF_FASHION_INSTANCE")).findFirst()
+                    .orElseThrow(() -> new AssertionError("serve-manager has no TF_FASHION_INSTANCE"));
+            assertEquals("metadata.name", instance.getValueFrom().getFieldRef().getFieldPath(),
+                    "each serve-manager replica is named by its pod in the election and in status events");
         }
     }
 

@@ -16,6 +16,12 @@ public interface PipelineConfig {
     @WithDefault("tf-fashion")
     String pipeline();
 
+    /**
+     * This replica's name (env {@code TF_FASHION_INSTANCE}): its identity in status events ({@code <task>/<instance>}) and in
+     * leader election. Unset: the host name, which on Kubernetes is the pod's name ({@link #instanceName()}).
+     */
+    Optional<String> instance();
+
     /** The content store. */
     Store store();
 
@@ -115,6 +121,31 @@ public interface PipelineConfig {
         @WithDefault("200ms")
         @WithName("min-interval")
         Duration minInterval();
+
+        /**
+         * How often each task's latest event is published again with a new {@code heartbeatAt}, so readers can tell a live
+         * replica from one that was killed (file-drop counts a replica as stale after about three heartbeats); 0 turns it off.
+         */
+        @WithDefault("5s")
+        Duration heartbeat();
+    }
+
+    /** This replica's name: {@code tf-fashion.instance}, else the {@code HOSTNAME} variable, else the host's name. */
+    default String instanceName() {
+        return instance().filter(name -> !name.isBlank()).map(String::strip).orElseGet(PipelineConfig::hostName);
+    }
+
+    /** The host name (the pod's name on Kubernetes), or {@code localhost} when it cannot be found. */
+    static String hostName() {
+        String fromEnv = System.getenv("HOSTNAME");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.strip();
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     /** How topic followers recover (dev.tffashion.pipeline.quarkus.follow.TopicFollower). */

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -29,8 +30,12 @@ import dev.tffashion.pipeline.status.TaskState;
 import io.smallrye.common.annotation.Identifier;
 
 /**
- * Publishes this service's task status on the compacted {@code <pipeline>.status} topic (key = task name), with running counters
- * per task (consumed, produced, failed, ...). The latest event of each task is also kept in memory for health and REST answers.
+ * Publishes this replica's task status on the compacted {@code <pipeline>.status} topic, keyed by task and instance
+ * ({@code <task>/<instance>}, the instance being {@link PipelineConfig#instanceName()}), so replicas of one task do not overwrite
+ * each other; readers aggregate them per task ({@code dev.tffashion.pipeline.status.TaskStatus}). Running counters per task
+ * (consumed, produced, failed, ...) are this replica's. The latest event of each task is also kept in memory for health and REST
+ * answers, and published again every {@code tf-fashion.status.heartbeat} with a new {@code heartbeatAt}: a replica that stops
+ * publishing (killed) is seen as stale by readers.
  * Events of one task are coalesced: at most one record per {@code tf-fashion.status.min-interval} (default 200 ms) per task; an
  * event reported sooner waits and is replaced by a newer one, so the topic always ends with the latest state, at most that interval
  * late, and a busy task (a picture every few milliseconds) does not send a status record per picture. Its producer's settings,
@@ -64,11 +69,27 @@ public class StatusReporter {
     });
 
     private volatile Producer<String, StatusEvent> producer;
+    private volatile String instance;
+
+    @PostConstruct
+    void init() {
+        instance = config.instanceName();
+        long heartbeat = config.status().heartbeat().toMillis();
+        if (heartbeat > 0) {
+            flusher.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** This replica's name in status events. */
+    public String instance() {
+        return instance;
+    }
 
     /** Publishes a state with a reason and task-specific details; counters are attached. */
     public StatusEvent report(String task, TaskState state, String reason, Double progress, Map<String, Object> details) {
         graph.task(task);
-        StatusEvent event = new StatusEvent(task, state, reason, progress, snapshot(task), Instant.now(), details);
+        Instant at = Instant.now();
+        StatusEvent event = new StatusEvent(task, state, reason, progress, snapshot(task), at, details, instance, at);
         last.put(task, event);
         long now = System.nanoTime();
         long interval = config.status().minInterval().toNanos();
@@ -95,9 +116,24 @@ public class StatusReporter {
         }
     }
 
+    /** Publishes each task's latest event again with a new heartbeat time, unless a newer one waits to be sent anyway. */
+    private void heartbeat() {
+        try {
+            synchronized (pending) {
+                for (StatusEvent event : last.values()) {
+                    if (!pending.containsKey(event.task())) {
+                        send(event.withHeartbeat(Instant.now()));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not publish the status heartbeat: %s", e.getMessage());
+        }
+    }
+
     private void send(StatusEvent event) {
         try {
-            producer().send(new ProducerRecord<>(graph.statusTopic(), event.task(), event), (metadata, error) -> {
+            producer().send(new ProducerRecord<>(graph.statusTopic(), event.key(), event), (metadata, error) -> {
                 if (error != null) {
                     LOG.warnf("could not publish status of %s (%s): %s", event.task(), event.state().wireName(), error.getMessage());
                 }
@@ -141,7 +177,7 @@ public class StatusReporter {
                     Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
                     props.put(ProducerConfig.ACKS_CONFIG, "all");
                     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-                    props.put(ProducerConfig.CLIENT_ID_CONFIG, "status-" + graph.name());
+                    props.put(ProducerConfig.CLIENT_ID_CONFIG, "status-" + graph.name() + "-" + instance);
                     producer = new KafkaProducer<>(props, new StringSerializer(), new StatusEventSerde.StatusEventSerializer());
                 }
                 p = producer;

@@ -27,8 +27,10 @@ import io.smallrye.mutiny.subscription.BackPressureStrategy;
 
 /**
  * {@code GET /v1/events}: the UI's live feed as server-sent events, one per change the {@link ValueIndex} publishes on the
- * {@link LiveFeed} (the index reads every pipeline topic, the status topic and the dead-letter topics). Each event is named by
- * its kind ({@code value}, {@code status}, {@code deadLetter}) and carries {@code {"kind": ..., "payload": ...}}; a first
+ * {@link LiveFeed} (the index reads every pipeline topic, the status topic and the dead-letter topics; the
+ * {@code TaskStatusBoard} adds {@code taskStatus}: a task's status aggregated over its replicas, which the UI uses rather than
+ * the per-replica {@code status} events). Each event is named by its kind ({@code value}, {@code status}, {@code taskStatus},
+ * {@code deadLetter}) and carries {@code {"kind": ..., "payload": ...}}; a first
  * {@code ready} event tells the client that it is subscribed, so it can load the snapshot ({@code /v1/pipeline},
  * {@code /v1/values}) without missing a change. A comment every 15 s keeps proxies from closing an idle stream; a client that
  * falls too far behind is disconnected and reconnects.

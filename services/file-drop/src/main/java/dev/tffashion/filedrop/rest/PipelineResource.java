@@ -10,10 +10,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.filedrop.status.TaskStatusBoard;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 
 /**
- * {@code GET /v1/pipeline}: the graph (tasks, links, topics) from the one source of truth, with each task's latest status, how
+ * {@code GET /v1/pipeline}: the graph (tasks, links, topics) from the one source of truth, with each task's status
+ * ({@code status}: per task, the aggregate of its replicas with each replica's state in {@code replicas}, from the
+ * {@link TaskStatusBoard}), how
  * many values each task output has published ({@code counts}), each task's dead letters ({@code deadLetters}: count and
  * latest), and whether the index behind them has read every topic yet
  * ({@code caughtUp}, {@code missingTopics}): while it has not, status and counts are partial, and the UI says it is loading.
@@ -28,6 +31,9 @@ public class PipelineResource {
     @Inject
     ValueIndex index;
 
+    @Inject
+    TaskStatusBoard board;
+
     @GET
     public Map<String, Object> pipeline() {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -36,7 +42,7 @@ public class PipelineResource {
         body.put("tasks", graph.tasks());
         body.put("links", graph.links());
         body.put("statusTopic", graph.statusTopic());
-        body.put("status", index.status());
+        body.put("status", board.status());
         body.put("counts", index.counts());
         body.put("deadLetters", index.deadLetterSummary());
         body.put("caughtUp", index.caughtUp());

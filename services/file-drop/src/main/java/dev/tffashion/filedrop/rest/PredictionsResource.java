@@ -14,10 +14,11 @@ import jakarta.ws.rs.core.Response;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.filedrop.status.TaskStatusBoard;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.contracts.PredictionValue;
-import dev.tffashion.pipeline.status.StatusEvent;
+import dev.tffashion.pipeline.status.TaskStatus;
 import dev.tffashion.pipeline.store.ContentStore;
 import io.smallrye.common.annotation.Blocking;
 
@@ -58,6 +59,9 @@ public class PredictionsResource {
 
     @Inject
     ValueIndex index;
+
+    @Inject
+    TaskStatusBoard board;
 
     @Inject
     ContentStore store;
@@ -119,7 +123,7 @@ public class PredictionsResource {
             return new Pending(error, imageId, "failed", "refused by " + deadTensor.get().task() + ": " + deadTensor.get().reason(),
                     "see the predict task's status");
         }
-        StatusEvent predict = index.status().get("predict");
+        TaskStatus predict = board.task("predict").orElse(null);
         String state = predict == null ? "predicting" : predict.state().wireName();
         String detail = "converted; " + (predict != null && predict.reason() != null ? "predict: " + predict.reason()
                 : "waiting for predict");

@@ -73,6 +73,65 @@ public interface ServingConfig {
     /** The TF Serving Deployment and Service reconciled in kubernetes mode. */
     Kubernetes kubernetes();
 
+    /** How the replicas elect the one active serve-manager. */
+    Leader leader();
+
+    /**
+     * Leader election among serve-manager replicas (env {@code SERVING_LEADER_*}): only the leader installs versions, cleans
+     * unfinished ones and announces the endpoint; the others report {@code standby}.
+     */
+    interface Leader {
+        /** {@code auto} (a Lease when running in a Kubernetes pod, Kafka otherwise), {@code kafka} or {@code lease}. */
+        @WithDefault("auto")
+        Election election();
+
+        /** The kinds of election. */
+        enum Election {
+            /** A Lease inside a Kubernetes pod (KUBERNETES_SERVICE_HOST set), Kafka elsewhere. */
+            AUTO,
+            /** A consumer group on the one-partition topic {@link #topic()}. */
+            KAFKA,
+            /** A Kubernetes Lease named {@link #leaseName()}. */
+            LEASE
+        }
+
+        /** Kafka election: the lock topic (one partition, no records); default {@code <pipeline>.serve-manager.leader}. */
+        Optional<String> topic();
+
+        /** Kafka election: the replicas' consumer group; default {@code <pipeline>-serve-manager-leader}. */
+        Optional<String> group();
+
+        /**
+         * Kafka election: how long a silent (killed) leader keeps the leadership before a standby gets it. At least the broker's
+         * {@code group.min.session.timeout.ms} (6 s by default); a standby takes over about one second after it.
+         */
+        @WithDefault("6s")
+        Duration sessionTimeout();
+
+        /** Lease election: the Lease's name, in the namespace of the pod ({@code serving.kubernetes.namespace} when set). */
+        @WithDefault("serve-manager-leader")
+        String leaseName();
+
+        /** Lease election: how long a Lease that is not renewed keeps a killed leader in place. */
+        @WithDefault("8s")
+        Duration leaseDuration();
+
+        /** Lease election: how long the leader keeps trying to renew before it gives the leadership up. */
+        @WithDefault("6s")
+        Duration renewDeadline();
+
+        /** Lease election: how often the Lease is renewed, or tried by a standby. */
+        @WithDefault("1s")
+        Duration retryPeriod();
+
+        /**
+         * How long one model may take to install (the models consumer's {@code max.poll.interval.ms}); a longer one is handed to
+         * the next poll again, where the marker of the installed version makes it a re-announcement.
+         */
+        @WithDefault("30m")
+        Duration maxInstallTime();
+    }
+
     /** Settings of the embedded model server (libs/model-server). */
     interface Embedded {
         /** The address its ports bind to; 127.0.0.1 keeps it on this machine, 0.0.0.0 opens it to the network. */

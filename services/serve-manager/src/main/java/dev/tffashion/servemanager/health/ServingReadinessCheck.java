@@ -16,7 +16,8 @@ import dev.tffashion.tfserving.client.VersionStatus;
 
 /**
  * Ready when the serve-manager can do its job: start-up ran (model server up or reachable) and, once a version is announced, the
- * model server reports that version AVAILABLE. Kafka's readiness is checked by Quarkus' own Kafka and messaging checks.
+ * model server reports that version AVAILABLE. A standby replica (not the leader) is ready as it is. Kafka's readiness is
+ * checked by Quarkus' own Kafka and messaging checks.
  */
 @Readiness
 @ApplicationScoped
@@ -35,6 +36,11 @@ public class ServingReadinessCheck implements HealthCheck {
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("model serving").withData("mode",
                 config.mode().name().toLowerCase(java.util.Locale.ROOT)).withData("model", config.modelName());
+        if (!startup.leading()) {
+            // A standby is ready: it does its job by waiting, and a rolling update must not wait for it to lead.
+            return response.up().withData("role", "standby").withData("election", startup.election()).build();
+        }
+        response.withData("role", "leader");
         if (!manager.started()) {
             String failure = startup.failure();
             return response.down().withData("reason", failure == null ? "starting" : failure).build();

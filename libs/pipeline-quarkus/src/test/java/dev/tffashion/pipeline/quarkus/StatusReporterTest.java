@@ -1,0 +1,102 @@
+package dev.tffashion.pipeline.quarkus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.tffashion.kafkalocal.testing.KafkaTestResource;
+import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.kafka.StatusEventSerde;
+import dev.tffashion.pipeline.status.StatusEvent;
+import dev.tffashion.pipeline.status.TaskState;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * {@link StatusReporter} on a real broker: an event is keyed {@code <task>/<instance>} with this replica's name, and published
+ * again with a newer {@code heartbeatAt} while nothing changes, so a reader can tell a live replica from a killed one.
+ */
+class StatusReporterTest {
+
+    private static KafkaTestResource kafka;
+    private static String bootstrap;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = new KafkaTestResource();
+        kafka.init(Map.of());
+        bootstrap = kafka.start().get("kafka.bootstrap.servers");
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("replicas.status", Optional.of(1), Optional.empty()))).all().get();
+        }
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        if (kafka != null) {
+            kafka.stop();
+        }
+    }
+
+    @Test
+    void eventsAreKeyedByTaskAndInstanceAndRepeatedAsHeartbeats() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "replicas", "tf-fashion.instance", " learn-2 ",
+                        "tf-fashion.status.heartbeat", "300ms", "tf-fashion.status.min-interval", "0"), "test", 100))
+                .build();
+        StatusReporter reporter = new StatusReporter();
+        reporter.graph = PipelineGraph.load("replicas");
+        reporter.kafka = Map.of("bootstrap.servers", bootstrap);
+        reporter.config = config.getConfigMapping(PipelineConfig.class);
+        reporter.init();
+        List<ConsumerRecord<String, StatusEvent>> seen = new ArrayList<>();
+        try (KafkaConsumer<String, StatusEvent> consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.GROUP_ID_CONFIG, "status-reporter-test"), new StringDeserializer(),
+                new StatusEventSerde.StatusEventDeserializer())) {
+            consumer.subscribe(List.of("replicas.status"));
+            StatusEvent reported = reporter.report("learn", TaskState.ACTIVE, "training");
+            assertEquals("learn-2", reporter.instance());
+            assertEquals("learn-2", reported.instance());
+
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+                return seen.stream().filter(r -> r.value().heartbeatAt().isAfter(reported.updatedAt())).count() >= 2;
+            });
+        } finally {
+            reporter.close();
+        }
+        for (ConsumerRecord<String, StatusEvent> record : seen) {
+            assertEquals("learn/learn-2", record.key());
+            assertEquals("learn-2", record.value().instance());
+            assertEquals(TaskState.ACTIVE, record.value().state());
+            assertEquals(reported(seen).updatedAt(), record.value().updatedAt(), "a heartbeat repeats the event as it was");
+            assertNotNull(record.value().heartbeatAt());
+        }
+        assertTrue(seen.get(seen.size() - 1).value().heartbeatAt().isAfter(seen.get(0).value().heartbeatAt()));
+    }
+
+    private static StatusEvent reported(List<ConsumerRecord<String, StatusEvent>> seen) {
+        return seen.get(0).value();
+    }
+}
