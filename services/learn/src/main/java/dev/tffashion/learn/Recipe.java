@@ -137,7 +137,7 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
     public static Recipe defaults(ModelKind model) {
         return switch (model) {
             case MLP -> new Recipe(ModelKind.MLP, 10, 128, 0.002, 42, OptionalInt.empty(), 256, true, Augmentation.NONE, 0, 0, 0);
-            case CNN -> new Recipe(ModelKind.CNN, 18, 128, 0.003, 42, OptionalInt.empty(), 24, true,
+            case CNN -> new Recipe(ModelKind.CNN, 20, 128, 0.003, 42, OptionalInt.empty(), 20, true,
                 new Augmentation(true, 1, 0), 0, 0, 0);
         };
     }

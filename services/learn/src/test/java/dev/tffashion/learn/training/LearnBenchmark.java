@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * against issue 19's targets (mlp >= 89.5 % in <= 30 s, cnn >= 93.5 % in <= 5 min; the demo's model within about 90 s),
  * with the load average, and writes docs/benchmarks-learn.md whole. Given recipe names it runs only those and writes no
  * doc (a smoke run).
- * Run: {@code ./mvnw -B -pl services/learn -Pbench test-compile exec:java} (optionally {@code -Dexec.args="<repo> mlp"}).
+ * Run: {@code ./mvnw -B -ntp -pl services/learn -am -Pbench -Dexec.skip=true test-compile exec:java} (optionally
+ * {@code -Dexec.args="<repo> mlp"}).
  */
 public final class LearnBenchmark {
 
@@ -36,7 +37,8 @@ public final class LearnBenchmark {
         }
     }
 
-    private record Row(String recipe, Recipe parsed, double trainingSeconds, double totalSeconds, double examplesPerSecond,
+    private record Row(String recipe, Recipe parsed, double trainingSeconds, double cpuSeconds, double totalSeconds,
+        double examplesPerSecond,
         double accuracy, double photoAccuracy, int epochsRun, int bestEpoch, Target target, double loadBefore, double loadAfter) {
 
         boolean met() {
@@ -66,21 +68,23 @@ public final class LearnBenchmark {
             double loadBefore = os.getSystemLoadAverage();
             Path out = Files.createTempDirectory("learn-bench-");
             long started = System.nanoTime();
+            long cpuBefore = processCpuNanos(os);
             TrainingRun run = new Trainer(progress -> {
                 if (progress.epochEnd()) {
                     System.out.println("  " + target.recipe() + " " + progress);
                 }
             }, Duration.ofSeconds(30)).train(recipe, data);
+            double cpu = (processCpuNanos(os) - cpuBefore) / 1e9;
             ExportedModel model = ModelExporter.export(run, data, out.resolve("model"));
             double total = (System.nanoTime() - started) / 1e9;
             delete(out);
-            Row row = new Row(target.recipe(), recipe, run.trainingSeconds(), total,
+            Row row = new Row(target.recipe(), recipe, run.trainingSeconds(), cpu, total,
                 (double) run.trainExamples() * run.history().size() / run.trainingSeconds(), model.evaluation().testAccuracy(),
                 model.photos().accuracy(), run.history().size(), run.bestEpoch(), target, loadBefore, os.getSystemLoadAverage());
             rows.add(row);
-            System.out.printf("RESULT %s: training %.1f s, %.0f examples/s, test accuracy %.4f, photo accuracy %.4f, with "
-                + "evaluation+export %.1f s; target %s: %s (load average %.1f before, %.1f after)%n", row.recipe(),
-                row.trainingSeconds(), row.examplesPerSecond(), row.accuracy(), row.photoAccuracy(), row.totalSeconds(),
+            System.out.printf("RESULT %s: training %.1f s (%.1f s of CPU), %.0f examples/s, test accuracy %.4f, photo accuracy "
+                + "%.4f, with evaluation+export %.1f s; target %s: %s (load average %.1f before, %.1f after)%n", row.recipe(),
+                row.trainingSeconds(), row.cpuSeconds(), row.examplesPerSecond(), row.accuracy(), row.photoAccuracy(), row.totalSeconds(),
                 target.describe(), row.met() ? "met" : "NOT met", row.loadBefore(), row.loadAfter());
         }
         if (!only.isEmpty()) {
@@ -96,7 +100,8 @@ public final class LearnBenchmark {
     private static String markdown(List<Row> rows, String tensorflow, OperatingSystemMXBean os) {
         StringBuilder md = new StringBuilder()
             .append("## Learn: training on Fashion-MNIST (TensorFlow Java)\n\n")
-            .append("Measured by `./mvnw -B -pl services/learn -Pbench test-compile exec:java` (`LearnBenchmark`): each recipe in ")
+            .append("Measured by `./mvnw -B -ntp -pl services/learn -am -Pbench -Dexec.skip=true test-compile exec:java` ")
+            .append("(`LearnBenchmark`): each recipe in ")
             .append("`samples/recipes/` trained on all 60000 training images, evaluated on the 10000 test images, exported as a ")
             .append("SavedModel. Photo accuracy: the first 1000 test images rendered as product-photo-like pictures (libs/imaging ")
             .append("`PhotoForm`: 56x56 tinted JPEG, 100x120 dark-on-white PNG), put through image-convert's `Preprocessor`. ")
@@ -105,20 +110,28 @@ public final class LearnBenchmark {
             .append("Run ").append(Instant.now()).append(", ").append(os.getAvailableProcessors()).append(" cores (")
             .append(cpuModel()).append("), Java ").append(System.getProperty("java.version")).append(", TensorFlow ")
             .append(tensorflow).append(". The machine is shared: the load average is given before and after each run.\n\n")
-            .append("| recipe | model | epochs (run / best) | batch | training wall time | examples/s | test accuracy | photo accuracy ")
+            .append("Training CPU time: the process's CPU time during training (all threads), less sensitive to other load than ")
+            .append("the wall time.\n\n")
+            .append("| recipe | model | epochs (run / best) | batch | training wall time | training CPU time | examples/s | test accuracy ")
+            .append("| photo accuracy ")
             .append("| with evaluation + export | target | met | load avg before/after |\n")
-            .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row row : rows) {
             Recipe recipe = row.parsed();
             Target target = row.target();
-            md.append("| samples/recipes/%s.yaml | %s | %d of %d / %d | %d | %.1f s | %.0f | %.2f %% | %.2f %% | %.1f s "
+            md.append("| samples/recipes/%s.yaml | %s | %d of %d / %d | %d | %.1f s | %.1f s | %.0f | %.2f %% | %.2f %% | %.1f s "
                 .formatted(row.recipe(), recipe.model().id(), row.epochsRun(), recipe.epochs(), row.bestEpoch(),
-                    recipe.batchSize(), row.trainingSeconds(), row.examplesPerSecond(), row.accuracy() * 100,
+                    recipe.batchSize(), row.trainingSeconds(), row.cpuSeconds(), row.examplesPerSecond(), row.accuracy() * 100,
                     row.photoAccuracy() * 100, row.totalSeconds()))
                 .append("| %s | %s | %.1f / %.1f |\n".formatted(target.describe(), row.met() ? "**met**" : "**NOT met**",
                     row.loadBefore(), row.loadAfter()));
         }
         return md.toString();
+    }
+
+    /** The process's CPU time (all threads, TensorFlow's included), or -1 where the JVM cannot tell. */
+    private static long processCpuNanos(OperatingSystemMXBean os) {
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     private static String cpuModel() {
