@@ -263,6 +263,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("TF_FASHION_PIPELINE", "tf-fashion");
         env.put("TF_FASHION_STORE_ROOT", work.resolve("store").toString());
         env.put("TF_FASHION_INSTANCE", name);
+        env.put("TF_FASHION_FILE_DROP_STATE_DIR", work.resolve("file-drop-index").resolve(name).toString());
         env.put("SERVING_MODELS_ROOT", work.resolve("models").toString());
         if (mostReplicas() > 3) {
             env.put("TF_FASHION_TOPICS_PARTITIONS", Integer.toString(mostReplicas()));
