@@ -46,7 +46,7 @@ public final class IndexAtScale {
     /** The heap the target allows: file-drop runs with this -Xmx here. */
     public static final String HEAP = "-Xmx512m";
     private static final String FILE_DROP = "file-drop";
-    private static final int WARMUP = 50;
+    private static final int WARMUP = 300;
     private static final int REQUESTS = 500;
     private static final Pattern HEAP_USED = Pattern.compile("^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\} ([0-9.eE+-]+)$",
         Pattern.MULTILINE);

@@ -65,9 +65,10 @@ public final class PipelineProcesses implements AutoCloseable {
 
     private PipelineProcesses(Path root, Path work, Map<String, List<String>> extraJvmOptions, Map<String, Integer> replicas) {
         replicas.forEach((service, count) -> {
-            if (!SERVICES.contains(service) || count < 1) {
+            // 0 leaves a service out (the index-at-scale measurement runs the broker and file-drop only)
+            if (!SERVICES.contains(service) || count < 0) {
                 throw new IllegalArgumentException("replicas: " + service + "=" + count + "; services are " + SERVICES
-                    + " and counts at least 1");
+                    + " and counts at least 0");
             }
         });
         this.root = root;
