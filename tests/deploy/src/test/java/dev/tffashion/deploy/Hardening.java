@@ -74,12 +74,26 @@ final class Hardening {
         assertEquals(SERVICES.size(), Manifests.ofKind(objects, Deployment.class).size(), "one Deployment per service, no more");
         assertIngressRoutesToFileDrop(Manifests.named(objects, Ingress.class, "tf-fashion"));
         assertFileDropTokenFromAnOptionalSecret(Manifests.named(objects, Deployment.class, "file-drop"));
+        assertFileDropIndexOnItsOwnVolume(Manifests.named(objects, Deployment.class, "file-drop"));
         assertLearnKnowsItsPod(Manifests.named(objects, Deployment.class, "learn"));
         assertServeManagerOwnsTfServing(Manifests.named(objects, Deployment.class, "serve-manager"));
         assertTrue(Manifests.ofKind(objects, Secret.class).isEmpty(), "no Secret is rendered: secrets are created by the user");
     }
 
     /** The drop token comes from a Secret the user creates (optional: without it drops are open), never a value in the files. */
+    /** file-drop's index (Kafka Streams state stores) lives on a volume of its own, where its state-dir setting points. */
+    static void assertFileDropIndexOnItsOwnVolume(Deployment fileDrop) {
+        PodSpec pod = fileDrop.getSpec().getTemplate().getSpec();
+        Container container = pod.getContainers().get(0);
+        String dir = container.getEnv().stream().filter(e -> e.getName().equals("TF_FASHION_FILE_DROP_STATE_DIR")).findFirst()
+                .map(EnvVar::getValue).orElseThrow(() -> new AssertionError("file-drop has no TF_FASHION_FILE_DROP_STATE_DIR"));
+        var mount = container.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dir)).findFirst()
+                .orElseThrow(() -> new AssertionError("file-drop's state dir " + dir + " is not a mounted volume"));
+        var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+        assertNotNull(volume.getEmptyDir(), "file-drop's index volume is an emptyDir (the documented trade-off)");
+        assertNotNull(volume.getEmptyDir().getSizeLimit(), "file-drop's index volume has a size limit");
+    }
+
     static void assertFileDropTokenFromAnOptionalSecret(Deployment fileDrop) {
         Container container = fileDrop.getSpec().getTemplate().getSpec().getContainers().get(0);
         EnvVar token = container.getEnv().stream().filter(e -> e.getName().equals("FILE_DROP_TOKEN")).findFirst()

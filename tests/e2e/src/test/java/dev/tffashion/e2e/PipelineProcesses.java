@@ -67,9 +67,10 @@ public final class PipelineProcesses implements AutoCloseable {
 
     private PipelineProcesses(Path root, Path work, Map<String, List<String>> extraJvmOptions, Map<String, Integer> replicas) {
         replicas.forEach((service, count) -> {
-            if (!SERVICES.contains(service) || count < 1) {
+            // 0 leaves a service out (the index-at-scale measurement runs the broker and file-drop only)
+            if (!SERVICES.contains(service) || count < 0) {
                 throw new IllegalArgumentException("replicas: " + service + "=" + count + "; services are " + SERVICES
-                    + " and counts at least 1");
+                    + " and counts at least 0");
             }
         });
         this.root = root;
@@ -270,6 +271,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("TF_FASHION_PIPELINE", "tf-fashion");
         env.put("TF_FASHION_STORE_ROOT", work.resolve("store").toString());
         env.put("TF_FASHION_INSTANCE", name);
+        env.put("TF_FASHION_FILE_DROP_STATE_DIR", work.resolve("file-drop-index").resolve(name).toString());
         env.put("SERVING_MODELS_ROOT", work.resolve("models").toString());
         if (mostReplicas() > 3) {
             env.put("TF_FASHION_TOPICS_PARTITIONS", Integer.toString(mostReplicas()));

@@ -38,22 +38,4 @@ public interface FileDropConfig {
      * file. Reads (the UI, {@code /v1/*}, {@code /q/health}) stay open.
      */
     Optional<String> token();
-
-    /** The read model of the pipeline ({@code ValueIndex}). */
-    Index index();
-
-    /** Settings of file-drop's index, under {@code file-drop.index.*}. */
-    interface Index {
-
-        /** How many values the index keeps (oldest dropped first); the content stays in Kafka and the store. */
-        @WithDefault("50000")
-        int maxValues();
-
-        /**
-         * How many of the most recent values keep their record's bytes in memory; an older value is read back from Kafka by its
-         * position when someone asks for it.
-         */
-        @WithDefault("2048")
-        int keptRecords();
-    }
 }

@@ -10,8 +10,9 @@ import org.eclipse.microprofile.health.Readiness;
 import dev.tffashion.filedrop.messaging.ValueIndex;
 
 /**
- * Ready only once the value index has read every topic up to where it stood at start-up: before that, file-drop cannot tell
- * a retried drop (same Idempotency-Key) from a new one, nor answer for predictions it answered before a restart.
+ * Ready only once the value index's state stores are restored up to where every topic stood when Kafka Streams started (its
+ * state RUNNING): before that, file-drop cannot tell a retried drop (same Idempotency-Key) from a new one, nor answer for
+ * predictions it answered before a restart. Topics that do not exist yet are named in the answer ({@code missingTopics}).
  */
 @Readiness
 @ApplicationScoped

@@ -1,89 +1,96 @@
 package dev.tffashion.filedrop.messaging;
 
-import dev.tffashion.pipeline.AnnotatedValue;
-import dev.tffashion.pipeline.kafka.ValueEnvelope;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
 
 /**
- * What the index keeps of one value: its envelope (id, type, task, lineage: read from the record's headers, never from its
- * payload), where its record is on Kafka, and for a while the value's bytes, so that the whole value is decoded only when
- * someone asks for it. A value the drop path added before Kafka handed it back is kept whole until then. Thread-safe.
+ * What the index stores of one value, under {@code v:<id>} in its topic's state store: the whole record (where it was on Kafka,
+ * its timestamp, key, headers and payload), so that a value is decoded from the store when someone asks for it, never read back
+ * from Kafka. A compact binary form (version byte first), written only by {@link IndexUpdater} and read by {@link ValueIndex}.
  */
 final class IndexedValue {
 
-    private final ValueEnvelope envelope;
-    private volatile String topic;
-    private volatile int partition;
-    private volatile long offset = -1;
-    /** The record, while it is among the most recent ones the index keeps in memory. */
-    private volatile FollowedRecord record;
-    /** The whole value, added by the drop path before its record was read back. */
-    private volatile AnnotatedValue value;
+    private static final int VERSION = 1;
 
-    private IndexedValue(ValueEnvelope envelope) {
-        this.envelope = envelope;
+    private IndexedValue() {
     }
 
-    /** A value read from Kafka: its envelope and its record. */
-    static IndexedValue read(ValueEnvelope envelope, FollowedRecord record) {
-        IndexedValue indexed = new IndexedValue(envelope);
-        indexed.readBack(record);
-        return indexed;
+    /** The stored form of a record. */
+    static byte[] encode(String topic, int partition, long offset, long timestamp, String key, Headers headers, byte[] value) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + (value == null ? 0 : value.length));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeUTF(topic);
+            out.writeInt(partition);
+            out.writeLong(offset);
+            out.writeLong(timestamp);
+            out.writeBoolean(key != null);
+            if (key != null) {
+                out.writeUTF(key);
+            }
+            Header[] all = headers == null ? new Header[0] : headers.toArray();
+            out.writeInt(all.length);
+            for (Header header : all) {
+                out.writeUTF(header.key());
+                writeBytes(out, header.value());
+            }
+            writeBytes(out, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
-    /** A value in hand (the drop path), before Kafka handed its record back. */
-    static IndexedValue added(AnnotatedValue value) {
-        IndexedValue indexed = new IndexedValue(ValueEnvelope.of(value));
-        indexed.value = value;
-        return indexed;
+    /** The record a stored form holds. */
+    static FollowedRecord decode(byte[] stored) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
+            int version = in.readUnsignedByte();
+            if (version != VERSION) {
+                throw new IllegalStateException("stored index entry has version " + version + ", this file-drop reads " + VERSION
+                    + "; delete the index's state directory (tf-fashion.file-drop.state-dir) to rebuild it from Kafka");
+            }
+            String topic = in.readUTF();
+            int partition = in.readInt();
+            long offset = in.readLong();
+            long timestamp = in.readLong();
+            String key = in.readBoolean() ? in.readUTF() : null;
+            int count = in.readInt();
+            RecordHeaders headers = new RecordHeaders();
+            for (int i = 0; i < count; i++) {
+                headers.add(in.readUTF(), readBytes(in));
+            }
+            return new FollowedRecord(topic, partition, offset, timestamp, key, headers, readBytes(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException("a stored index entry is cut short", e);
+        }
     }
 
-    ValueEnvelope envelope() {
-        return envelope;
+    private static void writeBytes(DataOutputStream out, byte[] value) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+        } else {
+            out.writeInt(value.length);
+            out.write(value);
+        }
     }
 
-    String id() {
-        return envelope.id();
-    }
-
-    /** Where its record is now known: the whole value in hand is let go, the record kept (until {@link #forgetRecord}). */
-    void readBack(FollowedRecord read) {
-        topic = read.topic();
-        partition = read.partition();
-        offset = read.offset();
-        record = read;
-        value = null;
-    }
-
-    /** Whether Kafka handed its record back yet. */
-    boolean hasPosition() {
-        return offset >= 0;
-    }
-
-    String topic() {
-        return topic;
-    }
-
-    int partition() {
-        return partition;
-    }
-
-    long offset() {
-        return offset;
-    }
-
-    /** The record if still kept in memory, else null. */
-    FollowedRecord record() {
-        return record;
-    }
-
-    /** The whole value if in hand (added by the drop path, not read back yet), else null. */
-    AnnotatedValue value() {
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] value = new byte[length];
+        in.readFully(value);
         return value;
-    }
-
-    /** Lets the record's bytes go; the value is then read back from Kafka by its position when asked for. */
-    void forgetRecord() {
-        record = null;
     }
 }

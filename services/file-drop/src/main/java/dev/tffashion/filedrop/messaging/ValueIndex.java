@@ -1,236 +1,361 @@
 package dev.tffashion.filedrop.messaging;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KeyValue;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import dev.tffashion.filedrop.config.FileDropConfig;
+import dev.tffashion.filedrop.config.IndexConfig;
 import dev.tffashion.filedrop.messaging.DeadLetters.DeadLetter;
+import dev.tffashion.filedrop.messaging.IndexStreams.Kind;
+import dev.tffashion.filedrop.messaging.IndexStreams.Source;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.graph.PipelineGraph;
-import dev.tffashion.pipeline.kafka.ValueEnvelope;
 import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.quarkus.KafkaClientConfig;
 import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
-import dev.tffashion.pipeline.quarkus.follow.RecordReader;
-import dev.tffashion.pipeline.quarkus.follow.TopicFollower;
-import dev.tffashion.pipeline.quarkus.follow.TopicFollowers;
 import dev.tffashion.pipeline.status.StatusEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
 
 /**
- * file-drop's read model of the pipeline, rebuilt from Kafka at start-up and kept live by one {@link TopicFollower} over every
- * topic of the graph (all partitions, no consumer group, so every file-drop instance sees everything). It routes each record by
- * what its topic is in the graph (never by parsing the topic's name) to one of its parts:
+ * file-drop's read model of the pipeline, on disk: Kafka Streams global state stores (RocksDB), one per topic of the graph,
+ * kept by {@link IndexStreams} and filled by {@link IndexUpdater} (see there for what each store holds). Every replica holds
+ * every topic, so any replica answers any id; a restart resumes from the stores' checkpoint in the state directory
+ * ({@code tf-fashion.file-drop.state-dir}). It routes each topic by what it is in the graph (never by parsing its name):
  * <ul>
- * <li>{@link PipelineView}: values by id ({@code /v1/values}, lineage) and the image → tensor and image → prediction links,
- * from each record's envelope headers alone: a value's payload is decoded only when someone asks for that value (from the
- * record kept in memory while it is recent, else read back from Kafka by its position with a {@link RecordReader});</li>
- * <li>{@link DeadLetters}: the refused values of every task's {@code .dlq} topic;</li>
+ * <li>values by id ({@code /v1/values}, lineage, the Idempotency-Key lookup), image → tensor and image → prediction, and the
+ * count of values per task output; a value is decoded from its stored record when someone asks for it;</li>
+ * <li>the dead letters of every task's {@code .dlq} topic;</li>
  * <li>the latest status of each task (the compacted {@code <pipeline>.status} topic);</li>
- * <li>{@link LiveFeed}: every change once the index has caught up (not the history read again at start), for the UI's live
- * feed (a value decoded only while someone listens), and a {@code caughtUp} event then.</li>
+ * <li>{@link LiveFeed}: every change once the index is ready (not the history read at start), for the UI's live feed (a value
+ * decoded only while someone listens), and a {@code caughtUp} event then.</li>
  * </ul>
- * A drop made with an {@code Idempotency-Key} has an id derived from the key ({@code ValueIds.forIdempotencyKey}), so finding
- * an earlier drop with the same key is a lookup by id.
+ * A drop is answered before Kafka hands its value back to the stores: the drop path adds it here, held in memory until the
+ * store has it (at most {@value #MAX_PENDING} such values).
  */
 @ApplicationScoped
 public class ValueIndex {
 
     private static final Logger LOG = Logger.getLogger(ValueIndex.class);
-    private static final Duration READ_BACK_TIMEOUT = Duration.ofSeconds(5);
-
-    /** What a followed topic holds. */
-    private enum Kind { VALUES, STATUS, DEAD_LETTERS }
+    private static final int MAX_PENDING = 10_000;
+    private static final int MAX_LISTED = 10_000;
 
     @Inject
     PipelineGraph graph;
 
     @Inject
-    TopicFollowers followers;
-
-    @Inject
     LiveFeed feed;
 
     @Inject
-    FileDropConfig config;
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
 
-    private PipelineView view;
-    private RecordReader reader;
-    private final DeadLetters deadLetters = new DeadLetters();
-    private final Map<String, StatusEvent> status = new ConcurrentHashMap<>();
-    private final Map<String, Kind> kinds = new HashMap<>();
-    private final Map<String, String> deadLetterTask = new HashMap<>();
-    private volatile TopicFollower follower;
-    private final AtomicLong readBacks = new AtomicLong();
+    /** Where the stores live; default: a folder per instance under the temporary folder (see {@link #stateDir()}). */
+    @Inject
+    IndexConfig config;
+
+    /** This replica's name ({@code TF_FASHION_INSTANCE}), part of the default state directory and of Kafka client ids. */
+    @ConfigProperty(name = "tf-fashion.instance", defaultValue = "file-drop")
+    String instance;
+
+    private final List<Source> values = new ArrayList<>();
+    private final List<Source> deadLetterSources = new ArrayList<>();
+    private Source statusSource;
+    private final Map<String, AnnotatedValue> pending = new LinkedHashMap<>();
+    private volatile IndexStreams streams;
 
     @PostConstruct
     void init() {
-        view = new PipelineView(config.index().maxValues(), config.index().keptRecords());
         for (PipelineGraph.Task task : graph.tasks()) {
-            task.outputs().forEach(output -> kinds.put(graph.topic(task.name(), output.name()), Kind.VALUES));
+            task.outputs().forEach(output -> values.add(new Source(graph.topic(task.name(), output.name()), Kind.VALUES, task.name())));
             if (!task.inputs().isEmpty()) {
-                String topic = graph.deadLetterTopic(task.name());
-                kinds.put(topic, Kind.DEAD_LETTERS);
-                deadLetterTask.put(topic, task.name());
+                deadLetterSources.add(new Source(graph.deadLetterTopic(task.name()), Kind.DEAD_LETTERS, task.name()));
             }
         }
-        kinds.put(graph.statusTopic(), Kind.STATUS);
+        statusSource = new Source(graph.statusTopic(), Kind.STATUS, null);
     }
 
     void start(@Observes StartupEvent event) {
-        reader = followers.reader("file-drop-index-reader");
-        List<String> topics = graph.topics(1).stream().map(PipelineGraph.TopicSpec::name).toList();
-        // The index reads every record of the pipeline: fetches wait for 64 KB or 100 ms, so at hundreds of pictures a second the
-        // broker answers about ten fetches a second instead of one per record (a value shows up in the API at most 100 ms later)
-        follower = followers.follower("file-drop-index").topics(topics).maxPollRecords(2000)
-            .kafkaSetting(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 65536).kafkaSetting(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100)
-            .apply(this::apply).start();
-        follower.caughtUp().thenRun(() -> {
+        List<Source> sources = new ArrayList<>(values);
+        sources.addAll(deadLetterSources);
+        sources.add(statusSource);
+        Path dir = stateDir();
+        Map<String, Object> settings = new HashMap<>(KafkaClientConfig.admin(kafka));
+        settings.put("client.id", graph.name() + "-file-drop-index-" + instance);
+        IndexStreams index = new IndexStreams(graph.name() + "-file-drop-index", settings, sources, dir, new Changes(),
+            this::ready, Map.of());
+        streams = index;
+        index.start();
+    }
+
+    /** The state directory: {@code tf-fashion.file-drop.state-dir}, else one per instance under the temporary folder. */
+    Path stateDir() {
+        return config.stateDir().filter(s -> !s.isBlank()).map(Path::of)
+            .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "tf-fashion", graph.name(), "file-drop-index-"
+                + instance.replaceAll("[^A-Za-z0-9._-]", "_")));
+    }
+
+    @PreDestroy
+    void stop() {
+        IndexStreams index = streams;
+        if (index != null) {
+            index.close();
+        }
+    }
+
+    private void ready() {
+        if (!feed.caughtUp()) {
             feed.caughtUp(true);
             // Pages opened while the index was loading saw a partial snapshot: this tells them to load it again, whole.
-            feed.publish(new LiveFeed.Change("caughtUp", Map.of("caughtUp", true, "values", view.size())));
-            LOG.infof("value index caught up: %d values, %d task states, %d dead letters", view.size(), status.size(),
-                deadLetters.size());
-        });
+            long count = counts().values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+            feed.publish(new LiveFeed.Change("caughtUp", Map.of("caughtUp", true, "values", count)));
+            LOG.infof("value index ready: %d values, %d task states, %d tasks with dead letters", count, status().size(),
+                deadLetterSummary().size());
+        }
     }
 
-    private void apply(FollowedRecord record) {
-        if (record.value() == null) {
+    /** The stores' changes, from Kafka Streams' global thread: published live once the index is ready. */
+    private final class Changes implements IndexUpdater.Listener {
+
+        @Override
+        public void value(String id, byte[] stored) {
+            boolean published;
+            synchronized (pending) {
+                published = pending.remove(id) != null;
+            }
+            if (!published && feed.caughtUp() && feed.hasListeners()) {
+                decode(stored).ifPresent(value -> feed.publish(new LiveFeed.Change("value", value)));
+            }
+        }
+
+        @Override
+        public void status(StatusEvent event) {
+            if (feed.caughtUp()) {
+                feed.publish(new LiveFeed.Change("status", event));
+            }
+        }
+
+        @Override
+        public void deadLetter(DeadLetter letter) {
+            if (feed.caughtUp()) {
+                feed.publish(new LiveFeed.Change("deadLetter", letter));
+            }
+        }
+    }
+
+    /** Adds a value the drop path just published, until the stores read it back from Kafka. */
+    public void add(AnnotatedValue value) {
+        if (contains(value.id())) {
             return;
         }
-        Kind kind = kinds.get(record.topic());
-        if (kind == Kind.STATUS) {
-            StatusEvent event = Json.fromBytes(record.value(), StatusEvent.class);
-            status.put(event.task(), event);
-            publish(new LiveFeed.Change("status", event));
-        } else if (kind == Kind.DEAD_LETTERS) {
-            DeadLetter letter = deadLetters.add(deadLetterTask.get(record.topic()), record.key(), record.headers(), record.timestamp());
-            publish(new LiveFeed.Change("deadLetter", letter));
-        } else if (kind == Kind.VALUES) {
-            ValueEnvelope envelope = ValueRecords.envelope(record.headers())
-                .orElseGet(() -> ValueEnvelope.of(ValueRecords.decode(record.headers(), record.value())));
-            add(IndexedValue.read(envelope, record));
+        synchronized (pending) {
+            if (pending.putIfAbsent(value.id(), value) != null) {
+                return;
+            }
+            if (pending.size() > MAX_PENDING) {
+                var oldest = pending.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+        if (feed.caughtUp() && feed.hasListeners()) {
+            feed.publish(new LiveFeed.Change("value", value));
         }
     }
 
-    /** Adds a value (also called by the drop path, before the index reads it back from Kafka). */
-    public void add(AnnotatedValue value) {
-        add(IndexedValue.added(value));
-    }
-
-    private void add(IndexedValue value) {
-        PipelineView.Added added = view.add(value);
-        if (added.evicted() != null) {
-            deadLetters.forget(added.evicted().id());
-        }
-        if (added.isNew() && feed.caughtUp() && feed.hasListeners()) {
-            resolve(value).ifPresent(whole -> feed.publish(new LiveFeed.Change("value", whole)));
-        }
-    }
-
-    /**
-     * Tells the live feed, once the index has caught up. Before, the records are history being read again (a restart): sent
-     * live, they would replay old statuses on the page as if they happened now, and flood it; pages load the snapshot instead
-     * when the {@code caughtUp} event comes.
-     */
-    private void publish(LiveFeed.Change change) {
-        if (feed.caughtUp()) {
-            feed.publish(change);
-        }
-    }
-
-    /**
-     * The whole value of an index entry: in hand, decoded from the record kept in memory, or read back from Kafka by its position;
-     * empty when Kafka no longer has it (retention) or it cannot be decoded (logged).
-     */
-    private Optional<AnnotatedValue> resolve(IndexedValue indexed) {
-        AnnotatedValue value = indexed.value();
-        if (value != null) {
-            return Optional.of(value);
-        }
-        FollowedRecord record = indexed.record();
-        if (record == null && indexed.hasPosition()) {
-            readBacks.incrementAndGet();
-            record = reader.read(indexed.topic(), indexed.partition(), indexed.offset(), READ_BACK_TIMEOUT).orElse(null);
-        }
-        if (record == null) {
-            LOG.debugf("value %s is indexed but its record could not be read back from Kafka", indexed.id());
+    private Optional<AnnotatedValue> decode(byte[] stored) {
+        FollowedRecord record;
+        try {
+            record = IndexedValue.decode(stored);
+        } catch (RuntimeException e) {
+            LOG.warnf("an index entry cannot be read: %s", e.getMessage());
             return Optional.empty();
         }
         try {
             return Optional.of(ValueRecords.decode(record.headers(), record.value()));
         } catch (MalformedValueException e) {
-            LOG.warnf("value %s at %s is not an annotated value: %s", indexed.id(), record.where(), e.getMessage());
+            LOG.warnf("the value at %s is not an annotated value: %s", record.where(), e.getMessage());
             return Optional.empty();
         }
     }
 
-    /** The value with this id, decoded (see {@link #resolve}). */
-    public Optional<AnnotatedValue> get(String id) {
-        return view.get(id).flatMap(this::resolve);
+    private Optional<byte[]> stored(String id) {
+        IndexStreams index = streams;
+        if (index == null || id == null) {
+            return Optional.empty();
+        }
+        for (Source source : values) {
+            Optional<byte[]> found = index.get(source, IndexUpdater.VALUE + id);
+            if (found.isPresent() && found.get() != null) {
+                return found;
+            }
+        }
+        return Optional.empty();
     }
 
-    /** How many values were read back from Kafka because their record was no longer kept in memory. */
-    long readBacks() {
-        return readBacks.get();
+    /** The value with this id, decoded from its stored record (or the drop path's value, until the store has it). */
+    public Optional<AnnotatedValue> get(String id) {
+        Optional<byte[]> stored = stored(id);
+        if (stored.isPresent()) {
+            return decode(stored.get());
+        }
+        synchronized (pending) {
+            return Optional.ofNullable(pending.get(id));
+        }
     }
 
     /** Whether a value with this id is in the index (without decoding it). */
     public boolean contains(String id) {
-        return view.get(id).isPresent();
+        if (stored(id).isPresent()) {
+            return true;
+        }
+        synchronized (pending) {
+            return pending.containsKey(id);
+        }
     }
 
-    /** The tensor converted from a dropped image. */
+    /** The tensor converted from a dropped image (the latest). */
     public Optional<AnnotatedValue> tensorOfImage(String imageId) {
-        return view.tensorOfImage(imageId).flatMap(this::resolve);
+        return link(IndexUpdater.TENSOR_OF + imageId).flatMap(this::get);
     }
 
-    /** The prediction made from a dropped image, found through the prediction's own image lineage. */
+    /** The prediction made from a dropped image (the first), found through the prediction's own image lineage. */
     public Optional<AnnotatedValue> predictionOfImage(String imageId) {
-        return view.predictionOfImage(imageId).flatMap(this::resolve);
+        return link(IndexUpdater.PREDICTION_OF + imageId).flatMap(this::get);
+    }
+
+    private Optional<String> link(String key) {
+        IndexStreams index = streams;
+        if (index == null) {
+            return Optional.empty();
+        }
+        for (Source source : values) {
+            Optional<byte[]> id = index.get(source, key);
+            if (id.isPresent() && id.get() != null) {
+                return Optional.of(new String(id.get(), StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The dead letter recorded for a value id (the key of the refused record). */
     public Optional<DeadLetter> deadLetter(String id) {
-        return deadLetters.of(id);
+        IndexStreams index = streams;
+        if (index == null || id == null) {
+            return Optional.empty();
+        }
+        for (Source source : deadLetterSources) {
+            Optional<byte[]> letter = index.get(source, IndexUpdater.VALUE + id);
+            if (letter.isPresent() && letter.get() != null) {
+                return Optional.of(Json.fromBytes(letter.get(), DeadLetter.class));
+            }
+        }
+        return Optional.empty();
     }
 
-    /** How many distinct values each task output has published, by task then output (see {@link PipelineView#counts()}). */
+    /** How many distinct values each task output has published, by task then output (every id the stores ever took). */
     public Map<String, Map<String, Long>> counts() {
-        return view.counts();
+        Map<String, Map<String, Long>> counts = new TreeMap<>();
+        IndexStreams index = streams;
+        if (index == null) {
+            return counts;
+        }
+        for (Source source : values) {
+            for (KeyValue<String, byte[]> entry : index.range(source, IndexUpdater.COUNT, IndexUpdater.COUNT_END, MAX_LISTED)) {
+                String name = entry.key.substring(IndexUpdater.COUNT.length());
+                int slash = name.lastIndexOf('/');
+                counts.computeIfAbsent(name.substring(0, slash), t -> new TreeMap<>()).merge(name.substring(slash + 1),
+                    IndexUpdater.longOf(entry.value), Long::sum);
+            }
+        }
+        return counts;
     }
 
+    /** The latest status of each task. */
     public Map<String, StatusEvent> status() {
-        return Map.copyOf(status);
+        Map<String, StatusEvent> status = new TreeMap<>();
+        IndexStreams index = streams;
+        if (index != null) {
+            for (KeyValue<String, byte[]> entry : index.all(statusSource, MAX_LISTED)) {
+                try {
+                    status.put(entry.key, Json.fromBytes(entry.value, StatusEvent.class));
+                } catch (RuntimeException e) {
+                    LOG.debugf("status of %s unreadable: %s", entry.key, e.getMessage());
+                }
+            }
+        }
+        return status;
     }
 
-    /** The most recent values, newest first, optionally of one task. */
+    /** The most recent values, newest first, optionally of one task (the drop path's values not stored yet first). */
     public List<AnnotatedValue> recent(String task, int limit) {
-        return view.recent(task, limit).stream().map(this::resolve).flatMap(Optional::stream).toList();
+        List<AnnotatedValue> result = new ArrayList<>();
+        synchronized (pending) {
+            List<AnnotatedValue> waiting = new ArrayList<>(pending.values());
+            for (int i = waiting.size() - 1; i >= 0 && result.size() < limit; i--) {
+                if (task == null || task.equals(waiting.get(i).task())) {
+                    result.add(waiting.get(i));
+                }
+            }
+        }
+        IndexStreams index = streams;
+        if (index == null) {
+            return result;
+        }
+        record Entry(String order, Source source, String id) {
+        }
+        List<Entry> newest = new ArrayList<>();
+        for (Source source : values) {
+            if (task == null || task.equals(source.task())) {
+                index.reverseRange(source, IndexUpdater.RECENT, IndexUpdater.RECENT_END, limit)
+                    .forEach(kv -> newest.add(new Entry(kv.key, source, new String(kv.value, StandardCharsets.UTF_8))));
+            }
+        }
+        newest.sort(Comparator.comparing(Entry::order).reversed());
+        for (Entry entry : newest) {
+            if (result.size() >= limit) {
+                break;
+            }
+            if (result.stream().noneMatch(v -> v.id().equals(entry.id()))) {
+                index.get(entry.source(), IndexUpdater.VALUE + entry.id()).flatMap(this::decode).ifPresent(result::add);
+            }
+        }
+        return result;
     }
 
+    /** The dead letters of every task (at most {@value #MAX_LISTED} per task). */
     public Collection<DeadLetter> deadLetters() {
-        return deadLetters.all();
+        List<DeadLetter> letters = new ArrayList<>();
+        IndexStreams index = streams;
+        if (index != null) {
+            for (Source source : deadLetterSources) {
+                index.range(source, IndexUpdater.VALUE, "v;", MAX_LISTED)
+                    .forEach(kv -> letters.add(Json.fromBytes(kv.value, DeadLetter.class)));
+            }
+        }
+        return letters;
     }
 
     /**
@@ -239,43 +364,55 @@ public class ValueIndex {
      */
     public Map<String, Map<String, Object>> deadLetterSummary() {
         Map<String, Map<String, Object>> summary = new TreeMap<>();
-        for (DeadLetter letter : deadLetters.all()) {
-            Map<String, Object> task = summary.computeIfAbsent(letter.task(), t -> new HashMap<>(Map.of("count", 0)));
-            task.merge("count", 1, (a, b) -> (Integer) a + (Integer) b);
-            DeadLetter latest = (DeadLetter) task.get("latest");
-            if (latest == null || letter.at().isAfter(latest.at())) {
-                task.put("latest", letter);
+        IndexStreams index = streams;
+        if (index == null) {
+            return summary;
+        }
+        for (Source source : deadLetterSources) {
+            long count = index.get(source, IndexUpdater.LETTER_COUNT).map(IndexUpdater::longOf).orElse(0L);
+            Optional<byte[]> latest = index.get(source, IndexUpdater.LETTER_LATEST);
+            if (count > 0 && latest.isPresent() && latest.get() != null) {
+                Map<String, Object> task = new HashMap<>();
+                task.put("count", count);
+                task.put("latest", Json.fromBytes(latest.get(), DeadLetter.class));
+                summary.put(source.task(), task);
             }
         }
         return summary;
     }
 
-    /** Whether the index has read every topic up to where it stood at start-up. */
+    /** Whether the stores are ready: Kafka Streams runs, every store restored up to where its topic stood at the start. */
     public boolean caughtUp() {
-        TopicFollower f = follower;
-        return f != null && f.isCaughtUp();
+        IndexStreams index = streams;
+        return index != null && index.ready();
     }
 
-    /** Topics of the graph that did not exist when the index last looked (the index is not caught up while there are any). */
+    /** Topics of the graph that did not exist when the index last looked (the index is not ready while there are any). */
     public Set<String> missingTopics() {
-        TopicFollower f = follower;
-        return f == null ? Set.of() : f.missingTopics();
+        IndexStreams index = streams;
+        return index == null ? Set.of() : index.missingTopics();
     }
 
-    /** Waits until the index has read every topic up to its end offsets at start-up; false when the time ran out. */
+    /** How many records the stores took in this process: after a restart, only those after the stores' checkpoint. */
+    public long recordsApplied() {
+        IndexStreams index = streams;
+        return index == null ? 0 : index.recordsApplied();
+    }
+
+    /** Waits until the index is ready ({@link #caughtUp()}); false when the time ran out. */
     public boolean awaitCaughtUp(Duration timeout) {
-        TopicFollower f = follower;
-        if (f == null) {
-            return false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!caughtUp()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
-        try {
-            f.caughtUp().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException | ExecutionException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return true;
     }
 }

@@ -67,7 +67,8 @@ public final class Bench {
     // Add a section measured outside this class here (for example TF Serving's batching, BatchingBench): a BenchSection
     // whose measure(context) returns its markdown. Each runs after the agreement with the pipeline idle, and its markdown
     // is written under its own heading before the memory section. A section that fails is written as "not measured".
-    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of(BatchingBench::section, ScaleBench::section);
+    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of(BatchingBench::section, ScaleBench::section,
+        IndexScaleBench::section);
     // ------------------------------------------------------------------------------------------------------------------
 
     private final Path root = PipelineProcesses.projectRoot();
@@ -108,6 +109,7 @@ public final class Bench {
         d.put("scale-warmup-seconds", "30");
         d.put("scale-seconds", "30");
         d.put("scale-in-flight", "256");
+        d.put("index-values", "1000000");
         return d;
     }
 

@@ -16,7 +16,7 @@ import io.smallrye.common.annotation.Identifier;
 /**
  * Starts {@link TopicFollower}s with Quarkus's Kafka configuration (the {@code default-kafka-broker} map: every
  * {@code kafka.*} property, TLS and SASL included), the {@code tf-fashion.follow.*} backoff settings and the service's meter
- * registry, and {@link RecordReader}s with the same Kafka settings, and stops all of them when the application stops.
+ * registry, and stops all of them when the application stops.
  */
 @ApplicationScoped
 public class TopicFollowers {
@@ -32,7 +32,6 @@ public class TopicFollowers {
     Instance<MeterRegistry> registry;
 
     private final List<TopicFollower> started = new CopyOnWriteArrayList<>();
-    private final List<RecordReader> readers = new CopyOnWriteArrayList<>();
 
     /** A follower named {@code name} with this service's Kafka settings; the caller adds topics and apply, then starts it. */
     public TopicFollower.Builder follower(String name) {
@@ -42,17 +41,8 @@ public class TopicFollowers {
             .onStart(started::add);
     }
 
-    /** A reader of single records by position, with this service's Kafka settings; closed when the application stops. */
-    public RecordReader reader(String name) {
-        RecordReader reader = new RecordReader(name, kafka);
-        readers.add(reader);
-        return reader;
-    }
-
     @PreDestroy
     void stop() {
-        readers.forEach(RecordReader::close);
-        readers.clear();
         for (int i = started.size() - 1; i >= 0; i--) {
             started.get(i).close();
         }
