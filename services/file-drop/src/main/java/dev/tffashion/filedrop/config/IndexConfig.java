@@ -11,7 +11,7 @@ public interface IndexConfig {
     /**
      * The folder of the index's Kafka Streams state stores (RocksDB) and their checkpoint ({@code TF_FASHION_FILE_DROP_STATE_DIR}).
      * One per replica: RocksDB locks it. Unset: {@code <java.io.tmpdir>/tf-fashion/<pipeline>/file-drop-index-<instance>}, the
-     * instance being {@code tf-fashion.instance} ({@code TF_FASHION_INSTANCE}, default {@code file-drop}).
+     * instance being {@code tf-fashion.instance} ({@code TF_FASHION_INSTANCE}, else the host name).
      */
     Optional<String> stateDir();
 }

@@ -21,7 +21,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.streams.KeyValue;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.filedrop.config.IndexConfig;
@@ -34,6 +33,7 @@ import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.KafkaClientConfig;
+import dev.tffashion.pipeline.quarkus.PipelineConfig;
 import dev.tffashion.pipeline.quarkus.follow.FollowedRecord;
 import dev.tffashion.pipeline.status.StatusEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -76,9 +76,9 @@ public class ValueIndex {
     @Inject
     IndexConfig config;
 
-    /** This replica's name ({@code TF_FASHION_INSTANCE}), part of the default state directory and of Kafka client ids. */
-    @ConfigProperty(name = "tf-fashion.instance", defaultValue = "file-drop")
-    String instance;
+    /** This replica's name ({@link PipelineConfig#instanceName()}), part of the default state directory and of Kafka client ids. */
+    @Inject
+    PipelineConfig pipelineConfig;
 
     private final List<Source> values = new ArrayList<>();
     private final List<Source> deadLetterSources = new ArrayList<>();
@@ -103,7 +103,7 @@ public class ValueIndex {
         sources.add(statusSource);
         Path dir = stateDir();
         Map<String, Object> settings = new HashMap<>(KafkaClientConfig.admin(kafka));
-        settings.put("client.id", graph.name() + "-file-drop-index-" + instance);
+        settings.put("client.id", graph.name() + "-file-drop-index-" + pipelineConfig.instanceName());
         IndexStreams index = new IndexStreams(graph.name() + "-file-drop-index", settings, sources, dir, new Changes(),
             this::ready, Map.of());
         streams = index;
@@ -114,7 +114,7 @@ public class ValueIndex {
     Path stateDir() {
         return config.stateDir().filter(s -> !s.isBlank()).map(Path::of)
             .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "tf-fashion", graph.name(), "file-drop-index-"
-                + instance.replaceAll("[^A-Za-z0-9._-]", "_")));
+                + pipelineConfig.instanceName().replaceAll("[^A-Za-z0-9._-]", "_")));
     }
 
     @PreDestroy
