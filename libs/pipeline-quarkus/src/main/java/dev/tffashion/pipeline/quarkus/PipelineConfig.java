@@ -16,6 +16,15 @@ public interface PipelineConfig {
     @WithDefault("tf-fashion")
     String pipeline();
 
+    /**
+     * This replica's name, unique among the replicas of a service ({@code TF_FASHION_INSTANCE}; bin/tf-fashion up --replicas and
+     * tests/e2e set it per replica). On Kubernetes it defaults to the pod's name ({@code HOSTNAME}). It names the replica's Kafka
+     * transactional id {@code <pipeline>.<task>.<instance>}: a replica restarted under the same name fences its predecessor's open
+     * transaction (README, "Exactly once").
+     */
+    @WithDefault("${HOSTNAME:local}")
+    String instance();
+
     /** The content store. */
     Store store();
 
@@ -25,7 +34,7 @@ public interface PipelineConfig {
     /** Task status reporting. */
     Status status();
 
-    /** Topic followers (file-drop's index, predict's endpoint and ledger). */
+    /** Topic followers (file-drop's index, predict's endpoint). */
     Follow follow();
 
     /** The content store shared by the services (docs/content-store.md). */
