@@ -338,9 +338,9 @@ public final class TaskRunner {
         List<Results.Refused> refused = results.refused();
         AtomicBoolean committed = new AtomicBoolean();
         AtomicReference<Throwable> aborted = new AtomicReference<>();
-        // withTransactionAndAck acks the batch after the commit and nacks it after an abort: the runner tracks which happened
+        // withTransactionAndAck acks the batch after a commit; after an abort it nacks it, and then acks it too: the nack tells
         Message<?> tracked = batch.withAck(() -> {
-            committed.set(true);
+            committed.set(aborted.get() == null);
             return batch.ack();
         }).withNack(e -> {
             aborted.set(e);
@@ -383,10 +383,7 @@ public final class TaskRunner {
 
     private Uni<Void> afterAbort(int size, Throwable failure) {
         retries.increment();
-        Throwable fenced = failure;
-        while (fenced != null && !(fenced instanceof ProducerFencedException)) {
-            fenced = fenced.getCause();
-        }
+        Throwable fenced = find(failure, ProducerFencedException.class);
         if (fenced != null) {
             halt(TaskState.FAILED, "fenced: another producer took this replica's transactional id (" + fenced.getMessage() + "). Two "
                 + "replicas run with the same tf-fashion.instance (TF_FASHION_INSTANCE), or this one was replaced by a restart: give "
@@ -400,6 +397,32 @@ public final class TaskRunner {
             + "read_committed readers, and the batch is read again from the last committed offsets in " + wait.toMillis() + " ms",
             Map.of());
         return Uni.createFrom().voidItem().onItem().delayIt().by(wait);
+    }
+
+    /** The first throwable of the type among the failure, its causes and its suppressed ones (an abort adds its own failure). */
+    static Throwable find(Throwable failure, Class<? extends Throwable> type) {
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        if (failure != null) {
+            todo.add(failure);
+        }
+        while (!todo.isEmpty()) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) {
+                continue;
+            }
+            if (type.isInstance(t)) {
+                return t;
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            todo.addAll(List.of(t.getSuppressed()));
+            if (t instanceof io.smallrye.mutiny.CompositeException composite) {
+                todo.addAll(composite.getCauses());
+            }
+        }
+        return null;
     }
 
     private void halt(TaskState state, String reason) {
