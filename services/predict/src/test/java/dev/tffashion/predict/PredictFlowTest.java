@@ -52,6 +52,7 @@ import dev.tffashion.pipeline.contracts.PredictionValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.CloudEventHeaders;
 import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.quarkus.PipelineConfig;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
@@ -89,6 +90,9 @@ class PredictFlowTest {
 
     @Inject
     StatusReporter status;
+
+    @Inject
+    PipelineConfig pipelineConfig;
 
     @Inject
     EndpointWatcher endpoints;
@@ -327,22 +331,23 @@ class PredictFlowTest {
 
     @Test
     @Order(7)
-    void aTensorDeliveredAgainKeepsItsPredictionEvenWhenANewerModelIsServed() throws Exception {
+    void aTensorsPredictionAndItsOffsetAreCommittedInOneTransactionUnderTheReplicasTransactionalId() throws Exception {
         send(ENDPOINTS, TestValues.endpoint("127.0.0.1:" + fashionPort, "fashion", 1L, null));
         await().atMost(TIMEOUT).until(() -> endpoints.current().map(e -> e.modelName().equals("fashion")).orElse(false));
-        AnnotatedValue tensor = TestValues.tensor("img-delivered-twice", 700);
-        producer.send(record(TENSORS, 0, tensor)).get();
+        AnnotatedValue tensor = TestValues.tensor("img-in-a-transaction", 700);
+        long offset = producer.send(record(TENSORS, 0, tensor)).get().offset();
         predictions.await(Predictions.id(tensor.id(), "fashion", 1), TIMEOUT);
-
-        send(ENDPOINTS, TestValues.endpoint(koalja.grpcTarget(), "koalja", null, null));
-        await().atMost(TIMEOUT).until(() -> endpoints.current().map(e -> e.modelName().equals("koalja")).orElse(false));
-        producer.send(record(TENSORS, 0, tensor)).get();
-        AnnotatedValue after = TestValues.tensor("img-after-the-replay", 701);
-        producer.send(record(TENSORS, 0, after)).get();
-        predictions.await(Predictions.id(after.id(), "koalja", 1), TIMEOUT);
-        assertTrue(predictions.withKey(Predictions.id(tensor.id(), "koalja", 1)).isEmpty(),
-            "a tensor delivered again (a replay after a crash or a broker restart) must not get a second prediction");
-        assertEquals(1, predictions.withKey(Predictions.id(tensor.id(), "fashion", 1)).size());
+        // The offset is committed by the same transaction as the prediction: visible to read_committed readers together
+        TopicPartition partition = new TopicPartition(TENSORS, 0);
+        OffsetAndMetadata committed = committed().get(partition);
+        assertTrue(committed != null && committed.offset() > offset, "the tensor's offset is committed with its prediction: "
+            + committed);
+        assertEquals(1, predictions.withKey(Predictions.id(tensor.id(), "fashion", 1)).size(), "exactly one prediction");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers()))) {
+            List<String> ids = admin.listTransactions().all().get().stream().map(t -> t.transactionalId()).toList();
+            assertTrue(ids.contains("tf-fashion.predict." + pipelineConfig.instance()), "one transactional id per replica, "
+                + "<pipeline>.<task>.<instance>: " + ids);
+        }
     }
 
     private void assertEqualsInProcess(AnnotatedValue prediction, String model, SavedModels.Spec spec, float[] pixels) {

@@ -17,10 +17,13 @@ public interface PipelineConfig {
     String pipeline();
 
     /**
-     * This replica's name (env {@code TF_FASHION_INSTANCE}): its identity in status events ({@code <task>/<instance>}) and in
-     * leader election. Unset: the host name, which on Kubernetes is the pod's name ({@link #instanceName()}).
+     * This replica's name, unique among the replicas of a service ({@code TF_FASHION_INSTANCE}; bin/tf-fashion up --replicas and
+     * tests/e2e set it per replica). On Kubernetes it defaults to the pod's name ({@code HOSTNAME}). It names the replica's Kafka
+     * transactional id {@code <pipeline>.<task>.<instance>}: a replica restarted under the same name fences its predecessor's open
+     * transaction (README, "Exactly once").
      */
-    Optional<String> instance();
+    @WithDefault("${HOSTNAME:local}")
+    String instance();
 
     /** The content store. */
     Store store();
@@ -31,7 +34,7 @@ public interface PipelineConfig {
     /** Task status reporting. */
     Status status();
 
-    /** Topic followers (file-drop's index, predict's endpoint and ledger). */
+    /** Topic followers (file-drop's index, predict's endpoint). */
     Follow follow();
 
     /** The content store shared by the services (docs/content-store.md). */
@@ -130,9 +133,9 @@ public interface PipelineConfig {
         Duration heartbeat();
     }
 
-    /** This replica's name: {@code tf-fashion.instance}, else the {@code HOSTNAME} variable, else the host's name. */
+    /** This replica's name: {@code tf-fashion.instance} (default {@code HOSTNAME}, else {@code local}); blank: the host's name. */
     default String instanceName() {
-        return instance().filter(name -> !name.isBlank()).map(String::strip).orElseGet(PipelineConfig::hostName);
+        return instance().isBlank() ? hostName() : instance().strip();
     }
 
     /** The host name (the pod's name on Kubernetes), or {@code localhost} when it cannot be found. */

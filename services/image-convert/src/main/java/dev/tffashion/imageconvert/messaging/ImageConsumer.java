@@ -11,6 +11,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -20,15 +21,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
  * Reads {@code <pipeline>.imageInput.droppedFile} in batches (what one poll brings, up to {@code max.poll.records}; never waits to
  * fill one), converts each picture and publishes its tensor on {@code <pipeline>.imageConvert.tensor}; a picture that cannot be
- * converted goes alone to {@code <pipeline>.imageConvert.dlq} with its code and reason. The task runtime ({@link TaskRunner})
- * publishes, dead-letters, acknowledges and reports; this class holds only the conversion.
+ * converted goes alone to {@code <pipeline>.imageConvert.dlq} with its code and reason. Each batch runs exactly once: its tensors,
+ * its dead letters and its offsets are one Kafka transaction (README, "Exactly once"). The task runtime ({@link TaskRunner})
+ * publishes, dead-letters, commits and reports; this class holds only the conversion.
  */
 @ApplicationScoped
 public class ImageConsumer implements BatchTask<KafkaRecord<String, byte[]>> {
@@ -43,7 +44,7 @@ public class ImageConsumer implements BatchTask<KafkaRecord<String, byte[]>> {
 
     @Inject
     @Channel(Channels.TENSORS)
-    Emitter<AnnotatedValue> tensors;
+    KafkaTransactions<Object> tensors;
 
     private TaskRunner runner;
 

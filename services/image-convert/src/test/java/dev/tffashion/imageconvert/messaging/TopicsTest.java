@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
-/** The channels' topics in application.properties are the ones the pipeline graph gives the imageConvert task. */
+/**
+ * The channels' topics in application.properties are the ones the pipeline graph gives the imageConvert task, and the channels run
+ * exactly once: one transactional id per replica, offsets committed by the transaction, dead letters written by the runtime.
+ */
 class TopicsTest {
 
     @Test
@@ -22,8 +25,10 @@ class TopicsTest {
         String prefix = "mp.messaging.";
         assertEquals(graph.inputTopic(ImageConverter.TASK, ImageConverter.INPUT),
             resolve(props, prefix + "incoming." + Channels.IMAGES + ".topic", pipeline));
-        assertEquals(graph.deadLetterTopic(ImageConverter.TASK),
-            resolve(props, prefix + "incoming." + Channels.IMAGES + ".dead-letter-queue.topic", pipeline));
+        assertEquals(pipeline + "." + ImageConverter.TASK + ".${tf-fashion.instance}",
+            resolve(props, prefix + "outgoing." + Channels.TENSORS + ".transactional.id", pipeline));
+        assertEquals("ignore", props.getProperty(prefix + "incoming." + Channels.IMAGES + ".commit-strategy"));
+        assertEquals("ignore", props.getProperty(prefix + "incoming." + Channels.IMAGES + ".failure-strategy"));
         assertEquals(graph.topic(ImageConverter.TASK, ImageConverter.OUTPUT),
             resolve(props, prefix + "outgoing." + Channels.TENSORS + ".topic", pipeline));
     }

@@ -29,23 +29,6 @@ public interface PredictConfig {
     /** The readiness check of the served model. */
     Health health();
 
-    /** What predict remembers of the predictions already made, so that a tensor delivered again is not predicted twice. */
-    Ledger ledger();
-
-    /** The tensors already predicted, read back from the prediction topic at start-up and kept up to date. */
-    interface Ledger {
-        /**
-         * How far back the prediction topic is read at start-up: longer than a crash, rebalance or broker outage during which a
-         * predicted tensor's offset may stay uncommitted.
-         */
-        @WithDefault("15m")
-        Duration window();
-
-        /** Most tensors remembered; the oldest are forgotten first. */
-        @WithDefault("200000")
-        int maxEntries();
-    }
-
     /** TF Serving's gRPC API (through libs/tfserving-client): deadline, channel, retries, circuit breaker. */
     interface Grpc {
         /** Deadline of each GetModelMetadata and Predict call. */

@@ -4,25 +4,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import dev.tffashion.pipeline.AnnotatedValue;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 
 /**
- * The channel of predictions, {@code <pipeline>.predict.prediction} ({@value Channels#PREDICTIONS}): the task runtime publishes each
- * batch's predictions on it, keyed by value id, and acknowledges the tensors only after Kafka acknowledged them.
+ * The channel of predictions, {@code <pipeline>.predict.prediction} ({@value Channels#PREDICTIONS}), transactional: the task runtime
+ * writes each batch's predictions (keyed by value id), its dead letters and its tensors' offsets in one Kafka transaction.
  */
 @ApplicationScoped
 public class PredictionPublisher {
 
     @Inject
     @Channel(Channels.PREDICTIONS)
-    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
-    Emitter<AnnotatedValue> emitter;
+    KafkaTransactions<Object> emitter;
 
-    /** The emitter of the predictions channel. */
-    public Emitter<AnnotatedValue> emitter() {
+    /** The transactional emitter of the predictions channel. */
+    public KafkaTransactions<Object> emitter() {
         return emitter;
     }
 }

@@ -2,7 +2,6 @@ package dev.tffashion.predict.messaging;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +44,11 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
  * waits to fill a batch) and publishes one prediction per tensor on {@code <pipeline>.predict.prediction}. While no model is served,
  * or TF Serving does not answer, the batch waits unacknowledged (status {@code waiting}): nothing is committed, nothing is lost.
  * Records that are not tensor values ({@code MALFORMED_VALUE}, ...) and tensors TF Serving refuses ({@code INVALID_ARGUMENT}) go
- * alone to {@code <pipeline>.predict.dlq} with their code and reason. The task runtime ({@link TaskRunner}) publishes,
- * dead-letters, acknowledges and reports; this class holds the prediction and its waits.
+ * alone to {@code <pipeline>.predict.dlq} with their code and reason. Each batch runs exactly once: its predictions, its dead
+ * letters and its offsets are one Kafka transaction, so a tensor delivered again (its batch's transaction never committed, after a
+ * crash, a rebalance or a broker restart) has no prediction a {@code read_committed} reader can see, and is predicted afresh
+ * (README, "Exactly once"). The task runtime ({@link TaskRunner}) publishes, dead-letters, commits and reports; this class holds the
+ * prediction and its waits.
  */
 @ApplicationScoped
 public class TensorConsumer implements BatchTask<TensorInput> {
@@ -64,9 +66,6 @@ public class TensorConsumer implements BatchTask<TensorInput> {
 
     @Inject
     PredictionPublisher publisher;
-
-    @Inject
-    PredictionLedger ledger;
 
     @Inject
     TaskStatus status;
@@ -115,13 +114,7 @@ public class TensorConsumer implements BatchTask<TensorInput> {
 
     @Override
     public void work(List<TensorInput> inputs, Results<TensorInput> results) {
-        if (!ledger.awaitCaughtUp(config.waiting().statusInterval())) {
-            throw new TaskStoppedException("stopping before the prediction ledger was read");
-        }
-        List<TensorInput> fresh = notPredictedYet(inputs);
-        if (fresh.isEmpty()) {
-            return;
-        }
+        List<TensorInput> fresh = inputs;
         Endpoint endpoint = null;
         List<Predictor.Outcome> outcomes = null;
         Duration wait = config.waiting().initialBackoff();
@@ -168,8 +161,6 @@ public class TensorConsumer implements BatchTask<TensorInput> {
 
     @Override
     public void acknowledged(Results<TensorInput> results) {
-        List<AnnotatedValue> predictions = results.values();
-        ledger.remember(predictions);
         Instant now = Instant.now();
         for (Results.Produced<TensorInput> p : results.produced()) {
             metrics.endToEnd(Duration.between(results.record(p.input()).getTimestamp(), now));
@@ -192,29 +183,6 @@ public class TensorConsumer implements BatchTask<TensorInput> {
             }
         }
         return details;
-    }
-
-    /**
-     * The tensors that have no prediction yet. A tensor delivered again (its offset was not committed before a crash, a rebalance or
-     * a broker restart) keeps the prediction it has and is only acknowledged: predicted again, perhaps by a newer model, it would
-     * give its image two different predictions.
-     */
-    private List<TensorInput> notPredictedYet(List<TensorInput> inputs) {
-        List<TensorInput> fresh = new ArrayList<>(inputs.size());
-        List<String> again = new ArrayList<>();
-        for (TensorInput input : inputs) {
-            Optional<String> earlier = ledger.predictionOf(input.tensorId());
-            if (earlier.isPresent()) {
-                again.add(input.tensorId() + " -> " + earlier.get());
-            } else {
-                fresh.add(input);
-            }
-        }
-        if (!again.isEmpty()) {
-            LOG.infof("%d tensors delivered again already have their prediction; not predicted twice: %s", again.size(),
-                again.size() > 5 ? again.subList(0, 5) + " ..." : again);
-        }
-        return fresh;
     }
 
     private Backoff backoff() {

@@ -14,8 +14,9 @@ import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.predict.Predictions;
 
 /**
- * The channels' topics and group in application.properties are the ones the pipeline graph gives the predict task; the client
- * settings are pipeline-quarkus's connector defaults, not repeated here.
+ * The channels' topics and group in application.properties are the ones the pipeline graph gives the predict task; the channels
+ * run exactly once (one transactional id per replica, offsets committed by the transaction, dead letters written in it); the other
+ * client settings are pipeline-quarkus's connector defaults, not repeated here.
  */
 class TopicsTest {
 
@@ -28,10 +29,13 @@ class TopicsTest {
         PipelineGraph graph = PipelineGraph.load(props.getProperty("tf-fashion.pipeline"));
         assertEquals(graph.inputTopic(Predictions.TASK, Predictions.TENSOR_INPUT), topic(props, "incoming", Channels.TENSORS, "topic"));
         assertEquals(graph.topic(Predictions.TASK, Predictions.OUTPUT), topic(props, "outgoing", Channels.PREDICTIONS, "topic"));
-        assertEquals(graph.deadLetterTopic(Predictions.TASK), topic(props, "incoming", Channels.TENSORS, "dead-letter-queue.topic"));
+        assertEquals(graph.name() + "." + Predictions.TASK + ".${tf-fashion.instance}", topic(props, "outgoing", Channels.PREDICTIONS,
+            "transactional.id"), "one transactional id per replica");
+        assertEquals("ignore", topic(props, "incoming", Channels.TENSORS, "commit-strategy"), "the transaction commits the offsets");
+        assertEquals("ignore", topic(props, "incoming", Channels.TENSORS, "failure-strategy"), "dead letters are in the transaction");
         assertEquals(props.getProperty("tf-fashion.pipeline") + "-" + Predictions.TASK, topic(props, "incoming", Channels.TENSORS,
             "group.id"));
-        for (String key : List.of("acks", "linger.ms", "enable.idempotence", "fetch.min.bytes", "commit-strategy")) {
+        for (String key : List.of("acks", "linger.ms", "enable.idempotence", "fetch.min.bytes", "isolation.level")) {
             assertNull(props.getProperty("mp.messaging.incoming." + Channels.TENSORS + "." + key), key + ": a connector default");
             assertNull(props.getProperty("mp.messaging.outgoing." + Channels.PREDICTIONS + "." + key), key + ": a connector default");
         }

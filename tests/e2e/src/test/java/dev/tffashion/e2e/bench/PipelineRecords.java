@@ -62,6 +62,7 @@ final class PipelineRecords implements AutoCloseable {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-records-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         // Records carry their own timestamps, so the reader need not be quick: a fetch is answered as soon as a record is there,

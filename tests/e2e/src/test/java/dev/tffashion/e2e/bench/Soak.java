@@ -282,6 +282,7 @@ public final class Soak {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "soak-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var topics = new ArrayList<String>(DEAD_LETTERS);
         topics.add(PREDICTIONS);
         topics.add(ENDPOINTS);

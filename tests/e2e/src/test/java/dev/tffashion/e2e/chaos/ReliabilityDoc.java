@@ -50,15 +50,20 @@ final class ReliabilityDoc {
 
         Definitions:
         - **accepted**: the drop got a `202` (first answer or a replay of the same `Idempotency-Key`).
+        - Every topic is read `read_committed`, as the README's "Exactly once" defines it.
         - **outcome** of an image: a prediction (a value on `tf-fashion.predict.prediction` whose lineage names the image id) or a
           dead letter (a record on `tf-fashion.imageConvert.dlq` keyed by the image id, or on `tf-fashion.predict.dlq` keyed by its
           tensor's id), with its reason header.
         - **lost**: accepted, and no outcome when the run ends.
         - **duplicates on topics**: records of an image's values (drop, tensor, prediction, dead letter) whose value id was already
-          on that topic; replays after a crash, dropped by every consumer and by file-drop's index.
-        - **duplicates delivered to users**: images with two different predictions (two value ids), or a prediction and a dead
-          letter, or for which `GET /v1/predictions/{id}` answered two different predictions during the run, or one upload (one
-          `Idempotency-Key`) stored as two images. Must be 0.
+          on that topic.
+        - **duplicates delivered to users**: images with more than one prediction record (same value id or not: "exactly one
+          prediction" for a `read_committed` reader), or a prediction and a dead letter, or for which `GET /v1/predictions/{id}`
+          answered two different predictions during the run, or one upload (one `Idempotency-Key`) stored as two images. Must
+          be 0.
+        - **model version live**: each prediction's model version was announced on `tf-fashion.serve.endpoint` before the
+          prediction was written and not replaced by another version before the image was dropped; a prediction that breaks
+          this fails the run.
         - **late**: the outcome record's time is more than 60 s after the drop was due (same machine, same clock). Latency is
           counted from the moment the drop was due, so time spent retrying a drop against a dead file-drop counts.
         - **per fault**: each drop belongs to the fault whose kill came last before it was due; "in flight at kill" counts the
@@ -68,10 +73,9 @@ final class ReliabilityDoc {
         Defects the runs found:
         - predict: a tensor delivered again (its offset not yet committed when the broker was killed, or when predict was)
           was predicted by the model served at that time; during a model swap its image got two different predictions (seed 2:
-          8 images). Fixed: predict keeps a ledger of the tensors it predicted, read back from the last 15 minutes of
-          `tf-fashion.predict.prediction` at start-up, and only acknowledges a tensor it knows (services/predict/DESIGN.md).
-          The first ledger read nothing at start-up (`seekToEnd` of an empty list moves every partition to its end; seed 2
-          again: 87 images), fixed too.
+          8 images). First fixed with a ledger of the tensors predict had predicted (it read nothing at start-up at first; seed
+          2 again: 87 images); then replaced (issue 14) by Kafka transactions: a batch's predictions, dead letters and offsets
+          are committed together, so a tensor delivered again has no visible prediction yet (services/predict/DESIGN.md).
         - file-drop: an upload in flight when file-drop was killed had reached Kafka but not the client; the client's retry,
           with the same `Idempotency-Key`, reached the restarted file-drop 2.6 s before its value index had read the topics back,
           so the key was not found and the upload was stored a second time under a new id (seed 2, third run: 1 upload).

@@ -21,21 +21,23 @@ import dev.tffashion.e2e.TopicRecorder;
 /**
  * The figures of a chaos run, per fault and overall, and what they mean. An accepted drop is one that got a 202. Its outcome
  * is a prediction (a value on predict.prediction whose lineage names the image) or a dead letter (a record on
- * imageConvert.dlq keyed by the image id, or on predict.dlq keyed by its tensor's id, with a reason). Lost: accepted, no
- * outcome when the run ends. Duplicate on a topic: a record whose value id was already on that topic (consumers drop it).
- * Duplicate delivered to users: an image with two different predictions (value ids), or both a prediction and a dead letter,
- * or for which GET /v1/predictions/{id} answered two different predictions, or an upload (one Idempotency-Key) stored as two
- * images. Together these are the README's "exactly one prediction": for each accepted image, a reader that drops records by
- * value id sees exactly one prediction value, or exactly one dead letter, never both; GET /v1/predictions/{image-id} answers
- * that one prediction and never a different one later; one upload is stored as one image. Records can be delivered again with
- * the same value id (counted as duplicates on a topic, not failures). Late: the outcome's record time is more than the bound
- * after the drop was due. Each drop belongs to the fault whose kill came last before the drop was due.
+ * imageConvert.dlq keyed by the image id, or on predict.dlq keyed by its tensor's id, with a reason). Every topic is read
+ * {@code read_committed}. Lost: accepted, no outcome when the run ends. Duplicate on a topic: a record whose value id was
+ * already on that topic. Duplicate delivered to users: an image with more than one prediction record (README, "Exactly once":
+ * a read_committed reader of predict.prediction sees exactly one prediction per accepted image, same value id or not), or both
+ * a prediction and a dead letter, or for which GET /v1/predictions/{id} answered two different predictions, or an upload (one
+ * Idempotency-Key) stored as two images. A prediction must also be made by a model version that was live while its image was
+ * on its way: announced on serve.endpoint before the prediction was written, and not replaced by another version before the
+ * image was dropped; one that is not fails the run. Late: the outcome's record time is more than the bound after the drop was
+ * due. Each drop belongs to the fault whose kill came last before the drop was due.
  */
 public final class Report {
 
     /** Lookups over every record the run saw. */
     static final class Index {
         final Map<String, Integer> imageRecords = new HashMap<>();
+        final Map<String, Long> imageTimestamps = new HashMap<>();
+        final List<TopicRecorder.Seen> endpoints = new ArrayList<>();
         final Map<String, Set<String>> imageIdsByKey = new HashMap<>();
         final Map<String, List<TopicRecorder.Seen>> tensorsByImage = new HashMap<>();
         final Map<String, List<TopicRecorder.Seen>> predictionsByImage = new HashMap<>();
@@ -48,6 +50,7 @@ public final class Report {
             var index = new Index();
             for (var record : topics.of(Chaos.IMAGES)) {
                 index.imageRecords.merge(record.id(), 1, Integer::sum);
+                index.imageTimestamps.merge(record.id(), record.timestamp(), Math::min);
                 var key = record.annotation("idempotencyKey");
                 if (key != null) {
                     index.imageIdsByKey.computeIfAbsent(key, k -> new HashSet<>()).add(record.id());
@@ -68,6 +71,8 @@ public final class Report {
             for (var model : topics.of(Chaos.MODELS)) {
                 model.sourceIds("script").forEach(s -> index.modelsByScript.computeIfAbsent(s, k -> new ArrayList<>()).add(model));
             }
+            index.endpoints.addAll(topics.of(Chaos.ENDPOINTS));
+            index.endpoints.sort((a, b) -> Long.compare(a.timestamp(), b.timestamp()));
             for (var endpoint : topics.of(Chaos.ENDPOINTS)) {
                 endpoint.sourceIds("model").forEach(m -> index.endpointsByModel.computeIfAbsent(m, k -> new ArrayList<>()).add(endpoint));
             }
@@ -78,6 +83,37 @@ public final class Report {
                 index.topicDuplicates.put(topic, new int[] {records.size(), (int) (records.size() - distinct)});
             }
             return index;
+        }
+
+        /**
+         * Why a prediction's model version was not live while its image was on its way (dropped at {@code dropped}, predicted at
+         * the prediction record's time), or null when it was: the version was announced on serve.endpoint at or before the
+         * prediction, and no other version replaced it before the drop.
+         */
+        String notLive(TopicRecorder.Seen prediction, long dropped) {
+            String name = prediction.annotation("modelName");
+            String version = prediction.annotation("modelVersion");
+            Long announced = null;
+            Long replaced = null;
+            for (var endpoint : endpoints) {
+                boolean same = version != null && version.equals(endpoint.annotation("modelVersion"))
+                    && (name == null || endpoint.annotation("modelName") == null || name.equals(endpoint.annotation("modelName")));
+                if (same && announced == null) {
+                    announced = endpoint.timestamp();
+                } else if (!same && announced != null && replaced == null) {
+                    replaced = endpoint.timestamp();
+                }
+            }
+            if (announced == null) {
+                return "version " + version + " was never announced on serve.endpoint";
+            }
+            if (announced > prediction.timestamp()) {
+                return "version " + version + " was announced at " + announced + ", after the prediction at " + prediction.timestamp();
+            }
+            if (replaced != null && replaced < dropped) {
+                return "version " + version + " was replaced at " + replaced + ", before the image was dropped at " + dropped;
+            }
+            return null;
         }
 
         boolean hasOutcome(String imageId) {
@@ -124,7 +160,7 @@ public final class Report {
             long distinctLetters = letters.stream().map(l -> l.topic() + "/" + l.key()).distinct().count();
             int duplicates = Math.max(0, imageRecords.getOrDefault(imageId, 0) - 1) + (tensors.size() - tensorIds.size())
                 + (predictions.size() - predictionIds.size()) + (int) (letters.size() - distinctLetters);
-            return new ImageOutcome(predictionIds, reasons, duplicates, first == Long.MAX_VALUE ? 0 : first);
+            return new ImageOutcome(predictionIds, predictions, reasons, duplicates, first == Long.MAX_VALUE ? 0 : first);
         }
 
         private static String reason(TopicRecorder.Seen letter) {
@@ -134,8 +170,12 @@ public final class Report {
         }
     }
 
-    /** An image's outcome: its distinct predictions, its dead letters (topic: reason, count), topic duplicates, first outcome time. */
-    record ImageOutcome(Set<String> predictionIds, Map<String, Integer> deadLetters, int topicDuplicates, long firstMillis) {
+    /**
+     * An image's outcome: its distinct predictions, its prediction records, its dead letters (topic: reason, count), topic
+     * duplicates, first outcome time.
+     */
+    record ImageOutcome(Set<String> predictionIds, List<TopicRecorder.Seen> predictions, Map<String, Integer> deadLetters,
+            int topicDuplicates, long firstMillis) {
     }
 
     /** One line of the table. */
@@ -196,6 +236,7 @@ public final class Report {
         var delivered = new HashMap<String, String>();
         int apiWrong = 0;
         int unexpected = 0;
+        int notLive = 0;
         for (var drop : images) {
             if (!drop.accepted()) {
                 var ghost = index.imageIdsByKey.get(drop.key);
@@ -210,8 +251,18 @@ public final class Report {
             outcome.deadLetters().forEach((reason, n) -> report.deadLetterReasons.merge(reason, 1, Integer::sum));
             var api = apiAnswers.getOrDefault(drop.id, Set.of());
             var stored = index.imageIdsByKey.getOrDefault(drop.key, Set.of(drop.id));
-            if (outcome.predictionIds().size() > 1) {
-                delivered.put(drop.id, "two predictions " + outcome.predictionIds());
+            long dropped = index.imageTimestamps.getOrDefault(drop.id, drop.dueMillis);
+            for (var prediction : outcome.predictions()) {
+                String why = index.notLive(prediction, dropped);
+                if (why != null) {
+                    notLive++;
+                    report.notes.add("image " + drop.id + ": prediction " + prediction.id() + " by a model version not live while the "
+                        + "image was on its way: " + why);
+                }
+            }
+            if (outcome.predictions().size() > 1) {
+                delivered.put(drop.id, outcome.predictions().size() + " prediction records for a read_committed reader "
+                    + outcome.predictionIds());
             } else if (!outcome.predictionIds().isEmpty() && !outcome.deadLetters().isEmpty()) {
                 delivered.put(drop.id, "a prediction and a dead letter " + outcome.deadLetters().keySet());
             } else if (api.size() > 1) {
@@ -305,6 +356,9 @@ public final class Report {
         }
         if (report.total.deliveredDuplicates() > 0) {
             report.failures.add(report.total.deliveredDuplicates() + " duplicates delivered to users");
+        }
+        if (notLive > 0) {
+            report.failures.add(notLive + " predictions made by a model version that was not live while their image was on its way");
         }
         if (unexpected > 0) {
             report.failures.add(unexpected + " drops ended otherwise than expected (a good picture dead-lettered, or a bad one predicted)");

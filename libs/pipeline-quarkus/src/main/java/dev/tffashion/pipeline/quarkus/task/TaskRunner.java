@@ -10,13 +10,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
@@ -29,8 +33,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 
 /**
  * The task runtime every consuming service uses: takes a batch (or one record), parses each record with the service's function,
@@ -40,6 +47,12 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
  * batch (the {@link StatusSink} coalesces) and its metrics: {@code tffashion.<task>.consumed}, {@code .produced},
  * {@code .refused} (by code), {@code .publish.retries}, {@code .batch.size} and {@code .work} (Prometheus
  * {@code tffashion_<task>_*}, the task name in lower case).
+ * <p>
+ * A runner made with a {@link KafkaTransactions} output ({@link TaskRuntime#runner(String, KafkaTransactions)}) runs each batch
+ * exactly once instead: the batch's values, its dead letters and its consumed offsets are written in one Kafka transaction
+ * ({@code withTransactionAndAck}), so a {@code read_committed} reader sees all of them or none. A transaction that fails is aborted
+ * and the consumer goes back to the last committed offsets: the batch is read and worked on again, and the aborted records stay
+ * invisible. A producer fenced by a newer one with the same transactional id stops the runner (README, "Exactly once").
  */
 public final class TaskRunner {
 
@@ -54,6 +67,8 @@ public final class TaskRunner {
 
     private final String task;
     private final Emitter<AnnotatedValue> output;
+    private final KafkaTransactions<Object> transactions;
+    private final String deadLetterTopic;
     private final StatusSink status;
     private final Delivery delivery;
     private final Counter consumed;
@@ -66,6 +81,10 @@ public final class TaskRunner {
 
     private TaskState lastState;
     private String lastReason;
+    /** Transactional runners only: set once a batch was left without a transaction; no later batch may commit offsets past it. */
+    private volatile String halted;
+    /** Transactional runners only: the pause after the next aborted transaction (the backoff, reset by a commit). */
+    private Duration abortWait;
 
     /**
      * How a runner publishes: the wait for each try, the backoff between tries, and the stop check that ends the retries.
@@ -92,8 +111,30 @@ public final class TaskRunner {
      * @param output the channel of the task's values, or null for a task whose work publishes itself
      */
     public TaskRunner(String task, Emitter<AnnotatedValue> output, StatusSink status, MeterRegistry registry, Delivery delivery) {
+        this(task, output, null, null, status, registry, delivery);
+    }
+
+    /**
+     * A runner whose batches run exactly once: values, dead letters and consumed offsets in one Kafka transaction per batch. The
+     * incoming channel needs {@code commit-strategy=ignore} (the transaction commits the offsets) and {@code failure-strategy=ignore}
+     * (dead letters are written here, in the transaction); the outgoing channel a {@code transactional.id} and the value serializer
+     * {@link TaskOutputSerializer}.
+     *
+     * @param transactions the task's output channel, transactional
+     * @param deadLetterTopic where the refused records go, inside the batch's transaction
+     */
+    public TaskRunner(String task, KafkaTransactions<Object> transactions, String deadLetterTopic, StatusSink status,
+            MeterRegistry registry, Delivery delivery) {
+        this(task, null, Objects.requireNonNull(transactions, "transactions"), Objects.requireNonNull(deadLetterTopic,
+            "deadLetterTopic"), status, registry, delivery);
+    }
+
+    private TaskRunner(String task, Emitter<AnnotatedValue> output, KafkaTransactions<Object> transactions, String deadLetterTopic,
+            StatusSink status, MeterRegistry registry, Delivery delivery) {
         this.task = Objects.requireNonNull(task, "task");
         this.output = output;
+        this.transactions = transactions;
+        this.deadLetterTopic = deadLetterTopic;
         this.status = Objects.requireNonNull(status, "status");
         this.delivery = Objects.requireNonNull(delivery, "delivery");
         this.registry = registry;
@@ -142,6 +183,10 @@ public final class TaskRunner {
      */
     public <I> CompletionStage<Void> batch(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task) {
         List<KafkaRecord<String, byte[]>> records = batch.getRecords();
+        if (halted != null) {
+            LOG.debugf("%d records left on Kafka: %s", records.size(), halted);
+            return CompletableFuture.completedFuture(null);
+        }
         consumed.increment(records.size());
         status.increment(this.task, CONSUMED, records.size());
         Map<I, KafkaRecord<String, byte[]>> recordOf = new IdentityHashMap<>();
@@ -176,6 +221,9 @@ public final class TaskRunner {
             }
         }
         List<AnnotatedValue> values = results.values();
+        if (transactions != null) {
+            return inTransaction(batch, task, results);
+        }
         if (!values.isEmpty() && !deliver(values.size() + " values", () -> AcknowledgedSend.sendAll(output(), values))) {
             return unacknowledged(records.size(), "stopping");
         }
@@ -275,6 +323,113 @@ public final class TaskRunner {
         }
     }
 
+    /**
+     * Writes the batch's values and dead letters and commits its offsets in one transaction; on a commit, reports as a published
+     * batch does. On an abort (Kafka refused a record, the transaction timed out, the group rebalanced while the batch was worked
+     * on), SmallRye has already moved the consumer back to the last committed offsets: the runner reports {@code waiting}, pauses
+     * with the backoff and returns, and the batch comes again.
+     */
+    private <I> CompletionStage<Void> inTransaction(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task, Results<I> results) {
+        int size = batch.getRecords().size();
+        if (stopping()) {
+            return unacknowledged(size, "stopping");
+        }
+        List<AnnotatedValue> values = results.values();
+        List<Results.Refused> refused = results.refused();
+        AtomicBoolean committed = new AtomicBoolean();
+        AtomicReference<Throwable> aborted = new AtomicReference<>();
+        // withTransactionAndAck acks the batch after a commit; after an abort it nacks it, and then acks it too: the nack tells
+        Message<?> tracked = batch.withAck(() -> {
+            committed.set(aborted.get() == null);
+            return batch.ack();
+        }).withNack(e -> {
+            aborted.set(e);
+            return CompletableFuture.completedFuture(null);
+        });
+        Uni<Void> transaction;
+        try {
+            transaction = transactions.withTransactionAndAck(tracked, emitter -> {
+                for (AnnotatedValue value : values) {
+                    emitter.send(Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id())
+                        .build())));
+                }
+                for (Results.Refused r : refused) {
+                    LOG.warnf("dead-lettering record %s (%s): %s", r.record().getKey(), r.refusal().code(), r.refusal().getMessage());
+                    emitter.send(DeadLetters.letter(r.record(), r.refusal(), deadLetterTopic));
+                }
+                return Uni.createFrom().voidItem();
+            });
+        } catch (RuntimeException e) {
+            // Not started, so the consumer was not moved back: no later batch may commit offsets past this one
+            halt(TaskState.FAILED, "could not start the transaction of " + size + " records: " + e.getMessage()
+                + "; restart the service");
+            return CompletableFuture.completedFuture(null);
+        }
+        return transaction.onItem().transformToUni(done -> {
+            if (committed.get()) {
+                abortWait = null;
+                produced.increment(values.size());
+                long total = status.increment(this.task, PRODUCED, values.size());
+                status.increment(this.task, FAILED, refused.size());
+                refused.forEach(r -> Counter.builder(prefix + ".refused").description("Records dead-lettered, by code")
+                    .tag("code", r.refusal().code()).register(registry).increment());
+                task.acknowledged(results);
+                reportBatch(size, values, refused, total, task.details(results));
+                return Uni.createFrom().voidItem();
+            }
+            return afterAbort(size, aborted.get());
+        }).subscribeAsCompletionStage();
+    }
+
+    private Uni<Void> afterAbort(int size, Throwable failure) {
+        retries.increment();
+        Throwable fenced = find(failure, ProducerFencedException.class);
+        if (fenced != null) {
+            halt(TaskState.FAILED, "fenced: another producer took this replica's transactional id (" + fenced.getMessage() + "). Two "
+                + "replicas run with the same tf-fashion.instance (TF_FASHION_INSTANCE), or this one was replaced by a restart: give "
+                + "each replica its own name and restart this one");
+            return Uni.createFrom().voidItem();
+        }
+        String why = failure == null ? "unknown" : failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        Duration wait = abortWait == null ? delivery.backoff().initial() : abortWait;
+        abortWait = delivery.backoff().next(wait);
+        report(TaskState.WAITING, "the transaction of " + size + " records was aborted (" + why + "); nothing of it is visible to "
+            + "read_committed readers, and the batch is read again from the last committed offsets in " + wait.toMillis() + " ms",
+            Map.of());
+        return Uni.createFrom().voidItem().onItem().delayIt().by(wait);
+    }
+
+    /** The first throwable of the type among the failure, its causes and its suppressed ones (an abort adds its own failure). */
+    static Throwable find(Throwable failure, Class<? extends Throwable> type) {
+        java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        if (failure != null) {
+            todo.add(failure);
+        }
+        while (!todo.isEmpty()) {
+            Throwable t = todo.poll();
+            if (!seen.add(t)) {
+                continue;
+            }
+            if (type.isInstance(t)) {
+                return t;
+            }
+            if (t.getCause() != null) {
+                todo.add(t.getCause());
+            }
+            todo.addAll(List.of(t.getSuppressed()));
+            if (t instanceof io.smallrye.mutiny.CompositeException composite) {
+                todo.addAll(composite.getCauses());
+            }
+        }
+        return null;
+    }
+
+    private void halt(TaskState state, String reason) {
+        halted = reason;
+        report(state, reason, Map.of());
+    }
+
     private CompletionStage<Void> deadLetterAlone(KafkaRecord<String, byte[]> record, RefusedException refusal) {
         if (!deliver("the dead letter of " + record.getKey(), () -> deadLetter(List.of(new Results.Refused(record, refusal))))) {
             return unacknowledged(1, "stopping");
@@ -340,7 +495,11 @@ public final class TaskRunner {
         return Results.unexpected(record, e);
     }
 
-    private static CompletionStage<Void> unacknowledged(int records, String why) {
+    private CompletionStage<Void> unacknowledged(int records, String why) {
+        if (transactions != null && halted == null) {
+            // Offsets are committed by transactions, which do not wait for earlier batches: once a batch is left, no later one commits
+            halted = why;
+        }
         LOG.infof("%s: %d records stay unacknowledged on Kafka for the next run", why, records);
         return CompletableFuture.completedFuture(null);
     }

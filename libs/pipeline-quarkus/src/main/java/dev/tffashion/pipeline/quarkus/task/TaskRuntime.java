@@ -11,9 +11,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 
 /**
  * Makes the {@link TaskRunner}s of a service, wired to its status reporter, its meter registry and its shutdown: once Quarkus stops,
@@ -27,6 +29,9 @@ public class TaskRuntime {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    PipelineGraph graph;
 
     /** How long one try waits for Kafka to acknowledge a batch's values or dead letters. */
     @ConfigProperty(name = "tf-fashion.task.publish-timeout", defaultValue = "30s")
@@ -59,6 +64,21 @@ public class TaskRuntime {
     /** A runner of the task that publishes on {@code output} (null when the work publishes itself), with the default delivery. */
     public TaskRunner runner(String task, Emitter<AnnotatedValue> output) {
         return runner(task, output, delivery());
+    }
+
+    /**
+     * A runner whose batches run exactly once, in one Kafka transaction each (values, dead letters to the task's dead-letter topic
+     * {@code <pipeline>.<task>.dlq}, consumed offsets), with the default delivery's backoff after an aborted transaction.
+     */
+    public TaskRunner runner(String task, KafkaTransactions<Object> outputs) {
+        return runner(task, outputs, delivery());
+    }
+
+    /** A transactional runner with its own delivery (its backoff and stop check; the stop check still ends with the service). */
+    public TaskRunner runner(String task, KafkaTransactions<Object> outputs, TaskRunner.Delivery delivery) {
+        BooleanSupplier own = delivery.stopping();
+        return new TaskRunner(task, outputs, graph.deadLetterTopic(task), StatusSink.of(status), registry, new TaskRunner.Delivery(
+            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean()));
     }
 
     /** A runner with its own delivery (its timeout, backoff and stop check still end with the service). */
