@@ -230,7 +230,7 @@ class LearnFlowTest {
     }
 
     private List<JsonNode> learnStatus() {
-        return statuses.getRecords().stream().filter(r -> "learn".equals(r.key()))
+        return statuses.getRecords().stream().filter(r -> r.key().startsWith("learn/"))
             .map(r -> {
                 try {
                     return Json.mapper().readTree(r.value());

@@ -151,7 +151,7 @@ class PredictFlowTest {
 
         await().atMost(TIMEOUT).until(() -> state(TaskState.WAITING, "1 tensors wait"));
         try (TopicReader statuses = new TopicReader(KafkaTestResource.bootstrapServers(), GRAPH.statusTopic())) {
-            ConsumerRecord<String, byte[]> published = statuses.await(r -> "predict".equals(r.key())
+            ConsumerRecord<String, byte[]> published = statuses.await(r -> r.key().startsWith("predict/")
                 && Json.fromBytes(r.value(), StatusEvent.class).state() == TaskState.WAITING, TIMEOUT);
             assertTrue(Json.fromBytes(published.value(), StatusEvent.class).reason().contains("no model is served yet"));
         }

@@ -173,7 +173,7 @@ class ImageConvertFlowTest {
         assertDeadLetter("null-record", "MALFORMED_VALUE", "JSON null");
 
         // Only refusals so far, so the latest status is a failure (a good picture sent earlier could be coalesced over it).
-        ConsumerRecord<String, byte[]> record = statuses.await(r -> ImageConverter.TASK.equals(r.key())
+        ConsumerRecord<String, byte[]> record = statuses.await(r -> r.key().startsWith(ImageConverter.TASK + "/")
             && Json.fromBytes(r.value(), StatusEvent.class).counters().getOrDefault(TaskRunner.FAILED, 0L) >= 7, TIMEOUT);
         StatusEvent failed = Json.fromBytes(record.value(), StatusEvent.class);
         assertEquals(TaskState.FAILED, failed.state(), failed.toString());
