@@ -92,14 +92,14 @@ public class ServeManager {
      * Called once at start-up; {@link #handle} calls it too if it runs first.
      */
     public synchronized void start() {
-        if (started) {
-            return;
+        if (!started) {
+            registry.gauge("tffashion.serve.live.version", liveVersion);
+            repository.prepare();
+            backend.ensureRunning();
+            LOG.infof("serving model %s from %s with %s", config.modelName(), repository.basePath(), backend.describe());
+            started = true;
         }
-        registry.gauge("tffashion.serve.live.version", liveVersion);
-        repository.prepare();
-        backend.ensureRunning();
-        LOG.infof("serving model %s from %s with %s", config.modelName(), repository.basePath(), backend.describe());
-        started = true;
+        // Started before (a leader that stood by and leads again): only the live version is announced again.
         Optional<InstalledVersion> current = repository.live();
         if (current.isEmpty()) {
             status.report(TASK, TaskState.IDLE, "no model installed yet; waiting for models on " + graph.topic("learn", "model"));

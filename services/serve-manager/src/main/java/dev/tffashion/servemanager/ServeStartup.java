@@ -35,8 +35,9 @@ import io.smallrye.common.annotation.Identifier;
  * touches the models folder, so it cannot delete a version the leader is installing.
  * <p>
  * A leader that loses the leadership (cut off from Kafka or the API server for longer than the session or lease) stops consuming at
- * once and exits with status {@value #LOST_LEADERSHIP_EXIT}, so its supervisor (Kubernetes, systemd, compose's restart policy)
- * starts it again as a standby; its model server and any install in progress end with it.
+ * once. Under the Kafka election it stands by and keeps competing (a broker restart drops every member of the group, a lone
+ * replica included), and when it leads again it re-announces the live version and consumes models again. Under the Lease, whose
+ * elector ends with the loss, it exits with status {@value #LOST_LEADERSHIP_EXIT}, so its supervisor starts it again as a standby.
  */
 @ApplicationScoped
 public class ServeStartup {
@@ -151,6 +152,15 @@ public class ServeStartup {
         leading = false;
         models.stop();
         if (!was) {
+            return;
+        }
+        if (elector instanceof KafkaLeaderElector) {
+            // The Kafka election keeps competing after a loss (a broker restart drops every member, the only replica included):
+            // stand by, with models no longer consumed, until it leads again; version claims stay atomic meanwhile.
+            String reason = pipeline.instanceName() + " lost the leadership (" + elector.describe() + "); it stands by until it"
+                + " leads again";
+            LOG.warn(reason);
+            status.report(ServeManager.TASK, TaskState.STANDBY, reason);
             return;
         }
         String reason = pipeline.instanceName() + " lost the leadership; it exits (status " + LOST_LEADERSHIP_EXIT + ") so that its "

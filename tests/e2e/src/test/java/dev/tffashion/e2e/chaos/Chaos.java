@@ -362,7 +362,8 @@ public final class Chaos {
             long now = System.currentTimeMillis();
             inFlight = (int) List.copyOf(imageDrops).stream()
                 .filter(d -> d.dueMillis > 0 && d.dueMillis <= now && d.accepted() && !outcomes.hasOutcome(d.id)).count();
-            if (inFlight >= Report.minInFlight(options)) {
+            // with replicas, a margin: the kill itself is counted a moment later, when the other replica may have taken some over
+            if (inFlight >= Report.minInFlight(options) * (options.replicas() > 1 ? 2 : 1)) {
                 break;
             }
             LockSupport.parkNanos(200_000_000L);

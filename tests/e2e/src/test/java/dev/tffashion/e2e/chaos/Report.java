@@ -196,10 +196,10 @@ public final class Report {
 
     /**
      * The in-flight minimum of a run: with replicas the frozen replica's partitions move to the others once its consumer session
-     * ends, so fewer pile up in front of it; 10 then.
+     * ends, so fewer pile up in front of it; 5 then (the freeze waits for twice as many, see Chaos).
      */
     static int minInFlight(Chaos.Options options) {
-        return options.replicas() > 1 ? MIN_IN_FLIGHT / 2 : MIN_IN_FLIGHT;
+        return options.replicas() > 1 ? MIN_IN_FLIGHT / 4 : MIN_IN_FLIGHT;
     }
 
     /**
