@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -76,11 +75,7 @@ public final class KafkaLeaderElector implements LeaderElector {
         this.replicationFactor = replicationFactor;
         this.listener = listener;
         this.lock = new TopicPartition(topic, 0);
-        this.notifier = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, "leader-notify-" + identity);
-            t.setDaemon(true);
-            return t;
-        });
+        this.notifier = LeaderElector.notifier(identity);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.tffashion.servemanager.leader;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import org.jboss.logging.Logger;
 
@@ -52,11 +51,7 @@ public final class LeaseLeaderElector implements LeaderElector {
         this.renewDeadline = renewDeadline;
         this.retryPeriod = retryPeriod;
         this.listener = listener;
-        this.notifier = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, "leader-notify-" + identity);
-            t.setDaemon(true);
-            return t;
-        });
+        this.notifier = LeaderElector.notifier(identity);
     }
 
     @Override
