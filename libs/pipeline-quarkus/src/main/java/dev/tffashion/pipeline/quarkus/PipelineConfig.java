@@ -37,6 +37,9 @@ public interface PipelineConfig {
     /** Topic followers (file-drop's index, predict's endpoint). */
     Follow follow();
 
+    /** The task runtime (TaskRuntime). */
+    Task task();
+
     /** The content store shared by the services (docs/content-store.md). */
     interface Store {
         /** Where blobs live: {@code folder} (a folder shared by every service) or {@code s3} (a bucket, tf-fashion.store.s3.*). */
@@ -116,6 +119,37 @@ public interface PipelineConfig {
         @WithDefault("1")
         @WithName("replication-factor")
         short replicationFactor();
+    }
+
+    /** The task runtime's delivery settings and its fence handling (TaskRuntime). */
+    interface Task {
+        /** How long one try waits for Kafka to acknowledge a batch's values or dead letters. */
+        @WithName("publish-timeout")
+        @WithDefault("30s")
+        Duration publishTimeout();
+
+        /** The waits between the tries of a send Kafka did not acknowledge. */
+        Backoff backoff();
+
+        /**
+         * Whether the service exits (status 75, "try again") once a transactional runner's producer is fenced, so that its
+         * supervisor (compose's restart policy, Kubernetes, {@code bin/tf-fashion up}) starts it with a fresh producer. Off only
+         * in tests that watch a fenced runner.
+         */
+        @WithName("exit-when-fenced")
+        @WithDefault("true")
+        boolean exitWhenFenced();
+
+        /** Doubling waits. */
+        interface Backoff {
+            /** The first wait after a send Kafka did not acknowledge; doubled on each try. */
+            @WithDefault("500ms")
+            Duration initial();
+
+            /** The longest wait between two tries of a send. */
+            @WithDefault("10s")
+            Duration max();
+        }
     }
 
     /** How task status is published (StatusReporter). */

@@ -52,7 +52,8 @@ import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
  * exactly once instead: the batch's values, its dead letters and its consumed offsets are written in one Kafka transaction
  * ({@code withTransactionAndAck}), so a {@code read_committed} reader sees all of them or none. A transaction that fails is aborted
  * and the consumer goes back to the last committed offsets: the batch is read and worked on again, and the aborted records stay
- * invisible. A producer fenced by a newer one with the same transactional id stops the runner (README, "Exactly once").
+ * invisible. A fenced producer (a newer one with the same transactional id, or an epoch bumped by a transaction timeout) stops the
+ * runner, and the service exits to be restarted (README, "Exactly once").
  */
 public final class TaskRunner {
 
@@ -78,6 +79,8 @@ public final class TaskRunner {
     private final Timer work;
     private final MeterRegistry registry;
     private final String prefix;
+    /** Transactional runners only: what happens once the runner's producer is fenced (the service exits to be restarted). */
+    private final Runnable whenFenced;
 
     private TaskState lastState;
     private String lastReason;
@@ -111,7 +114,7 @@ public final class TaskRunner {
      * @param output the channel of the task's values, or null for a task whose work publishes itself
      */
     public TaskRunner(String task, Emitter<AnnotatedValue> output, StatusSink status, MeterRegistry registry, Delivery delivery) {
-        this(task, output, null, null, status, registry, delivery);
+        this(task, output, null, null, status, registry, delivery, () -> { });
     }
 
     /**
@@ -125,12 +128,22 @@ public final class TaskRunner {
      */
     public TaskRunner(String task, KafkaTransactions<Object> transactions, String deadLetterTopic, StatusSink status,
             MeterRegistry registry, Delivery delivery) {
+        this(task, transactions, deadLetterTopic, status, registry, delivery, () -> { });
+    }
+
+    /**
+     * A transactional runner that also runs {@code whenFenced} once its producer is fenced. A fenced producer never works again in
+     * this process (Kafka's {@code ProducerFencedException} is fatal): {@link TaskRuntime} passes an exit of the service, so that
+     * its supervisor starts it again with a fresh producer.
+     */
+    public TaskRunner(String task, KafkaTransactions<Object> transactions, String deadLetterTopic, StatusSink status,
+            MeterRegistry registry, Delivery delivery, Runnable whenFenced) {
         this(task, null, Objects.requireNonNull(transactions, "transactions"), Objects.requireNonNull(deadLetterTopic,
-            "deadLetterTopic"), status, registry, delivery);
+            "deadLetterTopic"), status, registry, delivery, Objects.requireNonNull(whenFenced, "whenFenced"));
     }
 
     private TaskRunner(String task, Emitter<AnnotatedValue> output, KafkaTransactions<Object> transactions, String deadLetterTopic,
-            StatusSink status, MeterRegistry registry, Delivery delivery) {
+            StatusSink status, MeterRegistry registry, Delivery delivery, Runnable whenFenced) {
         this.task = Objects.requireNonNull(task, "task");
         this.output = output;
         this.transactions = transactions;
@@ -139,6 +152,7 @@ public final class TaskRunner {
         this.delivery = Objects.requireNonNull(delivery, "delivery");
         this.registry = registry;
         this.prefix = metricPrefix(task);
+        this.whenFenced = whenFenced;
         this.consumed = Counter.builder(prefix + ".consumed").description("Records read from the task's input topic").register(registry);
         this.produced = Counter.builder(prefix + ".produced").description("Values published and acknowledged by Kafka")
             .register(registry);
@@ -385,9 +399,14 @@ public final class TaskRunner {
         retries.increment();
         Throwable fenced = find(failure, ProducerFencedException.class);
         if (fenced != null) {
-            halt(TaskState.FAILED, "fenced: another producer took this replica's transactional id (" + fenced.getMessage() + "). Two "
-                + "replicas run with the same tf-fashion.instance (TF_FASHION_INSTANCE), or this one was replaced by a restart: give "
-                + "each replica its own name and restart this one");
+            // A newer producer with this id (two replicas under one name, or this one replaced), or the coordinator aborted a
+            // transaction that outlived transaction.timeout.ms (a long broker outage) and bumped the epoch: both are fatal for
+            // this producer. No later batch may commit, and a fresh process under the same name gets a fresh producer.
+            halt(TaskState.FAILED, "fenced: this replica's transactional producer can no longer write (" + fenced.getMessage()
+                + "). Either another replica runs under the same tf-fashion.instance (TF_FASHION_INSTANCE): give each its own name; "
+                + "or a transaction outlived transaction.timeout.ms during a broker outage. Nothing of the batch is visible; the "
+                + "service exits to be started again (compose and Kubernetes restart it; locally run bin/tf-fashion up)");
+            whenFenced.run();
             return Uni.createFrom().voidItem();
         }
         String why = failure == null ? "unknown" : failure.getMessage() == null ? failure.toString() : failure.getMessage();

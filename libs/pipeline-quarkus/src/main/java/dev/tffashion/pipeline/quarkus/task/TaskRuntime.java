@@ -1,19 +1,21 @@
 package dev.tffashion.pipeline.quarkus.task;
 
-import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.quarkus.PipelineConfig;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 
@@ -24,6 +26,11 @@ import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 @ApplicationScoped
 public class TaskRuntime {
 
+    /** The exit status of a service whose transactional producer was fenced: EX_TEMPFAIL, start it again. */
+    public static final int FENCED_EXIT = 75;
+
+    private static final Logger LOG = Logger.getLogger(TaskRuntime.class);
+
     @Inject
     StatusReporter status;
 
@@ -33,22 +40,24 @@ public class TaskRuntime {
     @Inject
     PipelineGraph graph;
 
-    /** How long one try waits for Kafka to acknowledge a batch's values or dead letters. */
-    @ConfigProperty(name = "tf-fashion.task.publish-timeout", defaultValue = "30s")
-    Duration publishTimeout;
-
-    /** The first wait after a send Kafka did not acknowledge; doubled on each try. */
-    @ConfigProperty(name = "tf-fashion.task.backoff.initial", defaultValue = "500ms")
-    Duration initialBackoff;
-
-    /** The longest wait between two tries of a send. */
-    @ConfigProperty(name = "tf-fashion.task.backoff.max", defaultValue = "10s")
-    Duration maxBackoff;
+    @Inject
+    PipelineConfig config;
 
     private volatile boolean stopping;
 
     void stopping(@Observes ShutdownEvent event) {
         stopping = true;
+    }
+
+    @Inject
+    Event<TaskFenced> fencedEvents;
+
+    private void fenced(String task) {
+        fencedEvents.fire(new TaskFenced(task));
+        if (config.task().exitWhenFenced()) {
+            LOG.errorf("a transactional producer was fenced: exiting with status %d so that the service is started again", FENCED_EXIT);
+            Quarkus.asyncExit(FENCED_EXIT);
+        }
     }
 
     /** True once the service stops. */
@@ -58,7 +67,9 @@ public class TaskRuntime {
 
     /** The delivery settings of {@code tf-fashion.task.*}, stopping with the service. */
     public TaskRunner.Delivery delivery() {
-        return new TaskRunner.Delivery(publishTimeout, new Backoff(initialBackoff, maxBackoff), this::stopping);
+        PipelineConfig.Task task = config.task();
+        return new TaskRunner.Delivery(task.publishTimeout(), new Backoff(task.backoff().initial(), task.backoff().max()),
+            this::stopping);
     }
 
     /** A runner of the task that publishes on {@code output} (null when the work publishes itself), with the default delivery. */
@@ -78,7 +89,7 @@ public class TaskRuntime {
     public TaskRunner runner(String task, KafkaTransactions<Object> outputs, TaskRunner.Delivery delivery) {
         BooleanSupplier own = delivery.stopping();
         return new TaskRunner(task, outputs, graph.deadLetterTopic(task), StatusSink.of(status), registry, new TaskRunner.Delivery(
-            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean()));
+            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean()), () -> fenced(task));
     }
 
     /** A runner with its own delivery (its timeout, backoff and stop check still end with the service). */

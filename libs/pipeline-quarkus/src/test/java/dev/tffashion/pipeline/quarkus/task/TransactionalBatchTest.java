@@ -12,9 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -83,6 +86,17 @@ class TransactionalBatchTest {
     /** The open transaction of a replica killed before this one started under its name (PredecessorResource). */
     static KafkaProducer<String, byte[]> predecessor;
 
+    /** The runtime's fenced events (with tf-fashion.task.exit-when-fenced=false, the service does not exit). */
+    static final List<TaskFenced> FENCED = new CopyOnWriteArrayList<>();
+
+    /** Records the runtime's fenced events. */
+    @Singleton
+    static class FencedEvents {
+        void fenced(@Observes TaskFenced event) {
+            FENCED.add(event);
+        }
+    }
+
     @Inject
     PipelineConfig config;
 
@@ -100,7 +114,7 @@ class TransactionalBatchTest {
         public Map<String, String> getConfigOverrides() {
             String in = "mp.messaging.incoming." + IN_CHANNEL + ".";
             String out = "mp.messaging.outgoing." + OUT_CHANNEL + ".";
-            return Map.ofEntries(Map.entry("tf-fashion.instance", INSTANCE),
+            return Map.ofEntries(Map.entry("tf-fashion.instance", INSTANCE), Map.entry("tf-fashion.task.exit-when-fenced", "false"),
                 Map.entry(in + "connector", "smallrye-kafka"), Map.entry(in + "topic", IN), Map.entry(in + "group.id", GROUP),
                 Map.entry(in + "batch", "true"), Map.entry(in + "commit-strategy", "ignore"),
                 Map.entry(in + "failure-strategy", "ignore"),
@@ -221,6 +235,7 @@ class TransactionalBatchTest {
                 return last != null && last.state() == TaskState.FAILED && last.reason().contains("fenced");
             });
             System.out.println("status of the fenced runner: " + status.last(TransactionalTask.TASK).reason());
+            assertEquals(List.of(new TaskFenced(TransactionalTask.TASK)), FENCED, "the runtime was told, and would exit the service");
             send("ok:f");
             Thread.sleep(2000);
             Set<String> keys = Set.copyOf(keys(read(OUT, true)));
