@@ -501,7 +501,6 @@ public class ServeManager {
      * @throws IllegalArgumentException when there is no such version
      */
     public synchronized long rollback(Long version, String by) {
-        start();
         InstalledVersion current = live;
         if (current == null) {
             throw new IllegalArgumentException("no version is live: nothing to roll back");
