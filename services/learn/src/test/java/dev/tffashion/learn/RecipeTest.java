@@ -180,7 +180,7 @@ class RecipeTest {
         List<String> problems = problems("model: mlp\nepoch: 3\nmodel: cnn\n");
         assertEquals(List.of(
             "line 2: unknown field 'epoch' (did you mean 'epochs'?); the fields are model, epochs, batchSize, learningRate, seed, "
-                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads",
+                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads, rollout",
             "line 3: field 'model' is given twice (first on line 1)"), problems);
     }
 
@@ -200,7 +200,7 @@ class RecipeTest {
     @Test
     void rejectsAScalarDocument() {
         assertEquals(List.of("line 1: a recipe is a YAML mapping of fields (model, epochs, batchSize, learningRate, seed, "
-            + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads), "
+            + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads, rollout), "
             + "not the single value 'hello world'"), problems("hello world"));
     }
 

@@ -207,7 +207,7 @@ class RolloutFlowTest {
 
     @Test
     @Order(4)
-    void anAgreeingChallengerIsPromotedWithoutOneFailedRequest() {
+    void anAgreeingChallengerIsPromotedWithoutOneFailedRequest() throws Exception {
         AnnotatedValue good = model("good", 3, "0.91", "shadow");
         send(good);
         awaitEndpoint(e -> e.challengerVersion() != null && e.challengerVersion() == 3L);
