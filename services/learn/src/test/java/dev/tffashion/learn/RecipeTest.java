@@ -180,7 +180,8 @@ class RecipeTest {
         List<String> problems = problems("model: mlp\nepoch: 3\nmodel: cnn\n");
         assertEquals(List.of(
             "line 2: unknown field 'epoch' (did you mean 'epochs'?); the fields are model, epochs, batchSize, learningRate, seed, "
-                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads, rollout",
+                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads, "
+                + "rollout",
             "line 3: field 'model' is given twice (first on line 1)"), problems);
     }
 
