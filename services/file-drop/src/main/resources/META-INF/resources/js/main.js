@@ -10,6 +10,7 @@ import { GraphView } from './graph.js';
 import { setupDropZone } from './drops.js';
 import { TrainingView } from './training.js';
 import { PredictionsView } from './predictions.js';
+import { RolloutView } from './rollout.js';
 import { ValuesView } from './values.js';
 import { Viewer } from './viewer.js';
 
@@ -34,11 +35,13 @@ const training = new TrainingView({
   confusion: $('confusion'),
 }, store, viewer);
 const predictions = new PredictionsView($('predictions'), store, viewer);
+const rollout = new RolloutView($('rollout'), store);
 
 const renderAll = coalesce(() => {
   graph.update();
   training.render();
   predictions.render();
+  rollout.render();
   values.render();
 });
 store.onChange(renderAll);

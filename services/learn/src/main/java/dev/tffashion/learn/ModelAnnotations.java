@@ -52,6 +52,9 @@ public final class ModelAnnotations {
             a.put("seed", Long.toString(recipe.seed()));
             a.put("width", Integer.toString(recipe.width()));
             a.put("batchNorm", Boolean.toString(recipe.batchNorm()));
+            if (recipe.rollout() != null) {
+                a.put(ModelValue.ROLLOUT, recipe.rollout().wireName());
+            }
         }
         a.put(ModelValue.TEST_ACCURACY, decimal(evaluation.testAccuracy()));
         a.put(PHOTO_ACCURACY, decimal(model.photos().accuracy()));

@@ -27,6 +27,8 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
+import dev.tffashion.pipeline.contracts.RolloutPolicy;
+
 /**
  * A training recipe: which network to train on Fashion-MNIST and how. Parsed from YAML such as
  * <pre>
@@ -46,10 +48,13 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * @param augmentation     on-the-fly changes of the training images
  * @param validationSplit  fraction of the training images held out to choose the best epoch (0 = none)
  * @param patience         stop after this many epochs without a better validation accuracy (0 = never stop early)
+ * @param rollout          how the trained model goes live ({@code immediate}, {@code shadow}, {@code canary}); null: the
+ *                         serve-manager's configured policy (carried as the model value's annotation {@code rollout})
  * @param threads          TensorFlow's intra- and inter-op threads; 0 = one per available core
  */
 public record Recipe(ModelKind model, int epochs, int batchSize, double learningRate, long seed, OptionalInt maxTrainExamples,
-    int width, boolean batchNorm, Augmentation augmentation, double validationSplit, int patience, int threads) {
+    int width, boolean batchNorm, Augmentation augmentation, double validationSplit, int patience, int threads,
+    RolloutPolicy rollout) {
 
     /** Largest recipe accepted, in bytes. */
     public static final int MAX_BYTES = 64 * 1024;
@@ -96,7 +101,7 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
     }
 
     private static final List<String> FIELDS = List.of("model", "epochs", "batchSize", "learningRate", "seed", "maxTrainExamples",
-        "width", "batchNorm", "augmentFlip", "augmentShift", "augmentScale", "validationSplit", "patience", "threads");
+        "width", "batchNorm", "augmentFlip", "augmentShift", "augmentScale", "validationSplit", "patience", "threads", "rollout");
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
@@ -118,6 +123,13 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
         if (augmentation == null) {
             augmentation = Augmentation.NONE;
         }
+    }
+
+    /** A recipe that leaves the rollout policy to the serve-manager. */
+    public Recipe(ModelKind model, int epochs, int batchSize, double learningRate, long seed, OptionalInt maxTrainExamples, int width,
+        boolean batchNorm, Augmentation augmentation, double validationSplit, int patience, int threads) {
+        this(model, epochs, batchSize, learningRate, seed, maxTrainExamples, width, batchNorm, augmentation, validationSplit, patience,
+            threads, null);
     }
 
     /**
@@ -145,13 +157,13 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
     /** The same recipe, limited to the first {@code max} training examples. */
     public Recipe withMaxTrainExamples(int max) {
         return new Recipe(model, epochs, batchSize, learningRate, seed, OptionalInt.of(max), width, batchNorm, augmentation,
-            validationSplit, patience, threads);
+            validationSplit, patience, threads, rollout);
     }
 
     /** The same recipe with another number of epochs. */
     public Recipe withEpochs(int newEpochs) {
         return new Recipe(model, newEpochs, batchSize, learningRate, seed, maxTrainExamples, width, batchNorm, augmentation,
-            validationSplit, patience, threads);
+            validationSplit, patience, threads, rollout);
     }
 
     /** The recipe as YAML, in the same form {@link #parse} reads. */
@@ -171,6 +183,9 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
             .append("validationSplit: ").append(validationSplit).append('\n')
             .append("patience: ").append(patience).append('\n')
             .append("threads: ").append(threads == 0 ? "auto" : Integer.toString(threads)).append('\n');
+        if (rollout != null) {
+            yaml.append("rollout: ").append(rollout.wireName()).append('\n');
+        }
         return yaml.toString();
     }
 
@@ -257,11 +272,20 @@ public record Recipe(ModelKind model, int epochs, int batchSize, double learning
             problems.add(line(values.get("validationSplit")) + "validationSplit " + validationSplit + " of " + examples
                 + " training images holds out no image; raise validationSplit or maxTrainExamples");
         }
+        RolloutPolicy rollout = null;
+        ScalarNode rolloutNode = values.get("rollout");
+        if (rolloutNode != null && !isNull(rolloutNode)) {
+            try {
+                rollout = RolloutPolicy.parse(rolloutNode.getValue());
+            } catch (IllegalArgumentException e) {
+                problems.add(line(rolloutNode) + "rollout: " + e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) {
             throw new RecipeException(problems);
         }
         return new Recipe(model, epochs, batchSize, learningRate, seed, maxTrainExamples, width, batchNorm,
-            new Augmentation(flip, shift, scale), validationSplit, patience, threads);
+            new Augmentation(flip, shift, scale), validationSplit, patience, threads, rollout);
     }
 
     private static String decode(byte[] content) {

@@ -67,6 +67,22 @@ class RecipeTest {
     }
 
     @Test
+    void carriesTheRolloutPolicyAndRoundTripsIt() {
+        Recipe recipe = parse("model: mlp\nepochs: 1\nmaxTrainExamples: 500\nrollout: Shadow\n");
+        assertEquals(dev.tffashion.pipeline.contracts.RolloutPolicy.SHADOW, recipe.rollout());
+        assertEquals(OptionalInt.of(500), recipe.maxTrainExamples());
+        assertEquals(recipe, Recipe.parse(recipe.toYaml().getBytes(StandardCharsets.UTF_8)));
+        assertEquals(null, parse("model: mlp\n").rollout(), "no rollout: the serve-manager's policy applies");
+    }
+
+    @Test
+    void rejectsAnUnknownRolloutSayingTheChoices() {
+        List<String> problems = problems("model: mlp\nrollout: sometimes\n");
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("line 2") && problems.get(0).contains("[immediate, shadow, canary]"), problems.get(0));
+    }
+
+    @Test
     void rejectsAnUnsupportedModel() {
         assertEquals(List.of("line 1: model 'transformer' is not supported; use mlp or cnn"), problems("model: transformer\n"));
     }
@@ -164,7 +180,8 @@ class RecipeTest {
         List<String> problems = problems("model: mlp\nepoch: 3\nmodel: cnn\n");
         assertEquals(List.of(
             "line 2: unknown field 'epoch' (did you mean 'epochs'?); the fields are model, epochs, batchSize, learningRate, seed, "
-                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads",
+                + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads, "
+                + "rollout",
             "line 3: field 'model' is given twice (first on line 1)"), problems);
     }
 
@@ -184,7 +201,7 @@ class RecipeTest {
     @Test
     void rejectsAScalarDocument() {
         assertEquals(List.of("line 1: a recipe is a YAML mapping of fields (model, epochs, batchSize, learningRate, seed, "
-            + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads), "
+            + "maxTrainExamples, width, batchNorm, augmentFlip, augmentShift, augmentScale, validationSplit, patience, threads, rollout), "
             + "not the single value 'hello world'"), problems("hello world"));
     }
 

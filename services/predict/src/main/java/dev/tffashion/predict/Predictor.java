@@ -62,7 +62,7 @@ public class Predictor {
             return cached;
         }
         ServingSignature signature = client.metadata(endpoint);
-        signatures.keySet().removeIf(e -> !e.equals(endpoint));
+        signatures.keySet().removeIf(e -> !e.valueId().equals(endpoint.valueId()) || !e.grpcTarget().equals(endpoint.grpcTarget()));
         signatures.put(endpoint, signature);
         LOG.infof("model %s: %s", endpoint.describe(), signature.describe());
         return signature;

@@ -132,10 +132,66 @@ public final class ModelRepository {
         return list(FAILED).stream().map(this::read).sorted(Comparator.comparingLong(InstalledVersion::version)).toList();
     }
 
-    /** The highest numeric version: the one TF Serving serves. */
+    /**
+     * The live version: the one the rollout state names ({@link #rolloutState()}) while its folder exists, else the highest numeric
+     * version (the one TF Serving serves by default).
+     */
     public Optional<InstalledVersion> live() {
         List<InstalledVersion> all = versions();
+        Optional<RolloutState> state = rolloutState();
+        if (state.isPresent()) {
+            Optional<InstalledVersion> stable = all.stream().filter(v -> v.version() == state.get().stable()).findFirst();
+            if (stable.isPresent()) {
+                return stable;
+            }
+        }
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /** The installed (numeric) version with this number, if any. */
+    public Optional<InstalledVersion> version(long version) {
+        return versions().stream().filter(v -> v.version() == version).findFirst();
+    }
+
+    /** Where the rollout state is kept: {@code <models-root>/<model>.rollout.json}, beside the base path (TF Serving never reads it). */
+    public Path rolloutFile() {
+        return basePath.resolveSibling(basePath.getFileName() + ".rollout.json");
+    }
+
+    /** The rollout state, or empty while TF Serving's default policy (the latest version) applies. */
+    public Optional<RolloutState> rolloutState() {
+        Path file = rolloutFile();
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Json.fromBytes(Files.readAllBytes(file), RolloutState.class));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the rollout state " + file + " cannot be read: " + e.getMessage() + " (remove it to go back "
+                    + "to serving the latest version)", e);
+        }
+    }
+
+    /** Writes the rollout state in one atomic step. */
+    public void saveRolloutState(RolloutState state) {
+        Path file = rolloutFile();
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            createBasePath();
+            Files.write(temp, Json.toBytes(state));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the rollout state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the rollout state: TF Serving's default policy (the latest version) applies again. */
+    public void clearRolloutState() {
+        try {
+            Files.deleteIfExists(rolloutFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the rollout state " + rolloutFile() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The version (live, older or failed) that was installed from the given model value. */

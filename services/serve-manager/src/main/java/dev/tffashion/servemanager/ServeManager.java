@@ -3,18 +3,30 @@ package dev.tffashion.servemanager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.contracts.EndpointValue;
+import dev.tffashion.pipeline.contracts.ModelValue;
+import dev.tffashion.pipeline.contracts.RolloutPolicy;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.graph.ValueType;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
@@ -25,7 +37,12 @@ import dev.tffashion.pipeline.store.ContentStoreException;
 import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.servemanager.client.ModelServerClient;
 import dev.tffashion.servemanager.config.ServingConfig;
+import dev.tffashion.servemanager.config.ServingMode;
 import dev.tffashion.servemanager.messaging.EndpointPublisher;
+import dev.tffashion.servemanager.messaging.RolloutDeadLetters;
+import dev.tffashion.servemanager.rollout.RolloutGate;
+import dev.tffashion.servemanager.rollout.ServerVersions;
+import dev.tffashion.servemanager.rollout.ShadowStats;
 import dev.tffashion.tfserving.client.VersionStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,6 +53,13 @@ import io.micrometer.core.instrument.Timer;
  * server has it AVAILABLE, runs the model's evaluation samples through Predict, and only then announces it on
  * {@code serve.endpoint} and turns the status {@code active}. A version that fails to load or to agree is moved aside, the previous
  * version keeps serving, and the failure (status and dead letter) names the reason. One model at a time.
+ *
+ * <p>Rollouts (README, "Rollouts"): under the policy {@code shadow} or {@code canary} (configured, or the recipe's {@code rollout:})
+ * a new version is served beside the live one (model config with a {@code specific} version policy, labels {@code stable} and
+ * {@code canary}) and announced as the endpoint's challenger; the challenger's predictions on {@code <pipeline>.predict.shadow}
+ * feed the promotion gate ({@link RolloutGate}), which promotes or rejects it (a rejection goes to {@code <pipeline>.serve.dlq}).
+ * Promotion and rollback by hand come from file-drop over {@code <pipeline>.serve.control}. A replaced version stays loaded for
+ * {@code serving.rollout.unload-after} after the switch is announced, so no prediction sent to it fails.
  */
 @ApplicationScoped
 public class ServeManager {
@@ -82,7 +106,28 @@ public class ServeManager {
     @Inject
     ModelServerClient client;
 
+    @Inject
+    RolloutDeadLetters deadLetters;
+
+    /** A challenger on trial beside the live version. */
+    public record Trial(InstalledVersion challenger, RolloutPolicy policy, Double canaryWeight, ShadowStats stats, Instant since,
+            AnnotatedValue model) {
+    }
+
+    /** The last decision on a challenger, for status and the API. */
+    public record RolloutDecision(Long version, String outcome, String reason, Instant at) {
+    }
+
     private final AtomicLong liveVersion = new AtomicLong();
+    private final Set<Long> lingering = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService unloader = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "serve-unloader");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Trial trial;
+    private volatile RolloutDecision lastDecision;
+    private volatile ServerVersions serverVersions;
     private volatile InstalledVersion live;
     private volatile ServedEndpoint endpoint;
     private volatile boolean started;
@@ -106,6 +151,11 @@ public class ServeManager {
             return;
         }
         InstalledVersion version = current.get();
+        Optional<RolloutState> state = repository.rolloutState();
+        if (state.isPresent() && version.modelValueId() != null) {
+            resume(state.get(), version);
+            return;
+        }
         if (version.modelValueId() == null) {
             LOG.warnf("version %d in %s has no %s marker: it is served but not announced", version.version(), repository.basePath(),
                     ModelRepository.MARKER);
@@ -114,6 +164,37 @@ public class ServeManager {
             return;
         }
         try {
+            announce(version);
+            counter("reannounced", "none").increment();
+        } catch (RuntimeException e) {
+            LOG.errorf("cannot re-announce version %d (model %s): %s", version.version(), version.modelValueId(), e.getMessage());
+            status.report(TASK, TaskState.FAILED, "version " + version.version() + " is installed but cannot be announced: "
+                    + e.getMessage(), null, details(version));
+        }
+    }
+
+    /** Serves what the rollout state names again (a restart, or a new leader): the live version and the challenger on trial. */
+    private void resume(RolloutState state, InstalledVersion version) {
+        Trial resumed = null;
+        if (state.challenger() != null) {
+            Optional<InstalledVersion> challenger = repository.version(state.challenger());
+            if (challenger.isPresent() && challenger.get().modelValueId() != null) {
+                RolloutPolicy policy = RolloutPolicy.parse(state.policy());
+                resumed = new Trial(challenger.get(), policy, state.canaryWeight(), new ShadowStats(version.version(),
+                    state.challenger()), state.since(), null);
+            }
+        }
+        try {
+            if (resumed == null) {
+                applyVersions(Set.of(version.version()), Map.of(EndpointValue.STABLE_LABEL, version.version()));
+            } else {
+                applyVersions(Set.of(version.version(), resumed.challenger().version()), Map.of());
+                awaitAvailable(version.version());
+                awaitAvailable(resumed.challenger().version());
+                applyVersions(Set.of(version.version(), resumed.challenger().version()), Map.of(EndpointValue.STABLE_LABEL,
+                    version.version(), EndpointValue.CANARY_LABEL, resumed.challenger().version()));
+            }
+            trial = resumed;
             announce(version);
             counter("reannounced", "none").increment();
         } catch (RuntimeException e) {
@@ -207,20 +288,24 @@ public class ServeManager {
     }
 
     private Outcome install(AnnotatedValue model) {
-        Timer.Sample timer = Timer.start(registry);
-        long next = repository.claimVersion();
-        status.report(TASK, TaskState.WAITING, "installing model " + model.id() + " as version " + next, null,
-                Map.of("version", next, "modelValueId", model.id()));
-        InstalledVersion installed;
-        try (InputStream archive = Contents.open(store, ContentRef.of(model))) {
-            installed = repository.install(next, archive, model.id(), model.sha256(), model.annotation("testAccuracy"));
-        } catch (ContentStoreException | IOException e) {
-            repository.release(next);
-            throw new ModelRejectedException("archive", "the archive of model " + model.id() + " cannot be read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            repository.release(next);
-            throw e;
+        RolloutPolicy policy = policyOf(model);
+        Trial running = trial;
+        if (running != null) {
+            endTrial(running, false, "v" + running.challenger().version() + " rejected: superseded by model " + model.id(), "superseded");
         }
+        Optional<InstalledVersion> current = repository.live().filter(v -> v.modelValueId() != null && v.version() == liveVersion.get());
+        if (policy != RolloutPolicy.IMMEDIATE && current.isPresent()) {
+            return installChallenger(model, policy, current.get());
+        }
+        if (policy != RolloutPolicy.IMMEDIATE) {
+            LOG.infof("model %s asks for rollout %s, but no version is live yet: it goes live at once", model.id(), policy.wireName());
+        }
+        Optional<RolloutState> managed = repository.rolloutState();
+        if (managed.isPresent() && current.isPresent()) {
+            return installManaged(model, current.get());
+        }
+        Timer.Sample timer = Timer.start(registry);
+        InstalledVersion installed = unpack(model);
         backend.basePathChanged();
         try {
             announce(installed);
@@ -236,27 +321,417 @@ public class ServeManager {
         return Outcome.INSTALLED;
     }
 
+    /** The recipe's rollout policy, else the configured one. */
+    private RolloutPolicy policyOf(AnnotatedValue model) {
+        String asked = model.annotation(ModelValue.ROLLOUT);
+        RolloutPolicy policy;
+        if (asked == null || asked.isBlank()) {
+            policy = config.rollout().policy();
+        } else {
+            try {
+                policy = RolloutPolicy.parse(asked);
+            } catch (IllegalArgumentException e) {
+                throw new ModelRejectedException("invalid", "model " + model.id() + ": its annotation " + ModelValue.ROLLOUT + ": "
+                        + e.getMessage() + " (set rollout: in the recipe)", e);
+            }
+        }
+        if (policy != RolloutPolicy.IMMEDIATE && config.mode() == ServingMode.KUBERNETES) {
+            throw new ModelRejectedException("invalid", "model " + model.id() + " asks for rollout " + policy.wireName() + ", which "
+                    + "needs serving.mode embedded or external (a model config reload reaches one TF Serving, not every replica of the "
+                    + "Deployment); use rollout: immediate on Kubernetes");
+        }
+        return policy;
+    }
+
+    /** Unpacks a model as the next version (claimed atomically). */
+    private InstalledVersion unpack(AnnotatedValue model) {
+        long next = repository.claimVersion();
+        status.report(TASK, TaskState.WAITING, "installing model " + model.id() + " as version " + next, null,
+                Map.of("version", next, "modelValueId", model.id()));
+        try (InputStream archive = Contents.open(store, ContentRef.of(model))) {
+            return repository.install(next, archive, model.id(), model.sha256(), model.annotation("testAccuracy"));
+        } catch (ContentStoreException | IOException e) {
+            repository.release(next);
+            throw new ModelRejectedException("archive", "the archive of model " + model.id() + " cannot be read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            repository.release(next);
+            throw e;
+        }
+    }
+
+    /**
+     * Immediate rollout while serve-manager manages the version policy (after a rollout or rollback): the new version is loaded beside
+     * the live one, verified and announced; then the server goes back to its default policy, the latest version (the new one).
+     */
+    private Outcome installManaged(AnnotatedValue model, InstalledVersion current) {
+        applyVersions(Set.of(current.version()), Map.of(EndpointValue.STABLE_LABEL, current.version()));
+        InstalledVersion installed = unpack(model);
+        try {
+            applyVersions(Set.of(current.version(), installed.version()), Map.of(EndpointValue.STABLE_LABEL, current.version()));
+            repository.saveRolloutState(RolloutState.live(installed.version()));
+            announce(installed);
+        } catch (ModelRejectedException | ModelServerException e) {
+            repository.saveRolloutState(RolloutState.live(current.version()));
+            String reason = "version " + installed.version() + " of model " + model.id() + " was moved aside: " + e.getMessage();
+            repository.moveAside(installed, e.getMessage());
+            applyVersions(Set.of(current.version()), Map.of(EndpointValue.STABLE_LABEL, current.version()));
+            throw new ModelRejectedException(e instanceof ModelRejectedException r ? r.kind() : "load", reason, e);
+        }
+        linger(current.version(), () -> {
+            repository.clearRolloutState();
+            applyVersions(Set.of(), Map.of());
+        });
+        counter("installed", "none").increment();
+        return Outcome.INSTALLED;
+    }
+
+    /**
+     * Shadow or canary: the new version is loaded beside the live one (specific versions; label {@code canary} once it is
+     * AVAILABLE), checked against its evaluation samples, and announced as the challenger. The live version keeps answering.
+     */
+    private Outcome installChallenger(AnnotatedValue model, RolloutPolicy policy, InstalledVersion current) {
+        long stable = current.version();
+        applyVersions(Set.of(stable), Map.of(EndpointValue.STABLE_LABEL, stable));
+        repository.saveRolloutState(RolloutState.live(stable));
+        InstalledVersion challenger = unpack(model);
+        try {
+            applyVersions(Set.of(stable, challenger.version()), Map.of(EndpointValue.STABLE_LABEL, stable));
+            awaitAvailable(challenger.version());
+            ServedSignature signature = client.signature(config.modelName(), challenger.version(), config.signatureName());
+            verify(challenger, signature);
+            applyVersions(Set.of(stable, challenger.version()), Map.of(EndpointValue.STABLE_LABEL, stable, EndpointValue.CANARY_LABEL,
+                    challenger.version()));
+        } catch (ModelRejectedException | ModelServerException e) {
+            String reason = "version " + challenger.version() + " of model " + model.id() + " was moved aside: " + e.getMessage();
+            repository.moveAside(challenger, e.getMessage());
+            applyVersions(Set.of(stable), Map.of(EndpointValue.STABLE_LABEL, stable));
+            throw new ModelRejectedException(e instanceof ModelRejectedException r ? r.kind() : "load", reason, e);
+        }
+        Double weight = policy == RolloutPolicy.CANARY ? config.rollout().canaryWeight() : null;
+        Instant since = Instant.now();
+        repository.saveRolloutState(new RolloutState(stable, challenger.version(), policy.wireName(), weight, since));
+        trial = new Trial(challenger, policy, weight, new ShadowStats(stable, challenger.version()), since, model);
+        announce(current);
+        counter("challenger", policy.wireName()).increment();
+        LOG.infof("version %d (model %s) is on trial (%s) beside the live version %d; the gate decides after %d predictions",
+                challenger.version(), model.id(), policy.wireName(), stable, gate().predictions());
+        return Outcome.INSTALLED;
+    }
+
+    /** The promotion gate of {@code serving.rollout.*}. */
+    public RolloutGate gate() {
+        ServingConfig.Rollout r = config.rollout();
+        return new RolloutGate(r.shadowPredictions(), r.minAgreement(), r.accuracyTolerance(), r.latencyGate(),
+                r.maxLatencyIncreasePercent());
+    }
+
+    /** The challenger on trial, if any. */
+    public Optional<Trial> trial() {
+        return Optional.ofNullable(trial);
+    }
+
+    /** The last promotion or rejection, if any. */
+    public Optional<RolloutDecision> lastDecision() {
+        return Optional.ofNullable(lastDecision);
+    }
+
+    /**
+     * Counts one shadow (or canary) prediction of the challenger; when the trial has enough, the gate decides. Predictions of another
+     * pair of versions (an earlier trial) are ignored.
+     */
+    public void shadowPrediction(long liveVersionOfIt, long challengerVersion, String tensorId, int liveLabel, int challengerLabel,
+            long liveMicros, long challengerMicros) {
+        Trial current = trial;
+        if (current == null || current.challenger().version() != challengerVersion || liveVersion.get() != liveVersionOfIt) {
+            return;
+        }
+        if (!current.stats().add(tensorId, liveLabel, challengerLabel, liveMicros, challengerMicros)) {
+            return;
+        }
+        ShadowStats.Snapshot snapshot = current.stats().snapshot();
+        Optional<RolloutGate.Decision> decision = gate().decide(snapshot, accuracy(current.challenger()), accuracy(live));
+        if (decision.isPresent()) {
+            decide(current, decision.get());
+        } else if (snapshot.predictions() % 100 == 0) {
+            reportTrial(current);
+        }
+    }
+
+    private synchronized void decide(Trial decided, RolloutGate.Decision decision) {
+        if (trial != decided) {
+            return;
+        }
+        LOG.infof("promotion gate: %s", decision.reason());
+        if (decision.promote()) {
+            promote(decided, decision.reason());
+        } else {
+            endTrial(decided, false, decision.reason(), "gate");
+        }
+    }
+
+    /**
+     * Promotes the challenger on trial by hand.
+     *
+     * @throws IllegalStateException when no challenger is on trial
+     */
+    public synchronized void promote(String by) {
+        Trial current = trial;
+        if (current == null) {
+            throw new IllegalStateException("no challenger is on trial: nothing to promote");
+        }
+        promote(current, "v" + current.challenger().version() + " promoted by hand (" + by + ")");
+    }
+
+    private void promote(Trial current, String reason) {
+        InstalledVersion old = live;
+        long next = current.challenger().version();
+        applyVersions(Set.of(old.version(), next), Map.of(EndpointValue.STABLE_LABEL, next));
+        repository.saveRolloutState(RolloutState.live(next));
+        trial = null;
+        lastDecision = new RolloutDecision(next, "promoted", reason, Instant.now());
+        announce(current.challenger());
+        linger(old.version(), this::applyCurrent);
+        counter("promoted", "none").increment();
+    }
+
+    /**
+     * Makes an earlier version live again: the given one, or the installed version just below the live one. A challenger on trial is
+     * rejected. The live version stays loaded until the switch is announced and {@code serving.rollout.unload-after} has passed.
+     *
+     * @throws IllegalArgumentException when there is no such version
+     */
+    public synchronized long rollback(Long version, String by) {
+        InstalledVersion current = live;
+        if (current == null) {
+            throw new IllegalArgumentException("no version is live: nothing to roll back");
+        }
+        InstalledVersion target;
+        if (version == null) {
+            target = repository.versions().stream().filter(v -> v.version() < current.version() && v.modelValueId() != null)
+                    .reduce((a, b) -> b).orElseThrow(() -> new IllegalArgumentException("no installed version below the live version "
+                            + current.version() + " to roll back to; installed: " + installedNumbers()));
+        } else {
+            target = repository.version(version).filter(v -> v.modelValueId() != null).orElseThrow(() -> new IllegalArgumentException(
+                    "version " + version + " is not installed (or was moved aside); installed: " + installedNumbers()));
+            if (version == current.version()) {
+                throw new IllegalArgumentException("version " + version + " is already live");
+            }
+        }
+        Trial running = trial;
+        if (running != null) {
+            endTrial(running, false, "v" + running.challenger().version() + " rejected: rolled back to v" + target.version() + " ("
+                    + by + ")", "rollback");
+        }
+        applyVersions(union(current.version(), target.version()), Map.of(EndpointValue.STABLE_LABEL, current.version()));
+        awaitAvailable(target.version());
+        applyVersions(union(current.version(), target.version()), Map.of(EndpointValue.STABLE_LABEL, target.version()));
+        repository.saveRolloutState(RolloutState.live(target.version()));
+        lastDecision = new RolloutDecision(target.version(), "rolledBack", "rolled back from v" + current.version() + " to v"
+                + target.version() + " (" + by + ")", Instant.now());
+        announce(target);
+        linger(current.version(), this::applyCurrent);
+        counter("rolledBack", "none").increment();
+        return target.version();
+    }
+
+    /** Records a manual command that could not be carried out (status and the API show it). */
+    public void commandRefused(String reason) {
+        lastDecision = new RolloutDecision(null, "refused", reason, Instant.now());
+        if (endpoint != null && live != null) {
+            reportServing(live, endpoint, Double.NaN);
+        }
+    }
+
+    private List<Long> installedNumbers() {
+        return repository.versions().stream().filter(v -> v.modelValueId() != null).map(InstalledVersion::version).toList();
+    }
+
+    /** Ends a trial without promotion: announced without challenger, unloaded after the grace period, moved aside, dead-lettered. */
+    private void endTrial(Trial ended, boolean quiet, String reason, String cause) {
+        trial = null;
+        long stable = live.version();
+        repository.saveRolloutState(RolloutState.live(stable));
+        lastDecision = new RolloutDecision(ended.challenger().version(), "rejected", reason, Instant.now());
+        announce(live);
+        InstalledVersion challenger = ended.challenger();
+        linger(challenger.version(), () -> {
+            applyCurrent();
+            repository.version(challenger.version()).ifPresent(v -> repository.moveAside(v, reason));
+        });
+        counter("rejected", cause).increment();
+        if (!quiet) {
+            deadLetters.rejected(challenger, ended.model(), cause, reason);
+        }
+    }
+
+    /** Keeps a replaced version loaded for {@code serving.rollout.unload-after}, then runs what follows (unloading it). */
+    private void linger(long version, Runnable then) {
+        lingering.add(version);
+        unloader.schedule(() -> {
+            synchronized (this) {
+                lingering.remove(version);
+                try {
+                    then.run();
+                } catch (RuntimeException e) {
+                    LOG.warnf("unloading version %d after the switch failed: %s (it stays loaded until the next change)", version,
+                            e.getMessage());
+                }
+            }
+        }, config.rollout().unloadAfter().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Gives the server what the rollout state names, plus the versions still lingering after a switch. */
+    private void applyCurrent() {
+        Optional<RolloutState> state = repository.rolloutState();
+        if (state.isEmpty()) {
+            if (lingering.isEmpty()) {
+                applyVersions(Set.of(), Map.of());
+            }
+            return;
+        }
+        Set<Long> versions = new TreeSet<>(lingering);
+        versions.add(state.get().stable());
+        Map<String, Long> labels = new LinkedHashMap<>();
+        labels.put(EndpointValue.STABLE_LABEL, state.get().stable());
+        if (state.get().challenger() != null) {
+            versions.add(state.get().challenger());
+            labels.put(EndpointValue.CANARY_LABEL, state.get().challenger());
+        }
+        applyVersions(versions, labels);
+    }
+
+    private Set<Long> union(long... versions) {
+        Set<Long> all = new TreeSet<>(lingering);
+        for (long v : versions) {
+            all.add(v);
+        }
+        return all;
+    }
+
+    private void applyVersions(Set<Long> versions, Map<String, Long> labels) {
+        Set<Long> all = new TreeSet<>(versions);
+        if (!versions.isEmpty()) {
+            all.addAll(lingering);
+        }
+        serverVersions().apply(all, labels);
+    }
+
+    private ServerVersions serverVersions() {
+        ServerVersions current = serverVersions;
+        if (current == null) {
+            String serverBase = config.mode() == ServingMode.EMBEDDED ? repository.basePath().toString()
+                    : config.serverModelsRoot().map(root -> root.replaceAll("/+$", "") + "/" + config.modelName())
+                            .orElse(repository.basePath().toString());
+            current = new ServerVersions(Path.of(config.modelsRoot()).resolve(ServerVersions.CONFIG_FILE), config.modelName(),
+                    serverBase, client::reloadConfig);
+            serverVersions = current;
+        }
+        return current;
+    }
+
+    private static Double accuracy(InstalledVersion version) {
+        if (version == null || version.testAccuracy() == null) {
+            return null;
+        }
+        try {
+            return Double.valueOf(version.testAccuracy());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void reportTrial(Trial current) {
+        InstalledVersion version = live;
+        if (endpoint != null && version != null) {
+            reportServing(version, endpoint, Double.NaN);
+        }
+    }
+
+    @PreDestroy
+    void stopUnloader() {
+        unloader.shutdownNow();
+    }
+
     private void announce(InstalledVersion version) {
         awaitAvailable(version.version());
         ServedSignature signature = client.signature(config.modelName(), version.version(), config.signatureName());
         double difference = verify(version, signature);
+        Trial current = trial;
         ServedEndpoint announced = new ServedEndpoint(backend.grpcTarget(), backend.restUrl(), config.modelName(), version.version(),
                 signature.name(), signature.inputName(), signature.outputName(), version.modelValueId(), version.testAccuracy(),
-                config.mode().name().toLowerCase(java.util.Locale.ROOT));
+                config.mode().name().toLowerCase(java.util.Locale.ROOT), current == null ? null : current.policy().wireName(),
+                current == null ? null : current.challenger().version(), current == null ? null : current.challenger().modelValueId(),
+                current == null ? null : current.canaryWeight());
         publisher.publish(announced.toValue(graph.name()), config.publishTimeout());
         status.increment(TASK, "produced");
         live = version;
         endpoint = announced;
         liveVersion.set(version.version());
+        reportServing(version, announced, difference);
+        LOG.infof("announced endpoint %s: %s, model %s; evaluation samples agree within %.2g", announced.valueId(), announced.describe(),
+                version.modelValueId(), difference);
+    }
+
+    private void reportServing(InstalledVersion version, ServedEndpoint announced, double difference) {
         Map<String, Object> details = details(version);
         details.put("grpcTarget", announced.grpcTarget());
         details.put("restUrl", announced.restUrl());
         details.put("endpointId", announced.valueId());
-        details.put("maxDifference", difference);
+        if (!Double.isNaN(difference)) {
+            details.put("maxDifference", difference);
+        }
+        details.put("rollout", rolloutDetails());
         status.report(TASK, TaskState.ACTIVE, "serving " + announced.describe() + " (model " + version.modelValueId() + ")", null,
                 details);
-        LOG.infof("announced endpoint %s: %s, model %s; evaluation samples agree within %.2g", announced.valueId(), announced.describe(),
-                version.modelValueId(), difference);
+    }
+
+    /** The rollout as status and the API show it: policy, versions, the trial's numbers, the gate and the last decision. */
+    public Map<String, Object> rolloutDetails() {
+        Map<String, Object> rollout = new LinkedHashMap<>();
+        Trial current = trial;
+        InstalledVersion version = live;
+        rollout.put("modelName", config.modelName());
+        rollout.put("policy", current == null ? RolloutPolicy.IMMEDIATE.wireName() : current.policy().wireName());
+        rollout.put("defaultPolicy", config.rollout().policy().wireName());
+        if (version != null) {
+            rollout.put("liveVersion", version.version());
+            putAccuracy(rollout, "liveTestAccuracy", version);
+        }
+        if (current != null) {
+            rollout.put("challengerVersion", current.challenger().version());
+            rollout.put("challengerModelValueId", current.challenger().modelValueId());
+            putAccuracy(rollout, "challengerTestAccuracy", current.challenger());
+            if (current.canaryWeight() != null) {
+                rollout.put("canaryWeight", current.canaryWeight());
+            }
+            rollout.put("since", current.since().toString());
+            rollout.put("shadow", current.stats().snapshot().toMap());
+        }
+        RolloutGate gate = gate();
+        Map<String, Object> gateMap = new LinkedHashMap<>();
+        gateMap.put("shadowPredictions", gate.predictions());
+        gateMap.put("minAgreement", gate.minAgreement());
+        gateMap.put("accuracyTolerance", gate.accuracyTolerance());
+        gateMap.put("latencyGate", gate.latencyGate());
+        gateMap.put("maxLatencyIncreasePercent", gate.maxLatencyIncreasePercent());
+        rollout.put("gate", gateMap);
+        RolloutDecision decision = lastDecision;
+        if (decision != null) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("version", decision.version());
+            d.put("outcome", decision.outcome());
+            d.put("reason", decision.reason());
+            d.put("at", decision.at().toString());
+            rollout.put("lastDecision", d);
+        }
+        rollout.put("installedVersions", installedNumbers());
+        return rollout;
+    }
+
+    private static void putAccuracy(Map<String, Object> map, String key, InstalledVersion version) {
+        if (version.testAccuracy() != null) {
+            map.put(key, version.testAccuracy());
+        }
     }
 
     /** Polls GetModelStatus until the version is AVAILABLE, failed, or the timeout passed. */

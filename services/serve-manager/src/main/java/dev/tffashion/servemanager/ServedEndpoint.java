@@ -17,7 +17,11 @@ public record ServedEndpoint(
         String outputName,
         String modelValueId,
         String testAccuracy,
-        String mode) {
+        String mode,
+        String rollout,
+        Long challengerVersion,
+        String challengerModelValueId,
+        Double canaryWeight) {
 
     /** The serve task, as in the pipeline graph. */
     public static final String TASK = EndpointValue.TASK;
@@ -25,7 +29,7 @@ public record ServedEndpoint(
     /** The endpoint contract these facts make. */
     public EndpointValue contract() {
         return new EndpointValue(grpcTarget, restUrl, modelName, modelVersion, signatureName, inputName, outputName, modelValueId,
-                testAccuracy, mode);
+                testAccuracy, mode, rollout, challengerVersion, challengerModelValueId, canaryWeight);
     }
 
     /** The endpoint value's id: derived from the model value's id, so a re-announcement has the same id. */

@@ -29,10 +29,15 @@ import dev.tffashion.pipeline.store.Contents;
  * @param modelValueId  the {@code learn.model} value served (lineage input {@value #INPUT})
  * @param testAccuracy  the model's test accuracy as learn reported it, or null
  * @param mode          how serve-manager runs TF Serving: embedded, external or kubernetes
+ * @param rollout       the rollout under way ({@code shadow} or {@code canary}), or null when one version answers everything
+ * @param challengerVersion the version on trial beside {@code modelVersion} (TF Serving label {@value #CANARY_LABEL}), or null
+ * @param challengerModelValueId the {@code learn.model} value of the challenger, or null
+ * @param canaryWeight  the share of pictures the challenger answers under {@code canary}, 0..1, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EndpointValue(String grpcTarget, String restUrl, String modelName, Long modelVersion, String signatureName,
-        String inputName, String outputName, String modelValueId, String testAccuracy, String mode) {
+        String inputName, String outputName, String modelValueId, String testAccuracy, String mode, String rollout,
+        Long challengerVersion, String challengerModelValueId, Double canaryWeight) {
 
     /** The producing task, its output and its lineage input, as in the pipeline graph. */
     public static final String TASK = "serve";
@@ -56,6 +61,16 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
     public static final String TEST_ACCURACY = ModelValue.TEST_ACCURACY;
     /** Annotation: the serving mode. */
     public static final String SERVING_MODE = "servingMode";
+    /** Annotation: the rollout under way. */
+    public static final String ROLLOUT = "rollout";
+    /** Annotation: the challenger's version. */
+    public static final String CHALLENGER_VERSION = "challengerVersion";
+    /** Annotation: the canary's share of pictures. */
+    public static final String CANARY_WEIGHT = "canaryWeight";
+    /** TF Serving's version label of the live version. */
+    public static final String STABLE_LABEL = "stable";
+    /** TF Serving's version label of the challenger. */
+    public static final String CANARY_LABEL = "canary";
     /** TF Serving's default signature. */
     public static final String DEFAULT_SIGNATURE = "serving_default";
 
@@ -75,6 +90,43 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
         signatureName = signatureName == null || signatureName.isBlank() ? DEFAULT_SIGNATURE : signatureName;
         inputName = inputName == null || inputName.isBlank() ? null : inputName;
         outputName = outputName == null || outputName.isBlank() ? null : outputName;
+        if (rollout != null) {
+            RolloutPolicy policy = RolloutPolicy.parse(rollout);
+            if (policy == RolloutPolicy.IMMEDIATE) {
+                rollout = null;
+            } else if (challengerVersion == null || modelVersion == null) {
+                throw new IllegalArgumentException("an endpoint with rollout " + rollout + " needs both the live " + MODEL_VERSION
+                    + " and the " + CHALLENGER_VERSION);
+            } else if (challengerVersion.equals(modelVersion)) {
+                throw new IllegalArgumentException("the challenger of an endpoint must differ from its live version " + modelVersion);
+            } else {
+                rollout = policy.wireName();
+            }
+        }
+        if (rollout == null) {
+            challengerVersion = null;
+            challengerModelValueId = null;
+            canaryWeight = null;
+        } else if (RolloutPolicy.CANARY.wireName().equals(rollout)) {
+            if (canaryWeight == null || canaryWeight < 0 || canaryWeight > 1) {
+                throw new IllegalArgumentException("a canary endpoint needs a " + CANARY_WEIGHT + " from 0 to 1, got " + canaryWeight);
+            }
+        } else {
+            canaryWeight = null;
+        }
+    }
+
+    /** An endpoint of one version, no rollout under way. */
+    public EndpointValue(String grpcTarget, String restUrl, String modelName, Long modelVersion, String signatureName,
+            String inputName, String outputName, String modelValueId, String testAccuracy, String mode) {
+        this(grpcTarget, restUrl, modelName, modelVersion, signatureName, inputName, outputName, modelValueId, testAccuracy, mode, null,
+            null, null, null);
+    }
+
+    /** The rollout under way, {@link RolloutPolicy#IMMEDIATE} when none. */
+    @JsonIgnore
+    public RolloutPolicy rolloutPolicy() {
+        return rollout == null ? RolloutPolicy.IMMEDIATE : RolloutPolicy.parse(rollout);
     }
 
     /** The value's id: derived from the model value's id, so a re-announcement has the same id. */
@@ -96,6 +148,9 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
         put(a, OUTPUT_NAME, outputName);
         put(a, TEST_ACCURACY, testAccuracy);
         put(a, SERVING_MODE, mode);
+        put(a, ROLLOUT, rollout);
+        put(a, CHALLENGER_VERSION, challengerVersion == null ? null : challengerVersion.toString());
+        put(a, CANARY_WEIGHT, canaryWeight == null ? null : canaryWeight.toString());
         return a;
     }
 
@@ -133,7 +188,8 @@ public record EndpointValue(String grpcTarget, String restUrl, String modelName,
 
     /** For logs: {@code fashion v3 at host:port}. */
     public String describe() {
-        return modelName + (modelVersion == null ? " (latest)" : " v" + modelVersion) + " at " + grpcTarget;
+        return modelName + (modelVersion == null ? " (latest)" : " v" + modelVersion)
+            + (rollout == null ? "" : " (" + rollout + " v" + challengerVersion + ")") + " at " + grpcTarget;
     }
 
     private static void put(Map<String, String> annotations, String key, String value) {

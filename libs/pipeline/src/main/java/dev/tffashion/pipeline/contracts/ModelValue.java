@@ -40,6 +40,8 @@ public record ModelValue(String id, String pipeline, String sourceId, ContentRef
     public static final String MODEL = "model";
     /** Annotation: the test accuracy, {@code 0.8765}. */
     public static final String TEST_ACCURACY = "testAccuracy";
+    /** Annotation: how the model goes live, {@code immediate}, {@code shadow} or {@code canary} ({@link RolloutPolicy}). */
+    public static final String ROLLOUT = "rollout";
     /** Annotation: the signature key, {@code serving_default}. */
     public static final String SIGNATURE = "signature";
     /** Annotation: the signature's input tensor name. */
@@ -127,6 +129,23 @@ public record ModelValue(String id, String pipeline, String sourceId, ContentRef
     /** The test accuracy learn measured, or null. */
     public String testAccuracy() {
         return annotations.get(TEST_ACCURACY);
+    }
+
+    /**
+     * The rollout policy the recipe asked for, or empty when it names none (serve-manager's configured policy applies).
+     *
+     * @throws MalformedValueException when the annotation is not a policy
+     */
+    public java.util.Optional<RolloutPolicy> rollout() {
+        String policy = annotations.get(ROLLOUT);
+        if (policy == null || policy.isBlank()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(RolloutPolicy.parse(policy));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedValueException("model value " + id + ": annotation " + ROLLOUT + ": " + e.getMessage(), e);
+        }
     }
 
     /** The serving signature the annotations state, or null when they state none (a model from elsewhere). */

@@ -126,7 +126,23 @@ public final class PipelineGraph {
         return name + "." + taskName + ".dlq";
     }
 
-    /** Every topic of the pipeline with its settings: outputs, status, dead letters. */
+    /**
+     * The challenger's predictions while a rollout runs ({@code <pipeline>.predict.shadow}): written by predict, read by serve-manager's
+     * promotion gate. Not an output in the graph: nothing downstream treats these as answers to a user.
+     */
+    public String shadowTopic() {
+        return name + ".predict.shadow";
+    }
+
+    /**
+     * Manual rollout commands (promote, rollback), written by file-drop, read by the serve-manager leader:
+     * {@code <pipeline>.serve.control}.
+     */
+    public String rolloutControlTopic() {
+        return name + ".serve.control";
+    }
+
+    /** Every topic of the pipeline with its settings: outputs, status, dead letters, the rollout topics. */
     public List<TopicSpec> topics(int partitions) {
         List<TopicSpec> specs = new ArrayList<>();
         for (Task task : tasks) {
@@ -135,6 +151,8 @@ public final class PipelineGraph {
             }
         }
         specs.add(new TopicSpec(statusTopic(), 1, true));
+        specs.add(new TopicSpec(shadowTopic(), partitions, false));
+        specs.add(new TopicSpec(rolloutControlTopic(), 1, false));
         for (Task task : tasks) {
             if (!task.inputs().isEmpty()) {
                 specs.add(new TopicSpec(deadLetterTopic(task.name()), 1, false));

@@ -2,6 +2,7 @@ package dev.tffashion.tfserving.client;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
@@ -17,6 +18,7 @@ import org.tensorflow.proto.TensorProto;
 
 import com.google.protobuf.Int64Value;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.TextFormat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -29,7 +31,13 @@ import tensorflow.serving.GetModelMetadata.SignatureDefMap;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
 import tensorflow.serving.GetModelStatus.GetModelStatusResponse;
 import tensorflow.serving.GetModelStatus.ModelVersionStatus;
+import tensorflow.serving.FileSystemStoragePathSource.FileSystemStoragePathSourceConfig.ServableVersionPolicy;
 import tensorflow.serving.Model.ModelSpec;
+import tensorflow.serving.ModelManagement.ReloadConfigRequest;
+import tensorflow.serving.ModelManagement.ReloadConfigResponse;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelConfigList;
+import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 import tensorflow.serving.ModelServiceGrpc;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.Predict.PredictResponse;
@@ -105,6 +113,39 @@ public final class TfServingConnection implements AutoCloseable {
             }
         }
         return new VersionStatus(version, VersionStatus.State.UNKNOWN, null);
+    }
+
+    /**
+     * Replaces the server's model config (ModelService.HandleReloadConfigRequest) with one TensorFlow model read from
+     * {@code basePath}: the given versions ({@code specific} version policy; empty: TF Serving's default, the latest) and version
+     * labels. TF Serving loads the versions it lacks, unloads the others, and refuses a label on a version that is not AVAILABLE
+     * (set labels once their versions are loaded). One attempt, not guarded.
+     */
+    public void reloadConfig(String model, String basePath, Collection<Long> versions, Map<String, Long> labels) {
+        ReloadConfigRequest request = ReloadConfigRequest.newBuilder().setConfig(modelConfig(model, basePath, versions, labels)).build();
+        String what = model + " (versions " + (versions.isEmpty() ? "latest" : versions) + ", labels " + labels + ")";
+        ReloadConfigResponse response = call(TfServingStatus.Call.RELOAD_CONFIG, what, settings.deadline(),
+            d -> ModelServiceGrpc.newBlockingStub(channel).withDeadlineAfter(d.toMillis(), TimeUnit.MILLISECONDS)
+                .handleReloadConfigRequest(request), false);
+        if (response.hasStatus() && response.getStatus().getErrorCodeValue() != 0) {
+            throw new TfServingException(TfServingException.Kind.FAILED, "TF Serving at " + target + " refused the model config of "
+                + what + ": " + response.getStatus().getErrorCode() + ": " + response.getStatus().getErrorMessage());
+        }
+    }
+
+    /** The model config {@link #reloadConfig} sends, in protobuf text format (what TF Serving's --model_config_file reads). */
+    public static String modelConfigText(String model, String basePath, Collection<Long> versions, Map<String, Long> labels) {
+        return TextFormat.printer().printToString(modelConfig(model, basePath, versions, labels));
+    }
+
+    private static ModelServerConfig modelConfig(String model, String basePath, Collection<Long> versions, Map<String, Long> labels) {
+        ModelConfig.Builder config = ModelConfig.newBuilder().setName(model).setBasePath(basePath).setModelPlatform("tensorflow")
+            .putAllVersionLabels(labels);
+        if (!versions.isEmpty()) {
+            config.setModelVersionPolicy(ServableVersionPolicy.newBuilder().setSpecific(
+                ServableVersionPolicy.Specific.newBuilder().addAllVersions(new TreeSet<>(versions))));
+        }
+        return ModelServerConfig.newBuilder().setModelConfigList(ModelConfigList.newBuilder().addConfig(config)).build();
     }
 
     /**

@@ -15,7 +15,8 @@ public final class TfServingStatus {
     public enum Call {
         GET_MODEL_METADATA("GetModelMetadata"),
         GET_MODEL_STATUS("GetModelStatus"),
-        PREDICT("Predict");
+        PREDICT("Predict"),
+        RELOAD_CONFIG("HandleReloadConfigRequest");
 
         private final String method;
 

@@ -2,6 +2,8 @@ package dev.tffashion.predict.messaging;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.contracts.RolloutPolicy;
+import dev.tffashion.pipeline.contracts.ShadowPrediction;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.quarkus.task.Backoff;
 import dev.tffashion.pipeline.quarkus.task.BatchTask;
@@ -49,6 +53,13 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
  * crash, a rebalance or a broker restart) has no prediction a {@code read_committed} reader can see, and is predicted afresh
  * (README, "Exactly once"). The task runtime ({@link TaskRunner}) publishes, dead-letters, commits and reports; this class holds the
  * prediction and its waits.
+ *
+ * <p>While a rollout runs (the endpoint names a challenger), each batch also goes to the challenger's version: under
+ * {@code shadow} the live version's predictions are published as always and the challenger's go to
+ * {@code <pipeline>.predict.shadow} only; under {@code canary} the challenger's prediction is published for the pictures of its arm
+ * (a hash of the image id) and the live one's for the others. Either way each challenger prediction goes to the shadow topic with
+ * the live version's class and both calls' latency, in the batch's transaction. A challenger that fails never fails a picture: the
+ * live version's answer is published.
  */
 @ApplicationScoped
 public class TensorConsumer implements BatchTask<TensorInput> {
@@ -117,6 +128,7 @@ public class TensorConsumer implements BatchTask<TensorInput> {
         List<TensorInput> fresh = inputs;
         Endpoint endpoint = null;
         List<Predictor.Outcome> outcomes = null;
+        long liveMicros = -1;
         Duration wait = config.waiting().initialBackoff();
         while (outcomes == null) {
             if (endpoints.stopping()) {
@@ -131,7 +143,9 @@ public class TensorConsumer implements BatchTask<TensorInput> {
             }
             endpoint = current.get();
             try {
+                long start = System.nanoTime();
                 outcomes = predictor.predict(endpoint, fresh);
+                liveMicros = (System.nanoTime() - start) / 1000;
             } catch (ModelNotLoadedException e) {
                 metrics.failed(Failure.MODEL_NOT_LOADED, fresh.size());
                 status.waiting(e.getMessage() + "; " + fresh.size() + " tensors wait for the model");
@@ -149,6 +163,10 @@ public class TensorConsumer implements BatchTask<TensorInput> {
             }
         }
         servedBy = endpoint;
+        if (endpoint.rollout() != RolloutPolicy.IMMEDIATE) {
+            withChallenger(endpoint, outcomes, liveMicros, results);
+            return;
+        }
         for (Predictor.Outcome o : outcomes) {
             if (o instanceof Predictor.Predicted p) {
                 results.produced(p.input(), Predictions.value(graph.name(), p.input(), endpoint, p.model(), p.classification(), store));
@@ -157,6 +175,58 @@ public class TensorConsumer implements BatchTask<TensorInput> {
                 results.refused(r.input(), new RejectedInputException(INVALID_ARGUMENT, r.reason().getMessage(), r.reason()));
             }
         }
+    }
+
+    /** The batch's outcomes under a rollout: the challenger asked too, its answers published as the policy says. */
+    private void withChallenger(Endpoint endpoint, List<Predictor.Outcome> outcomes, long liveMicros, Results<TensorInput> results) {
+        boolean canary = endpoint.rollout() == RolloutPolicy.CANARY;
+        List<TensorInput> asked = new ArrayList<>(outcomes.size());
+        for (Predictor.Outcome o : outcomes) {
+            if (o instanceof Predictor.Predicted p && (!canary || RolloutPolicy.canaryArm(armKey(p.input()), endpoint.canaryWeight()))) {
+                asked.add(p.input());
+            }
+        }
+        Map<TensorInput, Predictor.Predicted> challenger = new IdentityHashMap<>();
+        long challengerMicros = -1;
+        if (!asked.isEmpty()) {
+            long start = System.nanoTime();
+            try {
+                for (Predictor.Outcome o : predictor.predict(endpoint.challenger(), asked)) {
+                    if (o instanceof Predictor.Predicted p) {
+                        challenger.put(p.input(), p);
+                    }
+                }
+                challengerMicros = (System.nanoTime() - start) / 1000;
+            } catch (RuntimeException e) {
+                LOG.infof("the challenger v%d did not answer %d tensors (%s); the live version's answers are published",
+                    endpoint.challengerVersion(), asked.size(), e.getMessage());
+            }
+        }
+        String arm = canary ? RolloutPolicy.CANARY.wireName() : RolloutPolicy.SHADOW.wireName();
+        for (Predictor.Outcome o : outcomes) {
+            if (o instanceof Predictor.Predicted p) {
+                AnnotatedValue live = Predictions.value(graph.name(), p.input(), endpoint, p.model(), p.classification(), store);
+                Predictor.Predicted c = challenger.get(p.input());
+                AnnotatedValue published = live.toBuilder().annotation(ShadowPrediction.ARM, "live").build();
+                if (c != null) {
+                    AnnotatedValue challenged = Predictions.value(graph.name(), c.input(), endpoint, c.model(), c.classification(), store);
+                    results.alsoPublish(graph.shadowTopic(), ShadowPrediction.of(challenged, p.input().tensorId(),
+                        p.classification().label(), p.model().version(), liveMicros, challengerMicros, arm));
+                    if (canary) {
+                        published = challenged.toBuilder().annotation(ShadowPrediction.ARM, arm).build();
+                    }
+                }
+                results.produced(p.input(), published);
+            } else if (o instanceof Predictor.Refused r) {
+                metrics.failed(Failure.INVALID_ARGUMENT, 1);
+                results.refused(r.input(), new RejectedInputException(INVALID_ARGUMENT, r.reason().getMessage(), r.reason()));
+            }
+        }
+    }
+
+    /** What decides a picture's canary arm: its image id (the same image always gets the same arm), else its tensor id. */
+    private static String armKey(TensorInput input) {
+        return input.tensor().imageId() != null ? input.tensor().imageId() : input.tensorId();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.tffashion.servemanager.client;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import jakarta.annotation.PostConstruct;
@@ -61,6 +63,14 @@ public class ModelServerClient {
             signature.outputName(), null);
         List<float[]> rows = call(c -> c.predict(served, FloatBatch.of(shape, values))).rows();
         return rows.toArray(new float[0][]);
+    }
+
+    /** Replaces the model server's model config: the versions to serve ({@code specific}; none: the latest) and their labels. */
+    public void reloadConfig(String model, String basePath, Collection<Long> versions, Map<String, Long> labels) {
+        call(c -> {
+            c.reloadConfig(model, basePath, versions, labels);
+            return null;
+        });
     }
 
     private <T> T call(Function<TfServingConnection, T> call) {

@@ -6,6 +6,8 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.tffashion.pipeline.contracts.RolloutPolicy;
+
 /** Settings of the serve-manager, under {@code serving.*} (environment: {@code SERVING_*}). */
 @ConfigMapping(prefix = "serving")
 public interface ServingConfig {
@@ -75,6 +77,59 @@ public interface ServingConfig {
 
     /** How the replicas elect the one active serve-manager. */
     Leader leader();
+
+    /**
+     * The models root as the model server sees it, when it differs from {@link #modelsRoot()} (external mode: TF Serving in its
+     * own container mounts the shared folder elsewhere, e.g. {@code /models}). The model config serve-manager gives the server
+     * (rollouts, promotions, rollbacks) names {@code <this>/<model-name>} as the base path.
+     */
+    Optional<String> serverModelsRoot();
+
+    /** How a new model version goes live, and the promotion gate (env {@code SERVING_ROLLOUT_*}). */
+    Rollout rollout();
+
+    /**
+     * Rollouts (README, "Rollouts"): {@code immediate} replaces the live version at once (the default); {@code shadow} serves the
+     * new version beside the live one, predict sends each batch to both and publishes the new one's answers on
+     * {@code <pipeline>.predict.shadow} only; {@code canary} lets the new version answer a share of the pictures. A recipe's
+     * {@code rollout:} overrides the policy. After {@link #shadowPredictions()} predictions the gate promotes or rejects it.
+     */
+    interface Rollout {
+        /** The policy of models whose recipe names none: {@code immediate}, {@code shadow} or {@code canary}. */
+        @WithDefault("immediate")
+        RolloutPolicy policy();
+
+        /** How many predictions of the challenger the gate waits for before it decides (N). */
+        @WithDefault("1000")
+        int shadowPredictions();
+
+        /** The agreement with the live version's classes that suffices for promotion (X, 0..1). */
+        @WithDefault("0.95")
+        double minAgreement();
+
+        /** Or: the challenger's evaluation accuracy is at least the live version's minus this (0..1). */
+        @WithDefault("0.01")
+        double accuracyTolerance();
+
+        /** Whether the challenger's p99 Predict latency must be within {@link #maxLatencyIncreasePercent()} of the live one's. */
+        @WithDefault("true")
+        boolean latencyGate();
+
+        /** How much slower (p99, percent) the challenger may be (Y). */
+        @WithDefault("50")
+        double maxLatencyIncreasePercent();
+
+        /** The share of pictures (by a hash of the image id) a canary answers, 0..1. */
+        @WithDefault("0.1")
+        double canaryWeight();
+
+        /**
+         * How long the version a switch replaced (promotion, rollback, rejection) stays loaded after the switch is announced, so
+         * that predictions already sent to it still get their answer.
+         */
+        @WithDefault("10s")
+        Duration unloadAfter();
+    }
 
     /**
      * Leader election among serve-manager replicas (env {@code SERVING_LEADER_*}): only the leader installs versions, cleans

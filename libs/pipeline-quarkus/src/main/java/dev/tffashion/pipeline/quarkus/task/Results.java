@@ -38,6 +38,11 @@ public final class Results<I> {
     private final List<Produced<I>> produced = new ArrayList<>();
     private final List<Refused> refused = new ArrayList<>();
     private final Map<I, Boolean> outcome = new IdentityHashMap<>();
+    private final List<Routed> routed = new ArrayList<>();
+
+    /** A value for another topic than the task's output (a rollout's shadow predictions), published in the same transaction. */
+    public record Routed(String topic, AnnotatedValue value) {
+    }
 
     Results(Map<I, KafkaRecord<String, byte[]>> records) {
         this.records = records;
@@ -48,6 +53,19 @@ public final class Results<I> {
         record(input);
         outcome.put(input, Boolean.TRUE);
         produced.add(new Produced<>(input, value));
+    }
+
+    /**
+     * Adds a value for another topic than the task's output, published in the batch's transaction with the outputs (transactional
+     * runners only). It is no outcome of an input and not counted as produced.
+     */
+    public void alsoPublish(String topic, AnnotatedValue value) {
+        routed.add(new Routed(topic, value));
+    }
+
+    /** The values for other topics, in the order they were added. */
+    public List<Routed> routed() {
+        return Collections.unmodifiableList(routed);
     }
 
     /** Records that the input is refused for good: its record alone goes to the dead-letter topic with the refusal's code. */

@@ -238,6 +238,9 @@ public final class TaskRunner {
         if (transactions != null) {
             return inTransaction(batch, task, results);
         }
+        if (!results.routed().isEmpty()) {
+            throw new IllegalStateException("task " + this.task + " routes values to other topics, which needs a transactional runner");
+        }
         if (!values.isEmpty() && !deliver(values.size() + " values", () -> AcknowledgedSend.sendAll(output(), values))) {
             return unacknowledged(records.size(), "stopping");
         }
@@ -366,6 +369,10 @@ public final class TaskRunner {
                 for (AnnotatedValue value : values) {
                     emitter.send(Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id())
                         .build())));
+                }
+                for (Results.Routed r : results.routed()) {
+                    emitter.send(Message.of(r.value(), Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withTopic(r.topic())
+                        .withKey(r.value().id()).build())));
                 }
                 for (Results.Refused r : refused) {
                     LOG.warnf("dead-lettering record %s (%s): %s", r.record().getKey(), r.refusal().code(), r.refusal().getMessage());
