@@ -12,6 +12,7 @@ import { TrainingView } from './training.js';
 import { PredictionsView } from './predictions.js';
 import { ValuesView } from './values.js';
 import { Viewer } from './viewer.js';
+import { ReplayView } from './replay.js';
 
 const SNAPSHOT_LIMIT = 200;
 const INDEX_POLL_MS = 1000;
@@ -34,6 +35,8 @@ const training = new TrainingView({
   confusion: $('confusion'),
 }, store, viewer);
 const predictions = new PredictionsView($('predictions'), store, viewer);
+const replay = new ReplayView({ form: $('replay-form'), result: $('replay-result'), list: $('replay-list'), report: $('replay-report') },
+  viewer);
 
 const renderAll = coalesce(() => {
   graph.update();
@@ -52,7 +55,7 @@ for (const zone of document.querySelectorAll('.dropzone')) {
   });
 }
 
-window.tfFashion = { store };
+window.tfFashion = { store, replay };
 
 function setConnection(state, text) {
   connection.dataset.state = state;
