@@ -121,7 +121,7 @@ function classTable(rows) {
   if (!rows.length) return null;
   return h('div', { class: 'table-wrap' }, [h('table', { class: 'small', id: 'replay-classes' }, [
     h('thead', {}, [h('tr', {}, ['class', 'before', 'after', 'lost', 'gained'].map((t) => h('th', { scope: 'col' }, [t])))]),
-    h('tbody', {}, rows.map((row) => h('tr', {}, [h('th', { scope: 'row' }, [row.className]),
+    h('tbody', {}, rows.map((row) => h('tr', { dataset: { label: row.label } }, [h('th', { scope: 'row' }, [row.className]),
       h('td', {}, [row.before]), h('td', {}, [row.after]), h('td', {}, [row.lost]), h('td', {}, [row.gained])]))),
   ])]);
 }

@@ -163,6 +163,12 @@ final class ReplayRun {
         }
 
         void run() {
+            if (pending.isEmpty()) {
+                ReplayReport report = commit(List.of(), ReplayReport.State.DONE, null);
+                LOG.infof("replay %s (%s): nothing left to re-predict (%d selected, %d already at v%d)", request.id(), request.describe(),
+                    report.counts().selected(), report.counts().alreadyAtVersion(), request.toVersion());
+                return;
+            }
             String topic = job.graph.inputTopic(Predictions.TASK, Predictions.TENSOR_INPUT);
             try (KafkaConsumer<String, byte[]> tensors = job.consumer("tensors")) {
                 List<TopicPartition> partitions = tensors.partitionsFor(topic, Duration.ofSeconds(30)).stream()
