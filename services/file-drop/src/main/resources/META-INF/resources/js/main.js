@@ -13,6 +13,7 @@ import { PredictionsView } from './predictions.js';
 import { RolloutView } from './rollout.js';
 import { ValuesView } from './values.js';
 import { Viewer } from './viewer.js';
+import { ReplayView } from './replay.js';
 
 const SNAPSHOT_LIMIT = 200;
 const INDEX_POLL_MS = 1000;
@@ -36,6 +37,8 @@ const training = new TrainingView({
 }, store, viewer);
 const predictions = new PredictionsView($('predictions'), store, viewer);
 const rollout = new RolloutView($('rollout'), store);
+const replay = new ReplayView({ form: $('replay-form'), result: $('replay-result'), list: $('replay-list'), report: $('replay-report') },
+  viewer);
 
 const renderAll = coalesce(() => {
   graph.update();
@@ -55,7 +58,7 @@ for (const zone of document.querySelectorAll('.dropzone')) {
   });
 }
 
-window.tfFashion = { store };
+window.tfFashion = { store, replay };
 
 function setConnection(state, text) {
   connection.dataset.state = state;

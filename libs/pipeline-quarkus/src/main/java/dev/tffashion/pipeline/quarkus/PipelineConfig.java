@@ -119,6 +119,14 @@ public interface PipelineConfig {
         @WithDefault("1")
         @WithName("replication-factor")
         short replicationFactor();
+
+        /**
+         * How long the tensor topic ({@code <pipeline>.imageConvert.tensor}) keeps tensors, e.g. {@code 30d}: how far back a replay
+         * (issue 16) reaches. Set at creation and on the existing topic at every start; unset, the broker's default
+         * ({@code log.retention.hours}, 7 days unless changed).
+         */
+        @WithName("tensor-retention")
+        Optional<Duration> tensorRetention();
     }
 
     /** The task runtime's delivery settings and its fence handling (TaskRuntime). */

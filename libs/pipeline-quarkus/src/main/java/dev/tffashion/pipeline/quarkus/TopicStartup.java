@@ -31,8 +31,10 @@ public class TopicStartup {
             LOG.info("topic provisioning is off (tf-fashion.topics.provision=false)");
             return;
         }
+        Map<String, Duration> retention = config.topics().tensorRetention()
+                .map(d -> Map.of(graph.topic("imageConvert", "tensor"), d)).orElse(Map.of());
         var created = TopicProvisioner.ensureTopics(KafkaClientConfig.admin(kafka), graph, config.topics().partitions(),
-                config.topics().replicationFactor(), Duration.ofSeconds(60));
+                config.topics().replicationFactor(), Duration.ofSeconds(60), retention);
         LOG.infof("pipeline %s: topics ready on %s (%d created)", graph.name(), KafkaClientConfig.bootstrapServers(kafka), created.size());
     }
 }

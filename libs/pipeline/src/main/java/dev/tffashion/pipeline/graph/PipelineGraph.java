@@ -120,6 +120,16 @@ public final class PipelineGraph {
         return name + ".status";
     }
 
+    /** The compacted topic of replay requests (issue 16), keyed by replay id: written by file-drop, read by predict. */
+    public String replayRequestTopic() {
+        return name + ".replay.request";
+    }
+
+    /** The compacted topic of replay reports, keyed by replay id: written by predict's replay job, read by file-drop. */
+    public String replayReportTopic() {
+        return name + ".replay.report";
+    }
+
     /** A task's dead-letter topic. */
     public String deadLetterTopic(String taskName) {
         task(taskName);
@@ -153,6 +163,8 @@ public final class PipelineGraph {
         specs.add(new TopicSpec(statusTopic(), 1, true));
         specs.add(new TopicSpec(shadowTopic(), partitions, false));
         specs.add(new TopicSpec(rolloutControlTopic(), 1, false));
+        specs.add(new TopicSpec(replayRequestTopic(), 1, true));
+        specs.add(new TopicSpec(replayReportTopic(), 1, true));
         for (Task task : tasks) {
             if (!task.inputs().isEmpty()) {
                 specs.add(new TopicSpec(deadLetterTopic(task.name()), 1, false));

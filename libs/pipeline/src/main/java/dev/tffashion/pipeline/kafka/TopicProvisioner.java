@@ -13,9 +13,12 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -43,6 +46,17 @@ public final class TopicProvisioner {
      */
     public static List<String> ensureTopics(Map<String, Object> adminConfig, PipelineGraph graph, int partitions, short replication,
             Duration timeout) {
+        return ensureTopics(adminConfig, graph, partitions, replication, timeout, Map.of());
+    }
+
+    /**
+     * Ensures every topic of the graph exists, and sets the retention of the topics named in {@code retention} ({@code retention.ms},
+     * at creation and on an existing topic alike); returns the names it created.
+     *
+     * @param retention how long a topic keeps its records, by topic name (the tensor topic's says how far back a replay reaches)
+     */
+    public static List<String> ensureTopics(Map<String, Object> adminConfig, PipelineGraph graph, int partitions, short replication,
+            Duration timeout, Map<String, Duration> retention) {
         Map<String, Object> props = new HashMap<>(adminConfig);
         Object bootstrapServers = adminConfig.getOrDefault(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE));
@@ -53,13 +67,14 @@ public final class TopicProvisioner {
             List<PipelineGraph.TopicSpec> present = new ArrayList<>();
             for (PipelineGraph.TopicSpec spec : graph.topics(partitions)) {
                 if (!existing.contains(spec.name())) {
-                    missing.add(newTopic(spec, replication));
+                    missing.add(newTopic(spec, replication, retention.get(spec.name())));
                 } else if (!spec.compacted() && spec.partitions() > 1) {
                     present.add(spec);
                 }
             }
             List<String> created = create(admin, missing, timeout);
             grow(admin, present, timeout);
+            retain(admin, retention, existing, timeout);
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -98,14 +113,34 @@ public final class TopicProvisioner {
         }
     }
 
-    private static NewTopic newTopic(PipelineGraph.TopicSpec spec, short replication) {
+    private static NewTopic newTopic(PipelineGraph.TopicSpec spec, short replication, Duration retention) {
         NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replication);
+        Map<String, String> configs = new HashMap<>();
         if (spec.compacted()) {
-            topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+            configs.putAll(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                     TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "0",
                     TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(Duration.ofHours(1).toMillis())));
         }
-        return topic;
+        if (retention != null) {
+            configs.put(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()));
+        }
+        return configs.isEmpty() ? topic : topic.configs(configs);
+    }
+
+    /** Sets {@code retention.ms} on the existing topics that have a retention configured (idempotent). */
+    private static void retain(Admin admin, Map<String, Duration> retention, Set<String> existing, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+        retention.forEach((topic, duration) -> {
+            if (existing.contains(topic)) {
+                changes.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(duration.toMillis())), AlterConfigOp.OpType.SET)));
+            }
+        });
+        if (!changes.isEmpty()) {
+            admin.incrementalAlterConfigs(changes).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.infof("topic retention set: %s", retention);
+        }
     }
 
     private static List<String> create(Admin admin, Collection<NewTopic> topics, Duration timeout)

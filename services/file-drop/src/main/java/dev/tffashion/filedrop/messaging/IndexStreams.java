@@ -71,7 +71,7 @@ public final class IndexStreams implements AutoCloseable {
     private static final String TOPIC_IDS = "topic-ids.properties";
 
     /** What a topic holds. */
-    public enum Kind { VALUES, STATUS, DEAD_LETTERS }
+    public enum Kind { VALUES, STATUS, DEAD_LETTERS, LATEST }
 
     /**
      * One topic of the index.

@@ -28,9 +28,11 @@ import dev.tffashion.pipeline.status.StatusEvent;
  * <ul>
  * <li>a values topic: {@code v:<id>} → the record ({@link IndexedValue}); {@code r:<timestamp>:<partition>:<offset>} → id, the
  * order of arrival (newest last); {@code t:<image>} → the tensor converted from that image (the latest);
- * {@code p:<image>} → the prediction of that image (the first); {@code c:<task>/<output>} → how many distinct ids were read;</li>
+ * {@code p:<image>} → the prediction of that image (the first); {@code q:<image>:<id>} → id, every prediction of that image
+ * (a replay adds one that supersedes the earlier); {@code c:<task>/<output>} → how many distinct ids were read;</li>
  * <li>a dead-letter topic: {@code v:<id>} → the {@link DeadLetter} as JSON; {@code #count}; {@code #latest};</li>
- * <li>the status topic: {@code <task>} → the latest {@link StatusEvent}, as its record's JSON.</li>
+ * <li>the status topic: {@code <task>} → the latest {@link StatusEvent}, as its record's JSON;</li>
+ * <li>a compacted topic of documents ({@code <pipeline>.replay.report}): {@code <key>} → the latest record's value.</li>
  * </ul>
  * A value id read again (a retry's copy, or records read again after a crash, from the last checkpoint) changes nothing.
  * A record that cannot be read is logged and skipped.
@@ -46,6 +48,7 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
     static final String RECENT_END = "r;";
     static final String TENSOR_OF = "t:";
     static final String PREDICTION_OF = "p:";
+    static final String PREDICTIONS_OF = "q:";
     static final String COUNT = "c:";
     static final String COUNT_END = "c;";
     static final String LETTER_COUNT = "#count";
@@ -92,6 +95,11 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
                 case VALUES -> value(record, where);
                 case STATUS -> status(record);
                 case DEAD_LETTERS -> deadLetter(record);
+                case LATEST -> {
+                    if (record.key() != null) {
+                        store.put(record.key(), record.value());
+                    }
+                }
                 default -> throw new IllegalStateException("unknown kind " + source.kind());
             }
         } catch (RuntimeException e) {
@@ -117,7 +125,10 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
         if (ValueType.TENSOR.wireName().equals(envelope.type())) {
             envelope.sourceIds(IMAGE_INPUT).forEach(image -> store.put(TENSOR_OF + image, utf8(envelope.id())));
         } else if (ValueType.PREDICTION.wireName().equals(envelope.type())) {
-            envelope.sourceIds(IMAGE_INPUT).forEach(image -> store.putIfAbsent(PREDICTION_OF + image, utf8(envelope.id())));
+            envelope.sourceIds(IMAGE_INPUT).forEach(image -> {
+                store.putIfAbsent(PREDICTION_OF + image, utf8(envelope.id()));
+                store.put(PREDICTIONS_OF + image + ":" + envelope.id(), utf8(envelope.id()));
+            });
         }
         increment(COUNT + envelope.task() + "/" + envelope.output());
         listener.value(envelope.id(), stored);

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -49,6 +50,7 @@ import io.smallrye.common.annotation.Identifier;
  * count of values per task output; a value is decoded from its stored record when someone asks for it;</li>
  * <li>the dead letters of every task's {@code .dlq} topic;</li>
  * <li>the latest status of each task (the compacted {@code <pipeline>.status} topic);</li>
+ * <li>the latest report of each replay (the compacted {@code <pipeline>.replay.report} topic);</li>
  * <li>{@link LiveFeed}: every change once the index is ready (not the history read at start), for the UI's live feed (a value
  * decoded only while someone listens), and a {@code caughtUp} event then.</li>
  * </ul>
@@ -83,6 +85,7 @@ public class ValueIndex {
     private final List<Source> values = new ArrayList<>();
     private final List<Source> deadLetterSources = new ArrayList<>();
     private Source statusSource;
+    private Source replaySource;
     private final Map<String, AnnotatedValue> pending = new LinkedHashMap<>();
     private volatile IndexStreams streams;
 
@@ -95,12 +98,14 @@ public class ValueIndex {
             }
         }
         statusSource = new Source(graph.statusTopic(), Kind.STATUS, null);
+        replaySource = new Source(graph.replayReportTopic(), Kind.LATEST, null);
     }
 
     void start(@Observes StartupEvent event) {
         List<Source> sources = new ArrayList<>(values);
         sources.addAll(deadLetterSources);
         sources.add(statusSource);
+        sources.add(replaySource);
         Path dir = stateDir();
         Map<String, Object> settings = new HashMap<>(KafkaClientConfig.admin(kafka));
         settings.put("client.id", graph.name() + "-file-drop-index-" + pipelineConfig.instanceName());
@@ -244,6 +249,42 @@ public class ValueIndex {
     /** The prediction made from a dropped image (the first), found through the prediction's own image lineage. */
     public Optional<AnnotatedValue> predictionOfImage(String imageId) {
         return link(IndexUpdater.PREDICTION_OF + imageId).flatMap(this::get);
+    }
+
+    /** Every prediction of a dropped image (after a replay, the earlier ones and the one that supersedes them), unordered. */
+    public List<AnnotatedValue> predictionsOfImage(String imageId) {
+        List<AnnotatedValue> found = new ArrayList<>();
+        IndexStreams index = streams;
+        if (index == null || imageId == null) {
+            return found;
+        }
+        String from = IndexUpdater.PREDICTIONS_OF + imageId + ":";
+        String to = IndexUpdater.PREDICTIONS_OF + imageId + ";";
+        for (Source source : values) {
+            for (KeyValue<String, byte[]> entry : index.range(source, from, to, MAX_LISTED)) {
+                get(new String(entry.value, StandardCharsets.UTF_8)).ifPresent(found::add);
+            }
+        }
+        return found;
+    }
+
+    /** The latest report of a replay ({@code <pipeline>.replay.report}), as its record's JSON. */
+    public Optional<byte[]> replayReport(String replayId) {
+        IndexStreams index = streams;
+        if (index == null || replayId == null) {
+            return Optional.empty();
+        }
+        return index.get(replaySource, replayId).filter(Objects::nonNull);
+    }
+
+    /** The latest report of every replay, as their records' JSON. */
+    public List<byte[]> replayReports() {
+        IndexStreams index = streams;
+        List<byte[]> reports = new ArrayList<>();
+        if (index != null) {
+            index.all(replaySource, MAX_LISTED).forEach(kv -> reports.add(kv.value));
+        }
+        return reports;
     }
 
     private Optional<String> link(String key) {

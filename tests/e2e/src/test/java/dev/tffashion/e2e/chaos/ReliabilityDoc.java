@@ -58,9 +58,10 @@ final class ReliabilityDoc {
         - **duplicates on topics**: records of an image's values (drop, tensor, prediction, dead letter) whose value id was already
           on that topic.
         - **duplicates delivered to users**: images with more than one prediction record (same value id or not: "exactly one
-          prediction" for a `read_committed` reader), or a prediction and a dead letter, or for which `GET /v1/predictions/{id}`
-          answered two different predictions during the run, or one upload (one `Idempotency-Key`) stored as two images. Must
-          be 0.
+          prediction" for a `read_committed` reader; a superseding prediction, made by a replay a user asked for and naming the
+          earlier one in its lineage `supersedes`, is intended and not counted), or a prediction and a dead letter, or for which
+          `GET /v1/predictions/{id}` answered two different predictions during the run, or one upload (one `Idempotency-Key`)
+          stored as two images. Must be 0.
         - **model version live**: each prediction's model version was announced on `tf-fashion.serve.endpoint` before the
           prediction was written and not replaced by another version before the image was dropped; a prediction that breaks
           this fails the run.

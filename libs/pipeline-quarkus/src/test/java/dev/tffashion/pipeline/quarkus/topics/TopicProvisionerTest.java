@@ -11,6 +11,8 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,23 @@ class TopicProvisionerTest {
         TopicProvisioner.ensureTopics(admin, graph, 2, (short) 1, TIMEOUT);
         assertEquals(4, partitions(graph).get(graph.topic("imageInput", "droppedFile")), "a topic is never shrunk");
         assertFalse(counts.isEmpty());
+    }
+
+    @Test
+    void setsTheTensorTopicsRetentionAtCreationAndOnAnExistingTopic() throws Exception {
+        PipelineGraph graph = PipelineGraph.load("retain");
+        String tensors = graph.topic("imageConvert", "tensor");
+        TopicProvisioner.ensureTopics(admin, graph, 1, (short) 1, TIMEOUT, Map.of(tensors, Duration.ofDays(30)));
+        assertEquals(String.valueOf(Duration.ofDays(30).toMillis()), retention(tensors));
+        TopicProvisioner.ensureTopics(admin, graph, 1, (short) 1, TIMEOUT, Map.of(tensors, Duration.ofHours(2)));
+        assertEquals(String.valueOf(Duration.ofHours(2).toMillis()), retention(tensors), "an existing topic takes the new retention");
+    }
+
+    private static String retention(String topic) throws Exception {
+        try (Admin client = Admin.create(admin)) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            return client.describeConfigs(List.of(resource)).all().get().get(resource).get(TopicConfig.RETENTION_MS_CONFIG).value();
+        }
     }
 
     private static Map<String, Integer> partitions(PipelineGraph graph) throws Exception {

@@ -1,0 +1,308 @@
+package dev.tffashion.predict.replay;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.jboss.logging.Logger;
+
+import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.contracts.PredictionValue;
+import dev.tffashion.pipeline.contracts.replay.ReplayReport;
+import dev.tffashion.pipeline.contracts.replay.ReplayRequest;
+import dev.tffashion.pipeline.contracts.replay.ReplayTally;
+import dev.tffashion.pipeline.contracts.replay.Replays;
+import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.status.TaskState;
+import dev.tffashion.predict.Endpoint;
+import dev.tffashion.predict.ModelNotLoadedException;
+import dev.tffashion.predict.Predictions;
+import dev.tffashion.predict.Predictor;
+import dev.tffashion.predict.ServingFailedException;
+import dev.tffashion.predict.ServingUnavailableException;
+import dev.tffashion.predict.TensorInput;
+
+/**
+ * One replay: selects the images whose current prediction the request names ({@link PredictionHistory}), reads the tensor topic
+ * from its beginning (as far back as its retention keeps tensors) up to where it ended when the replay started, predicts the
+ * selected tensors with the requested version of the served model, and publishes each new prediction with lineage
+ * {@code supersedes: [old prediction id]}. Each step (at most {@code predict.replay.step-records} tensor records) is one Kafka
+ * transaction: its predictions and the report with the checkpoint (the next offset of each partition). After a crash the run
+ * resumes from the last committed checkpoint (a failed one too, when its request is read again); a done replay is never run
+ * again, and its values' ids ({@link ReplayRequest#predictionId}) would be the same anyway.
+ */
+final class ReplayRun {
+
+    private static final Logger LOG = Logger.getLogger(ReplayRun.class);
+
+    private final ReplayJob job;
+    private final ReplayRequest request;
+
+    ReplayRun(ReplayJob job, ReplayRequest request) {
+        this.job = job;
+        this.request = request;
+    }
+
+    void run() {
+        try (KafkaProducer<String, Object> producer = job.producer(request)) {
+            producer.initTransactions();
+            Optional<ReplayReport> last = lastReport();
+            if (last.isPresent() && last.get().state() == ReplayReport.State.DONE) {
+                LOG.debugf("replay %s (%s) is done: nothing to do", request.id(), request.describe());
+                return;
+            }
+            Optional<Endpoint> served = awaitEndpoint();
+            if (served.isEmpty()) {
+                return;
+            }
+            Endpoint live = served.get();
+            Endpoint target = new Endpoint(live.valueId(), live.grpcTarget(), live.modelName(), request.toVersion(), live.signatureName(),
+                live.inputName(), live.outputName());
+            new Step(producer, target, last.orElse(null)).run();
+        } catch (ProducerFencedException e) {
+            LOG.infof("replay %s: another runner took it over (%s)", request.id(), e.getMessage());
+        } catch (KafkaException e) {
+            LOG.warnf("replay %s stopped on a Kafka error, it resumes from its last checkpoint at the next start: %s", request.id(),
+                e.getMessage());
+            job.status(TaskState.FAILED, "replay " + request.id() + " stopped: " + e.getMessage(), null, Map.of("replayId", request.id()));
+        }
+    }
+
+    private Optional<Endpoint> awaitEndpoint() {
+        while (!job.stopping()) {
+            Optional<Endpoint> current = job.endpoints.current();
+            if (current.isPresent() && job.endpoints.caughtUp()) {
+                return current;
+            }
+            job.status(TaskState.WAITING, "replay " + request.id() + " waits for a served model", null, Map.of("replayId", request.id()));
+            job.endpoints.awaitChange(current.orElse(null), job.config.waitForEndpoint());
+        }
+        return Optional.empty();
+    }
+
+    /** The replay's latest committed report, if any. */
+    private Optional<ReplayReport> lastReport() {
+        ReplayReport[] found = new ReplayReport[1];
+        readAll(job.graph.replayReportTopic(), record -> {
+            if (request.id().equals(record.key())) {
+                found[0] = record.value() == null ? null : ReplayReport.fromJson(record.value());
+            }
+        });
+        return Optional.ofNullable(found[0]);
+    }
+
+    /** Reads a topic from its beginning to its last committed record. */
+    private void readAll(String topic, java.util.function.Consumer<ConsumerRecord<String, byte[]>> each) {
+        try (KafkaConsumer<String, byte[]> consumer = job.consumer("history")) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(job.config.pollTimeout()).forEach(each);
+            }
+        }
+    }
+
+    /** The scan of the tensor topic, step by step. */
+    private final class Step {
+
+        private final KafkaProducer<String, Object> producer;
+        private final Endpoint target;
+        private final ReplayTally tally;
+        private final Map<String, PredictionHistory.Prediction> pending;
+        private final Map<Integer, Long> next = new HashMap<>();
+        private final Map<Integer, Long> end = new HashMap<>();
+
+        Step(KafkaProducer<String, Object> producer, Endpoint target, ReplayReport last) {
+            this.producer = producer;
+            this.target = target;
+            Instant startedAt = last == null ? Instant.now() : last.startedAt();
+            PredictionHistory history = new PredictionHistory(request, startedAt);
+            readAll(job.graph.topic(Predictions.TASK, Predictions.OUTPUT), record -> {
+                if (record.value() != null) {
+                    try {
+                        history.add(ValueRecords.decode(record.headers(), record.value()));
+                    } catch (RuntimeException e) {
+                        LOG.debugf("replay %s: skipped an unreadable prediction record: %s", request.id(), e.getMessage());
+                    }
+                }
+            });
+            Map<String, PredictionHistory.Prediction> selected = history.selected();
+            pending = new HashMap<>();
+            long atVersion = 0;
+            for (var entry : selected.entrySet()) {
+                if (entry.getValue().version() == request.toVersion()) {
+                    atVersion++;
+                } else if (!history.replayedBy().contains(entry.getKey())) {
+                    pending.put(entry.getKey(), entry.getValue());
+                }
+            }
+            if (last == null) {
+                tally = new ReplayTally(request, target.modelName(), startedAt);
+                tally.selected(selected.size(), atVersion);
+            } else {
+                tally = ReplayTally.resume(last, ReplayTally.details(last, job.store));
+                next.putAll(last.checkpoint().next());
+                end.putAll(last.checkpoint().end());
+            }
+        }
+
+        void run() {
+            if (pending.isEmpty()) {
+                ReplayReport report = commit(List.of(), ReplayReport.State.DONE, null);
+                LOG.infof("replay %s (%s): nothing left to re-predict (%d selected, %d already at v%d)", request.id(), request.describe(),
+                    report.counts().selected(), report.counts().alreadyAtVersion(), request.toVersion());
+                return;
+            }
+            String topic = job.graph.inputTopic(Predictions.TASK, Predictions.TENSOR_INPUT);
+            try (KafkaConsumer<String, byte[]> tensors = job.consumer("tensors")) {
+                List<TopicPartition> partitions = tensors.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                if (end.isEmpty()) {
+                    Map<TopicPartition, Long> from = tensors.beginningOffsets(partitions);
+                    Map<TopicPartition, Long> to = tensors.endOffsets(partitions);
+                    long total = 0;
+                    for (TopicPartition p : partitions) {
+                        next.put(p.partition(), from.get(p));
+                        end.put(p.partition(), to.get(p));
+                        total += to.get(p) - from.get(p);
+                    }
+                    tally.toScan(total);
+                    commit(List.of(), ReplayReport.State.RUNNING, null);
+                    LOG.infof("replay %s (%s) of %s: %d images to re-predict, %d tensor records to read", request.id(),
+                        request.describe(), target.modelName(), pending.size(), total);
+                }
+                List<TopicPartition> open = partitions.stream().filter(p -> next.getOrDefault(p.partition(), 0L)
+                    < end.getOrDefault(p.partition(), 0L)).toList();
+                tensors.assign(open);
+                open.forEach(p -> tensors.seek(p, next.get(p.partition())));
+                while (!open.isEmpty()) {
+                    if (job.stopping()) {
+                        LOG.infof("replay %s: stopping; it resumes from its checkpoint at the next start", request.id());
+                        return;
+                    }
+                    ConsumerRecords<String, byte[]> records = tensors.poll(job.config.pollTimeout());
+                    List<TensorInput> inputs = new ArrayList<>();
+                    long scanned = 0;
+                    for (ConsumerRecord<String, byte[]> record : records) {
+                        if (record.offset() >= end.get(record.partition())) {
+                            continue;
+                        }
+                        scanned++;
+                        if (record.key() == null || !pending.containsKey(record.key())) {
+                            continue;
+                        }
+                        try {
+                            inputs.add(TensorInput.parse(record.key(), record.headers(), record.value(), job.store));
+                        } catch (RuntimeException e) {
+                            pending.remove(record.key());
+                            tally.refused();
+                        }
+                    }
+                    for (TopicPartition p : open) {
+                        next.put(p.partition(), Math.min(end.get(p.partition()), Math.max(next.get(p.partition()), tensors.position(p))));
+                    }
+                    tally.scanned(scanned);
+                    List<AnnotatedValue> values = predict(inputs);
+                    if (values == null) {
+                        return;
+                    }
+                    commit(values, ReplayReport.State.RUNNING, null);
+                    List<TopicPartition> done = open.stream().filter(p -> next.get(p.partition()) >= end.get(p.partition())).toList();
+                    if (!done.isEmpty()) {
+                        open = open.stream().filter(p -> !done.contains(p)).toList();
+                        tensors.pause(done);
+                    }
+                }
+            }
+            List<String> outOfReach = pending.values().stream().map(p -> p.imageId() == null ? p.tensorId() : p.imageId()).sorted()
+                .toList();
+            tally.outOfReach(outOfReach);
+            ReplayReport report = commit(List.of(), ReplayReport.State.DONE, null);
+            LOG.infof("replay %s done: %d re-predicted, %d flipped, %d out of reach", request.id(), report.counts().replayed(),
+                report.counts().flipped(), report.counts().outOfReach());
+        }
+
+        /** The superseding predictions of the tensors, or null when the replay failed or stops. */
+        private List<AnnotatedValue> predict(List<TensorInput> inputs) {
+            if (inputs.isEmpty()) {
+                return List.of();
+            }
+            Duration wait = Duration.ofMillis(200);
+            while (true) {
+                if (job.stopping()) {
+                    return null;
+                }
+                try {
+                    return values(job.predictor.predict(target, inputs));
+                } catch (ModelNotLoadedException e) {
+                    commit(List.of(), ReplayReport.State.FAILED, "version " + request.toVersion() + " of model " + target.modelName()
+                        + " is not loaded on TF Serving at " + target.grpcTarget() + " (" + e.getMessage() + "); the replay needs it "
+                        + "served beside the live one: have serve keep it loaded (a specific version policy), then post the replay "
+                        + "with another window or version");
+                    return null;
+                } catch (ServingUnavailableException | ServingFailedException e) {
+                    job.status(TaskState.WAITING, "replay " + request.id() + ": " + e.getMessage() + "; retrying", null,
+                        Map.of("replayId", request.id()));
+                    ReplayJob.sleep(wait);
+                    wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : wait.multipliedBy(2);
+                }
+            }
+        }
+
+        private List<AnnotatedValue> values(List<Predictor.Outcome> outcomes) {
+            List<AnnotatedValue> values = new ArrayList<>();
+            for (Predictor.Outcome outcome : outcomes) {
+                PredictionHistory.Prediction before = pending.remove(outcome.input().tensorId());
+                if (outcome instanceof Predictor.Predicted p && before != null) {
+                    PredictionValue made = Predictions.prediction(job.graph.name(), p.input(), target, p.model(), p.classification());
+                    String id = ReplayRequest.predictionId(request.id(), p.input().tensorId());
+                    PredictionValue replayed = new PredictionValue(id, made.pipeline(), made.tensorId(), made.imageId(), made.endpointId(),
+                        made.content(), made.createdAt());
+                    values.add(Replays.superseding(replayed, request.id(), before.id(), job.store));
+                    tally.replayed(Objects.requireNonNullElse(made.imageId(), made.tensorId()), made.tensorId(), before.id(),
+                        before.label(), before.version(), id, new ReplayTally.Label(made.content().label(), made.content().className()));
+                } else if (before != null) {
+                    tally.refused();
+                }
+            }
+            return values;
+        }
+
+        /** One transaction: the values and the report with the checkpoint. */
+        private ReplayReport commit(List<AnnotatedValue> values, ReplayReport.State state, String reason) {
+            ReplayReport report = tally.report(state, reason, new ReplayReport.Checkpoint(next, end), job.store);
+            producer.beginTransaction();
+            try {
+                String predictions = job.graph.topic(Predictions.TASK, Predictions.OUTPUT);
+                for (AnnotatedValue value : values) {
+                    producer.send(new ProducerRecord<>(predictions, value.id(), value));
+                }
+                producer.send(new ProducerRecord<>(job.graph.replayReportTopic(), request.id(), report.toJson()));
+                producer.commitTransaction();
+            } catch (ProducerFencedException e) {
+                throw e;
+            } catch (KafkaException e) {
+                producer.abortTransaction();
+                throw e;
+            }
+            job.status(report);
+            return report;
+        }
+    }
+}
