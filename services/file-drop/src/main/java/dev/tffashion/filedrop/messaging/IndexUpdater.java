@@ -3,10 +3,15 @@ package dev.tffashion.filedrop.messaging;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -68,6 +73,8 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
     private final IndexStreams.Source source;
     private final Listener listener;
     private final AtomicLong applied;
+    /** The counts of the store ({@link #COUNT} and {@link #LETTER_COUNT} keys), as the store holds them (see {@link #count}). */
+    private final Map<String, Long> counts = new HashMap<>();
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, byte[]> store;
 
@@ -113,6 +120,7 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
         ValueEnvelope envelope = ValueRecords.envelope(headers)
             .orElseGet(() -> ValueEnvelope.of(ValueRecords.decode(headers, record.value())));
         String key = VALUE + envelope.id();
+        // The one read of a new value: a miss, answered by the stores' bloom filters without touching a data block.
         if (store.get(key) != null) {
             return;
         }
@@ -120,18 +128,40 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
         long offset = where == null ? -1 : where.offset();
         byte[] stored = IndexedValue.encode(source.topic(), partition, offset, record.timestamp(), record.key(), headers,
             record.value());
-        store.put(key, stored);
-        store.put(recentKey(record.timestamp(), partition, offset), utf8(envelope.id()));
+        byte[] id = utf8(envelope.id());
+        List<KeyValue<String, byte[]>> writes = new ArrayList<>(4);
+        writes.add(KeyValue.pair(key, stored));
+        writes.add(KeyValue.pair(recentKey(record.timestamp(), partition, offset), id));
         if (ValueType.TENSOR.wireName().equals(envelope.type())) {
-            envelope.sourceIds(IMAGE_INPUT).forEach(image -> store.put(TENSOR_OF + image, utf8(envelope.id())));
+            envelope.sourceIds(IMAGE_INPUT).forEach(image -> writes.add(KeyValue.pair(TENSOR_OF + image, id)));
         } else if (ValueType.PREDICTION.wireName().equals(envelope.type())) {
-            envelope.sourceIds(IMAGE_INPUT).forEach(image -> {
-                store.putIfAbsent(PREDICTION_OF + image, utf8(envelope.id()));
-                store.put(PREDICTIONS_OF + image + ":" + envelope.id(), utf8(envelope.id()));
-            });
+            for (String image : envelope.sourceIds(IMAGE_INPUT)) {
+                if (store.get(PREDICTION_OF + image) == null) {
+                    writes.add(KeyValue.pair(PREDICTION_OF + image, id));
+                }
+                writes.add(KeyValue.pair(PREDICTIONS_OF + image + ":" + envelope.id(), id));
+            }
         }
-        increment(COUNT + envelope.task() + "/" + envelope.output());
+        String count = COUNT + envelope.task() + "/" + envelope.output();
+        long next = count(count) + 1;
+        writes.add(KeyValue.pair(count, longBytes(next)));
+        // One write batch per value: the value, its place in arrival order, its links and its count land together.
+        store.putAll(writes);
+        counts.put(count, next);
         listener.value(envelope.id(), stored);
+    }
+
+    /**
+     * A count of this store, from its copy in memory: this processor is the only writer of its store, so the copy, read from
+     * the store once, stays equal to it (and saves a read per value).
+     */
+    private long count(String key) {
+        Long known = counts.get(key);
+        if (known == null) {
+            known = longOf(store.get(key));
+            counts.put(key, known);
+        }
+        return known;
     }
 
     private void status(Record<String, byte[]> record) {
@@ -158,13 +188,26 @@ final class IndexUpdater implements Processor<String, byte[], Void, Void> {
     }
 
     private void increment(String key) {
-        byte[] count = store.get(key);
-        store.put(key, longBytes(count == null ? 1 : ByteBuffer.wrap(count).getLong() + 1));
+        long next = count(key) + 1;
+        store.put(key, longBytes(next));
+        counts.put(key, next);
     }
 
     /** The key of a value in arrival order: zero-padded, so that RocksDB's byte order is the time order. */
     static String recentKey(long timestamp, int partition, long offset) {
-        return String.format("%s%016d:%06d:%019d", RECENT, Math.max(0, timestamp), partition, Math.max(0, offset));
+        StringBuilder key = new StringBuilder(RECENT.length() + 16 + 1 + 6 + 1 + 19).append(RECENT);
+        pad(key, Math.max(0, timestamp), 16).append(':');
+        pad(key, partition, 6).append(':');
+        return pad(key, Math.max(0, offset), 19).toString();
+    }
+
+    /** Appends a number (not negative) zero-padded to at least {@code width} digits, as {@code %0<width>d} does. */
+    private static StringBuilder pad(StringBuilder to, long number, int width) {
+        String digits = Long.toString(number);
+        for (int i = digits.length(); i < width; i++) {
+            to.append('0');
+        }
+        return to.append(digits);
     }
 
     static byte[] longBytes(long value) {

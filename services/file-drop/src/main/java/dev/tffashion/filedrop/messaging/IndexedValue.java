@@ -27,7 +27,12 @@ final class IndexedValue {
 
     /** The stored form of a record. */
     static byte[] encode(String topic, int partition, long offset, long timestamp, String key, Headers headers, byte[] value) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + (value == null ? 0 : value.length));
+        Header[] all = headers == null ? new Header[0] : headers.toArray();
+        int size = 64 + topic.length() * 3 + (key == null ? 0 : key.length() * 3) + (value == null ? 0 : value.length);
+        for (Header header : all) {
+            size += 6 + header.key().length() * 3 + (header.value() == null ? 0 : header.value().length);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             out.writeUTF(topic);
@@ -38,7 +43,6 @@ final class IndexedValue {
             if (key != null) {
                 out.writeUTF(key);
             }
-            Header[] all = headers == null ? new Header[0] : headers.toArray();
             out.writeInt(all.length);
             for (Header header : all) {
                 out.writeUTF(header.key());
