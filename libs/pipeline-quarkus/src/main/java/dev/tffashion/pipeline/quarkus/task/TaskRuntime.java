@@ -13,6 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
@@ -32,6 +33,9 @@ public class TaskRuntime {
 
     @Inject
     PipelineGraph graph;
+
+    @Inject
+    PipelineTracing tracing;
 
     /** How long one try waits for Kafka to acknowledge a batch's values or dead letters. */
     @ConfigProperty(name = "tf-fashion.task.publish-timeout", defaultValue = "30s")
@@ -78,13 +82,13 @@ public class TaskRuntime {
     public TaskRunner runner(String task, KafkaTransactions<Object> outputs, TaskRunner.Delivery delivery) {
         BooleanSupplier own = delivery.stopping();
         return new TaskRunner(task, outputs, graph.deadLetterTopic(task), StatusSink.of(status), registry, new TaskRunner.Delivery(
-            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean()));
+            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean())).traced(tracing);
     }
 
     /** A runner with its own delivery (its timeout, backoff and stop check still end with the service). */
     public TaskRunner runner(String task, Emitter<AnnotatedValue> output, TaskRunner.Delivery delivery) {
         BooleanSupplier own = delivery.stopping();
         return new TaskRunner(task, output, StatusSink.of(status), registry, new TaskRunner.Delivery(delivery.timeout(),
-            delivery.backoff(), () -> stopping || own.getAsBoolean()));
+            delivery.backoff(), () -> stopping || own.getAsBoolean())).traced(tracing);
     }
 }
