@@ -5,16 +5,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.tffashion.filedrop.config.TracesConfig;
 
 /**
  * The recent spans the local OTLP receiver got ({@link OtlpReceiver}), in a bounded ring: once full, each new span takes the place
  * of the oldest. Sized by {@code file-drop.traces.capacity} (spans; about 20 bytes of overhead plus its names and attributes each).
  */
-@ApplicationScoped
+@Singleton
 public class SpanRing {
 
     private final StoredSpan[] ring;
@@ -22,7 +22,12 @@ public class SpanRing {
     private long received;
 
     @Inject
-    public SpanRing(@ConfigProperty(name = "file-drop.traces.capacity", defaultValue = "20000") int capacity) {
+    public SpanRing(TracesConfig config) {
+        this(config.capacity());
+    }
+
+    /** A ring of {@code capacity} spans. */
+    public SpanRing(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("file-drop.traces.capacity must be at least 1 span, got " + capacity
                 + "; set it to how many recent spans the local trace receiver keeps (default 20000)");

@@ -155,7 +155,8 @@ public final class TaskRunner {
             .register(registry);
         this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("Inputs handed to the task's work at once")
             .register(registry);
-        this.work = Timer.builder(prefix + ".work").description("Duration of the task's work on one batch").register(registry);
+        this.work = Timer.builder(prefix + ".work").description("Duration of the task's work on one batch")
+            .publishPercentileHistogram().register(registry);
     }
 
     /** The metric prefix of a task: {@code tffashion.<task in lower case>}. */
