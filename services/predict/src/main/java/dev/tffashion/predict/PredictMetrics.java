@@ -45,11 +45,13 @@ public class PredictMetrics {
     public void predictCall(Duration duration, int instances) {
         Timer.builder("tffashion.predict.call.latency").description("Duration of one TF Serving Predict call (one batch)")
             .publishPercentileHistogram().register(registry).record(duration);
-        DistributionSummary.builder("tffashion.predict.call.size").description("Tensors per Predict call").register(registry).record(instances);
+        DistributionSummary.builder("tffashion.predict.call.size").description("Tensors per Predict call").register(registry)
+            .record(instances);
     }
 
     public void endToEnd(Duration duration) {
-        Timer.builder("tffashion.predict.end.to.end").description("From the tensor record's timestamp to its prediction acknowledged by Kafka")
+        Timer.builder("tffashion.predict.end.to.end")
+            .description("From the tensor record's timestamp to its prediction acknowledged by Kafka")
             .publishPercentileHistogram().register(registry).record(duration);
     }
 

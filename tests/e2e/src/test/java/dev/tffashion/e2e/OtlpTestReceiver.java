@@ -26,10 +26,10 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
  * The end-to-end tests' own OTLP/HTTP trace receiver on a free loopback port: decodes each {@code POST /v1/traces}
  * (binary protobuf, as the services' exporters send it) and keeps its spans, and the raw exports, for the test to read.
  */
-final class OtlpTestReceiver implements AutoCloseable {
+public final class OtlpTestReceiver implements AutoCloseable {
 
     /** One received span: ids in hex, the exporting service's {@code service.name}, its kind and attributes as text. */
-    record ReceivedSpan(String traceId, String spanId, String parentSpanId, String name, String service, String kind,
+    public record ReceivedSpan(String traceId, String spanId, String parentSpanId, String name, String service, String kind,
             Map<String, String> attributes) {
     }
 
@@ -40,18 +40,18 @@ final class OtlpTestReceiver implements AutoCloseable {
     private final List<byte[]> exports = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
 
-    OtlpTestReceiver() throws IOException {
+    public OtlpTestReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.createContext("/", this::handle);
         server.start();
     }
 
     /** The endpoint to give an OTLP/HTTP exporter ({@code quarkus.otel.exporter.otlp.traces.endpoint}). */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    List<ReceivedSpan> spans() {
+    public List<ReceivedSpan> spans() {
         return List.copyOf(spans);
     }
 
