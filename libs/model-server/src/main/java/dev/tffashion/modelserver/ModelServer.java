@@ -50,6 +50,7 @@ public final class ModelServer implements AutoCloseable {
     private final Duration pollInterval;
     private final int restThreads;
     private final String prometheusPath;
+    private final java.util.List<io.grpc.ServerInterceptor> interceptors;
     private final ServingMetrics metrics = new ServingMetrics();
     private final BatchScheduler batching;
     private final ModelRegistry registry;
@@ -60,6 +61,7 @@ public final class ModelServer implements AutoCloseable {
     private volatile boolean closed;
 
     private ModelServer(Builder builder) {
+        this.interceptors = java.util.List.copyOf(builder.interceptors);
         this.config = builder.config();
         this.host = builder.host;
         this.requestedGrpcPort = builder.grpcPort;
@@ -104,12 +106,12 @@ public final class ModelServer implements AutoCloseable {
             } catch (ServingException e) {
                 throw new IllegalArgumentException("Invalid model configuration: " + e.getMessage(), e);
             }
-            grpc = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedGrpcPort))
+            NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedGrpcPort))
                 .addService(new PredictionServiceImpl(registry, metrics))
                 .addService(new ModelServiceImpl(this))
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                .build()
-                .start();
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+            interceptors.forEach(grpcBuilder::intercept);
+            grpc = grpcBuilder.build().start();
             if (requestedRestPort != DISABLED) {
                 rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads);
                 rest.start();
@@ -275,6 +277,7 @@ public final class ModelServer implements AutoCloseable {
         private BatchingParameters batching;
         private boolean warmup = true;
         private String prometheusPath;
+        private final java.util.List<io.grpc.ServerInterceptor> interceptors = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -373,6 +376,12 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("The Prometheus path must start with '/': " + path);
             }
             this.prometheusPath = path;
+            return this;
+        }
+
+        /** Intercepts every gRPC call (tracing: the caller's trace context and a server span per call); may be called again. */
+        public Builder interceptor(io.grpc.ServerInterceptor interceptor) {
+            this.interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
             return this;
         }
 

@@ -5,6 +5,7 @@
 
 import { h, clear, time, percent, fetchJson } from './dom.js';
 import { readProbabilities, probabilityBars } from './charts.js';
+import { traceTimeline } from './trace.js';
 
 const MAX_CARDS = 40;
 
@@ -89,7 +90,7 @@ export class PredictionsView {
     if (prediction) {
       card.el.dataset.state = 'predicted';
       card.el.dataset.predictionId = prediction.id;
-      card.result.replaceChildren(...predictionResult(prediction, answer, this.viewer));
+      card.result.replaceChildren(...predictionResult(prediction, answer, this.viewer, image.id));
       return;
     }
     if (failure) {
@@ -168,7 +169,7 @@ function lineageId(value, input) {
   return value?.sourceInputs?.find((s) => s.input === input)?.ids?.[0];
 }
 
-function predictionResult(prediction, answer, viewer) {
+function predictionResult(prediction, answer, viewer, imageId) {
   const a = prediction.annotations || {};
   const entries = answer ? readProbabilities(JSON.stringify(answer.probabilities)) : [];
   const className = a.className || (entries.length ? entries.reduce((x, y) => (y.p > x.p ? y : x)).name : `label ${a.label ?? '?'}`);
@@ -191,6 +192,17 @@ function predictionResult(prediction, answer, viewer) {
       }, ['lineage']),
       ' · ',
       h('button', { type: 'button', class: 'link-button', onclick: () => viewer.showValue(prediction.id) }, ['prediction value']),
+      ' · ',
+      h('button', {
+        type: 'button',
+        class: 'link-button trace-link',
+        onclick: (e) => {
+          const links = e.target.closest('.links');
+          const shown = links.nextElementSibling?.classList.contains('trace-timeline') ? links.nextElementSibling : null;
+          if (shown) shown.remove();
+          else links.after(traceTimeline(imageId));
+        },
+      }, ['trace']),
     ]),
   ];
 }

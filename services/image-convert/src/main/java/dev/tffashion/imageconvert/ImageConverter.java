@@ -11,9 +11,13 @@ import dev.tffashion.pipeline.contracts.ImageFileValue;
 import dev.tffashion.pipeline.contracts.TensorValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import dev.tffashion.pipeline.store.ContentIntegrityException;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.ContentStoreException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 
 /**
  * The imageConvert task without Kafka: an {@code imageInput.droppedFile} record in ({@link ImageFileValue}), an
@@ -32,11 +36,18 @@ public final class ImageConverter {
     public static final String FILE_NAME = TensorValue.FILE_NAME;
 
     private final Preprocessor preprocessor;
+    private final PipelineTracing tracing;
     private final PipelineGraph graph;
     private final ContentStore store;
 
     public ImageConverter(Preprocessor preprocessor, PipelineGraph graph, ContentStore store) {
+        this(preprocessor, graph, store, PipelineTracing.OFF);
+    }
+
+    /** A converter that traces its units of work: a {@code decode} span (the value and its content) and a {@code preprocess} span. */
+    public ImageConverter(Preprocessor preprocessor, PipelineGraph graph, ContentStore store, PipelineTracing tracing) {
         this.preprocessor = preprocessor;
+        this.tracing = tracing;
         this.graph = graph;
         this.store = store;
         graph.output(TASK, OUTPUT);
@@ -59,11 +70,15 @@ public final class ImageConverter {
     public AnnotatedValue convert(String key, Headers headers, byte[] record) throws ConversionException {
         String recordName = "record " + (key == null ? "without a key" : key);
         AnnotatedValue value;
-        try {
+        Span span = tracing.start("decode");
+        try (Scope traced = span.makeCurrent()) {
             value = ValueRecords.decode(headers, record);
         } catch (MalformedValueException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
             throw new ConversionException(ConversionException.MALFORMED_VALUE, recordName + " is not an annotated value ("
                 + e.getMessage() + "); pictures are dropped through file-drop's POST /imageInput", e);
+        } finally {
+            span.end();
         }
         return convert(value);
     }
@@ -78,7 +93,8 @@ public final class ImageConverter {
         }
         String what = image.describe();
         byte[] picture;
-        try {
+        Span read = tracing.start("read");
+        try (Scope traced = read.makeCurrent()) {
             picture = image.bytes(store);
         } catch (ContentIntegrityException e) {
             throw new ConversionException(ConversionException.CONTENT_UNREADABLE, what + ": its content does not match the value ("
@@ -86,12 +102,18 @@ public final class ImageConverter {
         } catch (ContentStoreException e) {
             throw new ConversionException(ConversionException.CONTENT_UNREADABLE, what + ": its content cannot be read ("
                 + e.getMessage() + "). The content store (tf-fashion.store.root) must be the folder file-drop writes to.", e);
+        } finally {
+            read.end();
         }
         ModelInput input;
-        try {
+        Span span = tracing.start("preprocess");
+        try (Scope traced = span.makeCurrent()) {
             input = preprocessor.preprocess(picture);
         } catch (ImageRejectedException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
             throw ConversionException.of(e, what);
+        } finally {
+            span.end();
         }
         return tensorValue(image, input);
     }

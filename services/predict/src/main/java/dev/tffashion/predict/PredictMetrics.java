@@ -38,23 +38,25 @@ public class PredictMetrics {
     MeterRegistry registry;
 
     public void predicted(String model, long version, int count) {
-        Counter.builder("predict.predictions").description("Tensors classified and published")
+        Counter.builder("tffashion.predict.predictions").description("Tensors classified and published")
             .tag("model", model).tag("version", Long.toString(version)).register(registry).increment(count);
     }
 
     public void predictCall(Duration duration, int instances) {
-        Timer.builder("predict.latency").description("Duration of one TF Serving Predict call (one batch)")
+        Timer.builder("tffashion.predict.call.latency").description("Duration of one TF Serving Predict call (one batch)")
             .publishPercentileHistogram().register(registry).record(duration);
-        DistributionSummary.builder("predict.batch.size").description("Tensors per Predict call").register(registry).record(instances);
+        DistributionSummary.builder("tffashion.predict.call.size").description("Tensors per Predict call").register(registry)
+            .record(instances);
     }
 
     public void endToEnd(Duration duration) {
-        Timer.builder("predict.end.to.end").description("From the tensor record's timestamp to its prediction acknowledged by Kafka")
+        Timer.builder("tffashion.predict.end.to.end")
+            .description("From the tensor record's timestamp to its prediction acknowledged by Kafka")
             .publishPercentileHistogram().register(registry).record(duration);
     }
 
     public void failed(Failure reason, int count) {
-        Counter.builder("predict.failures").description("Tensors dead-lettered or batches that had to be retried")
+        Counter.builder("tffashion.predict.failures").description("Tensors dead-lettered or batches that had to be retried")
             .tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).register(registry).increment(count);
     }
 }

@@ -230,13 +230,13 @@ class PredictFlowTest {
         }
         System.out.println(direct.substring(2));
         given().get("/q/metrics").then().statusCode(200)
-            .body(containsString("predict_predictions_total{model=\"fashion\",version=\"1\"}"))
-            .body(containsString("predict_latency_seconds_count"))
-            .body(containsString("predict_end_to_end_seconds_count"))
+            .body(containsString("tffashion_predict_predictions_total{model=\"fashion\",version=\"1\"}"))
+            .body(containsString("tffashion_predict_call_latency_seconds_count"))
+            .body(containsString("tffashion_predict_end_to_end_seconds_count"))
             .body(containsString("tffashion_predict_batch_size_count"))
             .body(containsString("tffashion_predict_batch_size_sum"))
             .body(containsString("tffashion_predict_produced_total"));
-        Timer calls = registry.find("predict.latency").timer();
+        Timer calls = registry.find("tffashion.predict.call.latency").timer();
         System.out.printf("burst of %d tensors: %.1f ms in all, %.2f ms per prediction; one at a time: send to prediction read back "
             + "median %.2f ms (max %.2f), tensor record to prediction record (timestamps) median %d ms (max %d); Predict call mean "
             + "%.2f ms over %d calls%n", tensors.size(), burst / 1e6, burst / 1e6 / tensors.size(), single.get(single.size() / 2) / 1e3,

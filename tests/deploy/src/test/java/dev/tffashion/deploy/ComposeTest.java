@@ -44,6 +44,7 @@ class ComposeTest {
         services.fieldNames().forEachRemaining(names::add);
         // docker-compose 1.29 lists the services of every profile, Compose v2 only those of active profiles
         names.remove("minio");
+        names.remove("jaeger");
         Set<String> expected = new TreeSet<>(Hardening.SERVICES);
         expected.addAll(List.of("kafka", "tf-serving", "volumes-init"));
         assertEquals(expected, names);
@@ -102,6 +103,26 @@ class ComposeTest {
         }
         String file = Manifests.read(Manifests.ROOT.resolve(COMPOSE));
         assertTrue(file.contains("MINIO_ROOT_PASSWORD: ${MINIO_ROOT_PASSWORD:-}"), "MinIO's password comes from the environment");
+    }
+
+    @Test
+    void theTracingProfileRunsJaegerAndTheServicesExportToIt() {
+        String yaml = Manifests.run(List.of("docker-compose", "-f", COMPOSE, "--profile", "tracing", "config"),
+                Map.of("OTEL_SDK_DISABLED", "false", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://jaeger:4318"), "docker-compose");
+        JsonNode services = Manifests.documents(yaml).get(0).path("services");
+        JsonNode jaeger = services.path("jaeger");
+        assertTrue(jaeger.path("image").asText().startsWith("jaegertracing/all-in-one:"), "Jaeger all-in-one: " + jaeger.path("image"));
+        assertEquals("[\"tracing\"]", jaeger.path("profiles").toString(), "Jaeger runs only with the profile tracing");
+        assertTrue(jaeger.path("ports").toString().contains("127.0.0.1:16686:16686"), "Jaeger's UI on the host's loopback only");
+        JsonNode plain = resolved(List.of(COMPOSE)).path("services");
+        for (String name : Hardening.SERVICES) {
+            JsonNode env = services.path(name).path("environment");
+            assertEquals("false", env.path("QUARKUS_OTEL_SDK_DISABLED").asText(), name + ": traced");
+            assertEquals("http://jaeger:4318", env.path("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").asText(), name);
+            JsonNode off = plain.path(name).path("environment");
+            assertEquals("true", off.path("QUARKUS_OTEL_SDK_DISABLED").asText(), name + ": no tracing unless asked");
+            assertEquals("http://file-drop:8080", off.path("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").asText(), name);
+        }
     }
 
     @Test

@@ -27,8 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class SettingsTest {
 
-    /** Settings that are not in a {@code @ConfigMapping}: SmallRye Kafka's own property. */
-    static final Set<String> PLAIN_PROPERTIES = Set.of("KAFKA_BOOTSTRAP_SERVERS");
+    /**
+     * Settings that are not in a {@code @ConfigMapping}: SmallRye Kafka's own property, and Quarkus OpenTelemetry's switch and
+     * trace endpoint (docs/observability.md).
+     */
+    static final Set<String> PLAIN_PROPERTIES = Set.of("KAFKA_BOOTSTRAP_SERVERS", "QUARKUS_OTEL_SDK_DISABLED",
+        "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
 
     private static final Pattern MAPPING = Pattern.compile("@ConfigMapping\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"");
     private static final Pattern METHOD = Pattern.compile("(?m)^\\s+(?:@\\w+(?:\\([^)]*\\))?\\s+)*[\\w<>?,. \\[\\]]+\\s+(\\w+)\\(\\)\\s*;");

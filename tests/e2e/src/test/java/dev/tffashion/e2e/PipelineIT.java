@@ -55,6 +55,7 @@ class PipelineIT {
     private static final Duration TRAIN_AND_SERVE = Duration.ofMinutes(3);
 
     private static PipelineProcesses pipeline;
+    private static OtlpTestReceiver traces;
     private static TopicRecorder topics;
     private static TestImages images;
     private static Path root;
@@ -67,8 +68,15 @@ class PipelineIT {
         var work = Files.createDirectories(root.resolve("tests/e2e/target/e2e")).resolve("run-" + System.currentTimeMillis());
         // predict is killed with SIGKILL: a short session lets the restarted instance take its partitions in seconds,
         // not after Kafka's default 45 s.
-        pipeline = PipelineProcesses.start(work,
-            Map.of("predict", List.of("-Dkafka.session.timeout.ms=8000", "-Dkafka.heartbeat.interval.ms=1000")));
+        // Every service traces, exporting to the test's own OTLP receiver (docs/observability.md): the whole suite runs traced
+        traces = new OtlpTestReceiver();
+        var options = new HashMap<String, List<String>>();
+        for (var service : PipelineProcesses.SERVICES) {
+            options.put(service, new ArrayList<>(List.of("-Dquarkus.otel.sdk.disabled=false",
+                "-Dquarkus.otel.exporter.otlp.traces.endpoint=" + traces.endpoint(), "-Dquarkus.otel.bsp.schedule.delay=500ms")));
+        }
+        options.get("predict").addAll(List.of("-Dkafka.session.timeout.ms=8000", "-Dkafka.heartbeat.interval.ms=1000"));
+        pipeline = PipelineProcesses.start(work, options);
         topics = new TopicRecorder(pipeline.bootstrap(), "tf-fashion");
         images = TestImages.load();
     }
@@ -80,6 +88,9 @@ class PipelineIT {
         }
         if (pipeline != null) {
             pipeline.close();
+        }
+        if (traces != null) {
+            traces.close();
         }
         System.out.printf("e2e: suite took %.1f s%n", (System.nanoTime() - suiteStarted) / 1e9);
     }
@@ -135,6 +146,65 @@ class PipelineIT {
 
     @Test
     @Order(2)
+    void onePictureIsOneTraceAcrossEveryHop() throws Exception {
+        awaitAnyEndpoint();
+        String id = pipeline.drop("imageInput", "trace.png", images.png(images.count() - 1));
+        await("the prediction of " + id).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            .until(() -> pipeline.get(pipeline.fileDrop().resolve("/v1/predictions/" + id)).statusCode() == 200);
+        var drop = new OtlpTestReceiver.ReceivedSpan[1];
+        var expected = Set.of("file-drop", "image-convert", "predict", "model-server");
+        var seen = new TreeMap<String, List<String>>();
+        await("one trace of " + id + " with spans from " + expected + " (refused: " + traces.refused() + ")")
+            .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                var spans = traces.spans();
+                drop[0] = spans.stream().filter(s -> s.name().equals("drop") && id.equals(s.attributes().get("tffashion.output.id")))
+                    .findFirst().orElse(null);
+                if (drop[0] == null) {
+                    return false;
+                }
+                seen.clear();
+                for (var span : spans) {
+                    if (span.traceId().equals(drop[0].traceId())) {
+                        // The model server runs inside serve-manager: its spans are gRPC SERVER spans of the Predict method
+                        String from = span.service().equals("serve-manager") && span.kind().equals("SPAN_KIND_SERVER")
+                            && span.name().endsWith("PredictionService/Predict") ? "model-server" : span.service();
+                        seen.computeIfAbsent(from, k -> new ArrayList<>()).add(span.name());
+                    }
+                }
+                return seen.keySet().containsAll(expected);
+            });
+        System.out.printf("e2e: the trace %s of picture %s: %s%n", drop[0].traceId(), id, seen);
+        // The hops are parent and child through the records' headers: drop -> imageConvert process -> predict process
+        var spans = traces.spans().stream().filter(s -> s.traceId().equals(drop[0].traceId())).toList();
+        var convert = spans.stream().filter(s -> s.name().equals("imageConvert process")).findFirst().orElseThrow();
+        var predict = spans.stream().filter(s -> s.name().equals("predict process")).findFirst().orElseThrow();
+        assertEquals(drop[0].spanId(), convert.parentSpanId(), "imageConvert's span is the child of the drop's, through the headers");
+        assertEquals(convert.spanId(), predict.parentSpanId(), "predict's span is the child of imageConvert's, through the headers");
+        assertTrue(convert.attributes().containsKey("tffashion.output.id"), "imageConvert's span names the tensor it made");
+
+        // file-drop's own receiver answers the same trace as a timeline, fed with the exports the services sent here
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (byte[] export : traces.exports()) {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(pipeline.fileDrop().resolve("/v1/traces"))
+                .header("Content-Type", "application/x-protobuf").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(export))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), "file-drop's POST /v1/traces: " + response.body());
+        }
+        var timeline = pipeline.get(pipeline.fileDrop().resolve("/v1/predictions/" + id + "/trace"));
+        assertEquals(200, timeline.statusCode(), timeline.body());
+        var trace = Jsons.read(timeline.body());
+        assertEquals(drop[0].traceId(), trace.path("traceId").asText());
+        var hops = new ArrayList<String>();
+        trace.path("hops").forEach(h -> hops.add(h.path("hop").asText() + "@" + h.path("service").asText()));
+        assertEquals(List.of("drop@file-drop", "imageConvert@image-convert", "predict@predict", "answer@predict"), hops,
+            timeline.body());
+        var services = new HashSet<String>();
+        trace.path("spans").forEach(span -> services.add(span.path("service").asText()));
+        assertTrue(services.containsAll(Set.of("file-drop", "image-convert", "predict", "serve-manager")), timeline.body());
+    }
+
+    @Test
+    @Order(3)
     void predictKilledWhileImagesAreInFlightLosesNone() throws Exception {
         awaitAnyEndpoint();
         int count = 200;
@@ -195,7 +265,7 @@ class PipelineIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void modelSwapWhileImagesFlowFailsNone() throws Exception {
         var first = awaitAnyEndpoint();
         int firstVersion = Integer.parseInt(first.annotation("modelVersion"));
@@ -283,7 +353,7 @@ class PipelineIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void shopPhotosAreClassifiedWithinThreePointsOfTheOriginals() throws Exception {
         awaitAnyEndpoint();
         int count = 100;

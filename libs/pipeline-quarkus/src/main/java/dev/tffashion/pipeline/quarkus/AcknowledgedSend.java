@@ -12,6 +12,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -47,16 +48,31 @@ public final class AcknowledgedSend {
         await(sendAll(emitter, List.of(value)), timeout, what + " " + value.id());
     }
 
+    /** The same as {@link #send(Emitter, AnnotatedValue, Duration, String)} with extra record headers (null for none). */
+    public static void send(Emitter<AnnotatedValue> emitter, AnnotatedValue value, Headers headers, Duration timeout, String what) {
+        await(sendAll(emitter, List.of(value), headers == null ? null : java.util.Collections.singletonList(headers)), timeout,
+            what + " " + value.id());
+    }
+
     /**
      * Sends every value (keyed by its id) without waiting; the future completes once Kafka has acknowledged all of them, or
      * fails with the first refusal. Batches use it to wait once for many records instead of once per record.
      */
     public static CompletableFuture<Void> sendAll(Emitter<AnnotatedValue> emitter, List<AnnotatedValue> values) {
+        return sendAll(emitter, values, null);
+    }
+
+    /**
+     * The same as {@link #sendAll(Emitter, List)}, each value with its own extra record headers (its trace context): {@code headers}
+     * is null, or has one entry per value, null where a value has none.
+     */
+    public static CompletableFuture<Void> sendAll(Emitter<AnnotatedValue> emitter, List<AnnotatedValue> values, List<Headers> headers) {
         List<CompletableFuture<Void>> acks = new ArrayList<>(values.size());
-        for (AnnotatedValue value : values) {
+        for (int i = 0; i < values.size(); i++) {
+            AnnotatedValue value = values.get(i);
             CompletableFuture<Void> acked = new CompletableFuture<>();
             acks.add(acked);
-            emitter.send(Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id()).build()))
+            emitter.send(Message.of(value, Metadata.of(metadata(value, headers == null ? null : headers.get(i))))
                     .withAck(() -> {
                         acked.complete(null);
                         return CompletableFuture.completedFuture(null);
@@ -67,6 +83,16 @@ public final class AcknowledgedSend {
                     }));
         }
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    /** The outgoing metadata of a value: keyed by its id, with the extra headers when there are some. */
+    public static OutgoingKafkaRecordMetadata<String> metadata(AnnotatedValue value, Headers headers) {
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> builder = OutgoingKafkaRecordMetadata.<String>builder()
+            .withKey(value.id());
+        if (headers != null) {
+            builder.withHeaders(headers);
+        }
+        return builder.build();
     }
 
     /**

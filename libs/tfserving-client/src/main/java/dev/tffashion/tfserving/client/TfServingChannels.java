@@ -1,9 +1,11 @@
 package dev.tffashion.tfserving.client;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -22,6 +24,11 @@ public final class TfServingChannels {
 
     /** Opens a channel to {@code host:port} (or any gRPC target string); connects lazily, on the first call. */
     public static ManagedChannel open(String target, TfServingSettings.Channel settings) {
+        return open(target, settings, List.of());
+    }
+
+    /** Opens a channel whose calls go through the interceptors (tracing: a client span per call, the trace context sent along). */
+    public static ManagedChannel open(String target, TfServingSettings.Channel settings, List<ClientInterceptor> interceptors) {
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("a TF Serving gRPC target (host:port) is needed");
         }
@@ -32,6 +39,7 @@ public final class TfServingChannels {
             builder.keepAliveTime(settings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(settings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
+        builder.intercept(interceptors);
         return builder.build();
     }
 

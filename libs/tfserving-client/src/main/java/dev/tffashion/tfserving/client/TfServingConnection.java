@@ -61,9 +61,14 @@ public final class TfServingConnection implements AutoCloseable {
     private volatile CircuitBreakerState circuit = CircuitBreakerState.CLOSED;
 
     public TfServingConnection(String target, TfServingSettings settings) {
+        this(target, settings, java.util.List.of());
+    }
+
+    /** A client whose calls go through the interceptors (tracing). */
+    public TfServingConnection(String target, TfServingSettings settings, java.util.List<io.grpc.ClientInterceptor> interceptors) {
         this.target = target;
         this.settings = settings;
-        this.channel = TfServingChannels.open(target, settings.channel());
+        this.channel = TfServingChannels.open(target, settings.channel(), interceptors);
         this.guard = guard(settings);
     }
 

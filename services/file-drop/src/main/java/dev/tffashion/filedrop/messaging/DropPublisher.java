@@ -10,6 +10,10 @@ import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.config.FileDropConfig;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 
 /**
  * Publishes dropped values on {@code <pipeline>.scriptInput.droppedFile} and {@code <pipeline>.imageInput.droppedFile}
@@ -35,13 +39,22 @@ public class DropPublisher {
     @Inject
     FileDropConfig config;
 
+    @Inject
+    PipelineTracing tracing;
+
     /** Publishes a dropped value of the given task and waits for the broker's acknowledgement. */
     public void publish(String task, AnnotatedValue value) {
         Emitter<AnnotatedValue> emitter = "scriptInput".equals(task) ? scripts : images;
-        try {
-            AcknowledgedSend.send(emitter, value, config.publishTimeout(), "drop");
+        // Traced: the drop's span (under the HTTP request's) starts the picture's trace; its context travels in the record's headers
+        Span span = tracing.start("drop");
+        try (Scope traced = span.makeCurrent()) {
+            span.setAttribute(PipelineTracing.OUTPUT_ID, value.id());
+            AcknowledgedSend.send(emitter, value, tracing.currentHeaders(), config.publishTimeout(), "drop");
         } catch (AcknowledgedSend.NotAcknowledgedException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
             throw unavailable(e);
+        } finally {
+            span.end();
         }
     }
 

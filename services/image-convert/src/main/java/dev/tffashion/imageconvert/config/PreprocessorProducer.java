@@ -3,6 +3,7 @@ package dev.tffashion.imageconvert.config;
 import dev.tffashion.imageconvert.ImageConverter;
 import dev.tffashion.imaging.Preprocessor;
 import dev.tffashion.pipeline.graph.PipelineGraph;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import dev.tffashion.pipeline.store.ContentStore;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -19,7 +20,7 @@ public class PreprocessorProducer {
 
     @Produces
     @Singleton
-    ImageConverter converter(Preprocessor preprocessor, PipelineGraph graph, ContentStore store) {
-        return new ImageConverter(preprocessor, graph, store);
+    ImageConverter converter(Preprocessor preprocessor, PipelineGraph graph, ContentStore store, PipelineTracing tracing) {
+        return new ImageConverter(preprocessor, graph, store, tracing);
     }
 }

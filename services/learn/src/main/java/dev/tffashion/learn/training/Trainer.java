@@ -6,6 +6,9 @@ import dev.tffashion.learn.EpochSummary;
 import dev.tffashion.learn.ProgressListener;
 import dev.tffashion.learn.Recipe;
 import dev.tffashion.learn.TrainingProgress;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,6 +44,10 @@ import org.tensorflow.types.TInt32;
 public final class Trainer {
 
     private static final Logger LOG = Logger.getLogger(Trainer.class);
+
+    private static final AttributeKey<Long> EPOCH = AttributeKey.longKey("tffashion.epoch");
+    private static final AttributeKey<Double> LOSS = AttributeKey.doubleKey("tffashion.loss");
+    private static final AttributeKey<Double> ACCURACY = AttributeKey.doubleKey("tffashion.accuracy");
 
     private final ProgressListener listener;
     private final Duration progressInterval;
@@ -186,6 +193,8 @@ public final class Trainer {
                     }
                     now = System.nanoTime();
                     history.add(new EpochSummary(epoch, epochLoss, epochAccuracy, (now - started) / 1e9, validationAccuracy));
+                    // Traced (docs/observability.md): each epoch's end is an event on the recipe's span, when one is current
+                    Span.current().addEvent("epoch", Attributes.of(EPOCH, (long) epoch, LOSS, epochLoss, ACCURACY, epochAccuracy));
                 }
                 if (epochEnd || now - lastReport >= progressInterval.toNanos()) {
                     lastReport = now;

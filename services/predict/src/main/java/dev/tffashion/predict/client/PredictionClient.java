@@ -1,12 +1,14 @@
 package dev.tffashion.predict.client;
 
 import java.time.Duration;
+import java.util.List;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.ModelNotLoadedException;
 import dev.tffashion.predict.RejectedInputException;
@@ -21,6 +23,10 @@ import dev.tffashion.tfserving.client.TfServingConnection;
 import dev.tffashion.tfserving.client.TfServingConnections;
 import dev.tffashion.tfserving.client.TfServingException;
 import dev.tffashion.tfserving.client.TfServingSettings;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.grpc.v1_6.GrpcTelemetry;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 /**
@@ -35,11 +41,16 @@ public class PredictionClient {
     @Inject
     PredictConfig config;
 
+    @Inject
+    PipelineTracing tracing;
+
     private TfServingConnections connections;
 
     @PostConstruct
     void open() {
-        connections = new TfServingConnections(settings(config.grpc()));
+        // Traced: a client span per gRPC call, the caller's trace context sent to the model server in the call's metadata
+        connections = new TfServingConnections(settings(config.grpc()), tracing.on()
+            ? List.of(GrpcTelemetry.create(tracing.openTelemetry()).newClientInterceptor()) : List.of());
     }
 
     /** The library's settings from {@code predict.grpc.*}. */
@@ -70,10 +81,15 @@ public class PredictionClient {
 
     /** Classifies a batch of same-shaped instances in one Predict call on the signature's version. */
     public Scores predict(Endpoint endpoint, ServingSignature model, FloatBatch batch) {
-        try {
+        Span span = tracing.start("Predict");
+        try (Scope traced = span.makeCurrent()) {
+            span.setAttribute(PipelineTracing.BATCH_SIZE, (long) batch.instances());
             return connection(endpoint).predict(model, batch);
         } catch (TfServingException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
             throw domain(e);
+        } finally {
+            span.end();
         }
     }
 

@@ -23,11 +23,18 @@ public final class EmbeddedServing implements ServingBackend, AutoCloseable {
 
     private final ServingConfig config;
     private final Path basePath;
+    private final java.util.List<io.grpc.ServerInterceptor> interceptors;
     private ModelServer server;
 
     public EmbeddedServing(ServingConfig config, Path basePath) {
+        this(config, basePath, java.util.List.of());
+    }
+
+    /** A backend whose model server's gRPC calls go through the interceptors (tracing). */
+    public EmbeddedServing(ServingConfig config, Path basePath, java.util.List<io.grpc.ServerInterceptor> interceptors) {
         this.config = config;
         this.basePath = basePath;
+        this.interceptors = java.util.List.copyOf(interceptors);
     }
 
     @Override
@@ -35,7 +42,9 @@ public final class EmbeddedServing implements ServingBackend, AutoCloseable {
         if (server != null) {
             return;
         }
-        ModelServer created = ModelServer.builder().modelName(config.modelName()).modelBasePath(basePath)
+        ModelServer.Builder builder = ModelServer.builder();
+        interceptors.forEach(builder::interceptor);
+        ModelServer created = builder.modelName(config.modelName()).modelBasePath(basePath)
                 .host(config.embedded().host()).grpcPort(config.grpcPort()).restPort(config.restPort())
                 .pollInterval(config.embedded().pollInterval())
                 .enableModelWarmup(true)

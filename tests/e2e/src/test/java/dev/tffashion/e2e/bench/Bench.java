@@ -110,6 +110,9 @@ public final class Bench {
         d.put("scale-seconds", "30");
         d.put("scale-in-flight", "256");
         d.put("index-values", "1000000");
+        // off: the services' default; on: every service traces, exporting to an OTLP receiver in the bench JVM (compare the
+        // CPU per picture of two runs, docs/observability.md)
+        d.put("tracing", "off");
         return d;
     }
 
@@ -181,7 +184,19 @@ public final class Bench {
         }
         attempt("generator", () -> generatorCheck());
         long started = System.nanoTime();
-        pipeline = PipelineProcesses.start(work, Map.of());
+        var tracing = switch (options.get("tracing")) {
+            case "on" -> new dev.tffashion.e2e.OtlpTestReceiver();
+            case "off" -> null;
+            default -> throw new IllegalArgumentException("--tracing must be on or off, got '" + options.get("tracing") + "'");
+        };
+        var traced = new java.util.HashMap<String, List<String>>();
+        if (tracing != null) {
+            for (var service : PipelineProcesses.SERVICES) {
+                traced.put(service, List.of("-Dquarkus.otel.sdk.disabled=false", "-Dquarkus.otel.exporter.otlp.traces.endpoint="
+                    + tracing.endpoint()));
+            }
+        }
+        pipeline = PipelineProcesses.start(work, traced);
         try {
             var endpoint = trainAndServe(recipe);
             records = new PipelineRecords(pipeline.bootstrap());
@@ -195,9 +210,15 @@ public final class Bench {
             }
             doc.put("memory", memory());
             var end = Machine.now(root);
+            if (tracing != null) {
+                System.out.printf("bench: tracing on, %d spans received%n", tracing.spans().size());
+            }
             write(out, smoke, machine, end, (System.nanoTime() - started) / 1e9);
         } finally {
             pipeline.close();
+            if (tracing != null) {
+                tracing.close();
+            }
         }
     }
 

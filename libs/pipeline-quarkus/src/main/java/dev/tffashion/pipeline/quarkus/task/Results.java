@@ -11,6 +11,8 @@ import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.RefusedException;
+import dev.tffashion.pipeline.quarkus.trace.BatchTrace;
+import io.opentelemetry.context.Scope;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 
 /**
@@ -43,6 +45,8 @@ public final class Results<I> {
     /** A value for another topic than the task's output (a rollout's shadow predictions), published in the same transaction. */
     public record Routed(String topic, AnnotatedValue value) {
     }
+    /** The batch's spans, or null when tracing is off. */
+    BatchTrace trace;
 
     Results(Map<I, KafkaRecord<String, byte[]>> records) {
         this.records = records;
@@ -80,7 +84,7 @@ public final class Results<I> {
      */
     public void eachAlone(List<I> inputs, Function<I, AnnotatedValue> work) {
         for (I input : inputs) {
-            try {
+            try (Scope traced = trace == null ? Scope.noop() : trace.recordScope(record(input))) {
                 AnnotatedValue value = work.apply(input);
                 if (value != null) {
                     produced(input, value);
@@ -93,6 +97,14 @@ public final class Results<I> {
                 refused(input, unexpected(record(input), e));
             }
         }
+    }
+
+    /**
+     * Makes the input's own span current (its picture's trace) while the work is on that input alone; a no-op scope when tracing is
+     * off. {@link #eachAlone} does it for each input.
+     */
+    public Scope traced(I input) {
+        return trace == null ? Scope.noop() : trace.recordScope(record(input));
     }
 
     /** The record an input was parsed from (its key, timestamp, headers). */

@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.header.Headers;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -28,15 +29,20 @@ import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.RefusedException;
 import dev.tffashion.pipeline.kafka.ValueRecords;
 import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
+import dev.tffashion.pipeline.quarkus.trace.BatchTrace;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import dev.tffashion.pipeline.status.TaskState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 
 /**
@@ -81,6 +87,9 @@ public final class TaskRunner {
     private final String prefix;
     /** Transactional runners only: what happens once the runner's producer is fenced (the service exits to be restarted). */
     private final Runnable whenFenced;
+
+    /** The tracing of the task's records (off unless set through {@link #traced}). */
+    private PipelineTracing tracing = PipelineTracing.OFF;
 
     private TaskState lastState;
     private String lastReason;
@@ -160,7 +169,8 @@ public final class TaskRunner {
             .register(registry);
         this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("Inputs handed to the task's work at once")
             .register(registry);
-        this.work = Timer.builder(prefix + ".work").description("Duration of the task's work on one batch").register(registry);
+        this.work = Timer.builder(prefix + ".work").description("Duration of the task's work on one batch")
+            .publishPercentileHistogram().register(registry);
     }
 
     /** The metric prefix of a task: {@code tffashion.<task in lower case>}. */
@@ -181,6 +191,17 @@ public final class TaskRunner {
         return value;
     }
 
+    /**
+     * Traces this runner's records with {@code tracing}: a span per record (the child of the trace context its headers carry), a
+     * span per batch linked to them, and the record's trace context in the headers of the values it produced.
+     *
+     * @return this runner
+     */
+    public TaskRunner traced(PipelineTracing tracing) {
+        this.tracing = Objects.requireNonNull(tracing, "tracing");
+        return this;
+    }
+
     /** The task's name. */
     public String task() {
         return task;
@@ -196,6 +217,21 @@ public final class TaskRunner {
      * service stops before the outputs are acknowledged, the batch is left unacknowledged (Kafka delivers it again on the next run).
      */
     public <I> CompletionStage<Void> batch(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task) {
+        if (!tracing.on() || halted != null) {
+            return batch(batch, task, null);
+        }
+        BatchTrace trace = new BatchTrace(tracing, this.task, batch.getRecords());
+        CompletionStage<Void> done;
+        try {
+            done = batch(batch, task, trace);
+        } catch (RuntimeException e) {
+            trace.end(e.toString());
+            throw e;
+        }
+        return done.whenComplete((ignored, e) -> trace.end(e == null ? null : e.toString()));
+    }
+
+    private <I> CompletionStage<Void> batch(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task, BatchTrace trace) {
         List<KafkaRecord<String, byte[]>> records = batch.getRecords();
         if (halted != null) {
             LOG.debugf("%d records left on Kafka: %s", records.size(), halted);
@@ -206,6 +242,7 @@ public final class TaskRunner {
         Map<I, KafkaRecord<String, byte[]>> recordOf = new IdentityHashMap<>();
         List<I> inputs = new ArrayList<>(records.size());
         Results<I> results = new Results<>(recordOf);
+        results.trace = trace;
         for (KafkaRecord<String, byte[]> record : records) {
             try {
                 I input = task.parse(record);
@@ -220,7 +257,7 @@ public final class TaskRunner {
         if (!inputs.isEmpty()) {
             batchSize.record(inputs.size());
             Timer.Sample sample = Timer.start(registry);
-            try {
+            try (Scope traced = trace == null ? Scope.noop() : trace.batchScope()) {
                 task.work(inputs, results);
             } catch (TaskStoppedException e) {
                 return unacknowledged(records.size(), e.getMessage());
@@ -235,13 +272,14 @@ public final class TaskRunner {
             }
         }
         List<AnnotatedValue> values = results.values();
+        List<Headers> headers = trace == null ? null : traceOutcomes(trace, results);
         if (transactions != null) {
-            return inTransaction(batch, task, results);
+            return inTransaction(batch, task, results, headers);
         }
         if (!results.routed().isEmpty()) {
             throw new IllegalStateException("task " + this.task + " routes values to other topics, which needs a transactional runner");
         }
-        if (!values.isEmpty() && !deliver(values.size() + " values", () -> AcknowledgedSend.sendAll(output(), values))) {
+        if (!values.isEmpty() && !deliver(values.size() + " values", () -> AcknowledgedSend.sendAll(output(), values, headers))) {
             return unacknowledged(records.size(), "stopping");
         }
         List<Results.Refused> refused = results.refused();
@@ -264,6 +302,22 @@ public final class TaskRunner {
      * dead-letters the record with the code {@value Results#UNEXPECTED}. The domain code reports the task's states and counters.
      */
     public <I> CompletionStage<Void> single(KafkaRecord<String, byte[]> record, Function<KafkaRecord<String, byte[]>, I> parse,
+            Consumer<I> work, Consumer<RefusedException> parseRefused) {
+        if (!tracing.on() || record.getPayload() == null) {
+            return untracedSingle(record, parse, work, parseRefused);
+        }
+        Context parent = tracing.extract(record.getHeaders());
+        Span span = tracing.tracer().spanBuilder(task + " process").setSpanKind(SpanKind.CONSUMER).setParent(parent)
+            .setAttribute(PipelineTracing.SYSTEM, "kafka").setAttribute(PipelineTracing.TOPIC, record.getTopic())
+            .setAttribute(PipelineTracing.INPUT_ID, String.valueOf(record.getKey())).startSpan();
+        try (Scope traced = parent.with(span).makeCurrent()) {
+            return untracedSingle(record, parse, work, parseRefused);
+        } finally {
+            span.end();
+        }
+    }
+
+    private <I> CompletionStage<Void> untracedSingle(KafkaRecord<String, byte[]> record, Function<KafkaRecord<String, byte[]>, I> parse,
             Consumer<I> work, Consumer<RefusedException> parseRefused) {
         if (record.getPayload() == null) {
             LOG.debugf("skipping a tombstone (a record without value) on %s", record.getTopic());
@@ -303,8 +357,13 @@ public final class TaskRunner {
     public void publish(AnnotatedValue value, String what, Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         AtomicReference<AcknowledgedSend.NotAcknowledgedException> last = new AtomicReference<>();
+        Headers headers = tracing.currentHeaders();
+        if (headers != null) {
+            Span.current().setAttribute(PipelineTracing.OUTPUT_ID, value.id());
+        }
+        List<Headers> valueHeaders = headers == null ? null : java.util.Collections.singletonList(headers);
         boolean acked = AcknowledgedSend.untilAcknowledged(what + " " + value.id(), () -> AcknowledgedSend.sendAll(output(),
-            List.of(value)), within, delivery.backoff(), () -> stopping() || System.nanoTime() - deadline >= 0, e -> {
+            List.of(value), valueHeaders), within, delivery.backoff(), () -> stopping() || System.nanoTime() - deadline >= 0, e -> {
                 retries.increment();
                 last.set(e);
             });
@@ -317,6 +376,20 @@ public final class TaskRunner {
         }
         throw last.get() != null ? last.get() : new AcknowledgedSend.NotAcknowledgedException("Kafka did not acknowledge " + what
             + " " + value.id() + " within " + within.toMillis() + " ms", null);
+    }
+
+    /** Notes each produced value's id and each refusal on its record's span; the headers of each value, in value order. */
+    private <I> List<Headers> traceOutcomes(BatchTrace trace, Results<I> results) {
+        List<Headers> headers = new ArrayList<>(results.produced().size());
+        for (Results.Produced<I> p : results.produced()) {
+            KafkaRecord<String, byte[]> record = results.record(p.input());
+            trace.produced(record, p.value().id());
+            headers.add(trace.headers(tracing, record));
+        }
+        for (Results.Refused r : results.refused()) {
+            trace.refused(r.record(), r.refusal().code(), r.refusal().getMessage());
+        }
+        return headers;
     }
 
     /**
@@ -346,7 +419,8 @@ public final class TaskRunner {
      * on), SmallRye has already moved the consumer back to the last committed offsets: the runner reports {@code waiting}, pauses
      * with the backoff and returns, and the batch comes again.
      */
-    private <I> CompletionStage<Void> inTransaction(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task, Results<I> results) {
+    private <I> CompletionStage<Void> inTransaction(KafkaRecordBatch<String, byte[]> batch, BatchTask<I> task, Results<I> results,
+            List<Headers> headers) {
         int size = batch.getRecords().size();
         if (stopping()) {
             return unacknowledged(size, "stopping");
@@ -366,9 +440,10 @@ public final class TaskRunner {
         Uni<Void> transaction;
         try {
             transaction = transactions.withTransactionAndAck(tracked, emitter -> {
-                for (AnnotatedValue value : values) {
-                    emitter.send(Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(value.id())
-                        .build())));
+                for (int i = 0; i < values.size(); i++) {
+                    AnnotatedValue value = values.get(i);
+                    emitter.send(Message.of(value, Metadata.of(AcknowledgedSend.metadata(value, headers == null ? null
+                        : headers.get(i)))));
                 }
                 for (Results.Routed r : results.routed()) {
                     emitter.send(Message.of(r.value(), Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withTopic(r.topic())

@@ -14,6 +14,7 @@ import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.quarkus.PipelineConfig;
 import dev.tffashion.pipeline.quarkus.StatusReporter;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,6 +43,9 @@ public class TaskRuntime {
 
     @Inject
     PipelineConfig config;
+
+    @Inject
+    PipelineTracing tracing;
 
     private volatile boolean stopping;
 
@@ -89,13 +93,13 @@ public class TaskRuntime {
     public TaskRunner runner(String task, KafkaTransactions<Object> outputs, TaskRunner.Delivery delivery) {
         BooleanSupplier own = delivery.stopping();
         return new TaskRunner(task, outputs, graph.deadLetterTopic(task), StatusSink.of(status), registry, new TaskRunner.Delivery(
-            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean()), () -> fenced(task));
+            delivery.timeout(), delivery.backoff(), () -> stopping || own.getAsBoolean()), () -> fenced(task)).traced(tracing);
     }
 
     /** A runner with its own delivery (its timeout, backoff and stop check still end with the service). */
     public TaskRunner runner(String task, Emitter<AnnotatedValue> output, TaskRunner.Delivery delivery) {
         BooleanSupplier own = delivery.stopping();
         return new TaskRunner(task, output, StatusSink.of(status), registry, new TaskRunner.Delivery(delivery.timeout(),
-            delivery.backoff(), () -> stopping || own.getAsBoolean()));
+            delivery.backoff(), () -> stopping || own.getAsBoolean())).traced(tracing);
     }
 }

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
@@ -33,8 +35,16 @@ import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.RefusedException;
 import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import dev.tffashion.pipeline.status.TaskState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecord;
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaRecordBatch;
@@ -269,6 +279,62 @@ class TaskRunnerTest {
             .get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(List.of(RefusedException.MALFORMED_VALUE), parseRefusals);
         assertEquals(RefusedException.MALFORMED_VALUE, deadLetters.letters.get(1).code());
+    }
+
+    @Test
+    void eachRecordKeepsItsOwnTraceAndTheBatchSpanLinksThemAll() throws Exception {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
+        String traceA = "0af7651916cd43dd8448eb211c80319c";
+        String traceB = "4bf92f3577b34da6a3ce929d0e0e4736";
+        TopicPartition partition = new TopicPartition(TOPIC, 0);
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        String[] traces = {traceA, traceB};
+        for (int i = 0; i < 2; i++) {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add("traceparent", ("00-" + traces[i] + "-b7ad6b716920333" + i + "-01").getBytes(StandardCharsets.UTF_8));
+            records.add(new ConsumerRecord<>(TOPIC, 0, i, 0L, TimestampType.CREATE_TIME, -1, -1, "key-" + i,
+                ("p" + i).getBytes(StandardCharsets.UTF_8), headers, java.util.Optional.empty()));
+        }
+        IncomingKafkaRecordBatch<String, byte[]> batch = new IncomingKafkaRecordBatch<>(new ConsumerRecords<>(Map.of(partition,
+            records), Map.of()), "in", 0, commits, deadLetters, false, false);
+
+        runner(Duration.ofSeconds(30)).traced(new PipelineTracing(sdk, true)).batch(batch, new Doubling()).toCompletableFuture()
+            .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        List<SpanData> ended = spans.getFinishedSpanItems();
+        List<SpanData> process = ended.stream().filter(s -> s.getName().equals("demoTask process")).toList();
+        assertEquals(2, process.size(), ended.toString());
+        SpanData first = process.stream().filter(s -> s.getTraceId().equals(traceA)).findFirst().orElseThrow();
+        assertEquals("b7ad6b7169203330", first.getParentSpanId(), "the first record's span continues the trace its headers carry");
+        assertEquals("p0-twice", first.getAttributes().get(PipelineTracing.OUTPUT_ID));
+        SpanData second = process.stream().filter(s -> s.getTraceId().equals(traceB)).findFirst().orElseThrow();
+        assertEquals("b7ad6b7169203331", second.getParentSpanId(), "the second record keeps its own trace");
+        SpanData batchSpan = ended.stream().filter(s -> s.getName().equals("demoTask batch")).findFirst().orElseThrow();
+        assertEquals(2L, batchSpan.getAttributes().get(PipelineTracing.BATCH_SIZE));
+        assertEquals(2, batchSpan.getLinks().size(), "the batch span links each record's span");
+        assertEquals(traceA, batchSpan.getTraceId(), "the batch runs in the first record's trace");
+        // Each value carries its own record's trace context onward
+        for (Message<?> message : output.messages) {
+            AnnotatedValue value = (AnnotatedValue) message.getPayload();
+            String trace = value.id().startsWith("p0") ? traceA : traceB;
+            Header traceparent = message.getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow().getHeaders()
+                .lastHeader("traceparent");
+            assertNotNull(traceparent, "the value " + value.id() + " carries a traceparent header");
+            String header = new String(traceparent.value(), StandardCharsets.UTF_8);
+            SpanData own = process.stream().filter(s -> s.getTraceId().equals(trace)).findFirst().orElseThrow();
+            assertEquals("00-" + trace + "-" + own.getSpanId() + "-01", header);
+        }
+    }
+
+    @Test
+    void untracedRecordsGetNoTraceHeader() throws Exception {
+        runner(Duration.ofSeconds(30)).batch(batch("a"), new Doubling()).toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        var metadata = output.messages.get(0).getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow();
+        assertTrue(metadata.getHeaders() == null || metadata.getHeaders().lastHeader("traceparent") == null,
+            "tracing off: no trace header");
     }
 
     // ---- fixtures: SmallRye's batch and record classes, with recording commit and failure handlers

@@ -1,0 +1,13 @@
+package dev.tffashion.filedrop.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The local OTLP trace receiver (docs/observability.md), under {@code file-drop.traces.*}. */
+@ConfigMapping(prefix = "file-drop.traces")
+public interface TracesConfig {
+
+    /** How many recent spans the receiver keeps in memory for {@code GET /v1/predictions/{id}/trace}; the oldest go first. */
+    @WithDefault("20000")
+    int capacity();
+}
