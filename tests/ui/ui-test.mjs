@@ -9,6 +9,7 @@
 //
 //   node ui-test.mjs [BASE_URL] [--smoke] [--timeout-minutes N] [--recipe FILE] [--image FILE] [--token TOKEN]
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -338,6 +339,29 @@ async function checkModelInsights(page, out) {
 }
 // ---- end of issue 19's checks --------------------------------------------------------------------------------------------
 
+// ---- issue 18: the prediction's path as a timeline, from the spans file-drop's OTLP receiver keeps -----------------------
+/**
+ * Opens the prediction card's trace and waits for its timeline: the hops drop → imageConvert → predict → answer, each a bar
+ * with its service and milliseconds. Spans reach file-drop in batches, so the timeline is closed and opened again until they
+ * are all there.
+ */
+async function checkTraceTimeline(page, card, out) {
+  const deadline = Date.now() + 90_000;
+  let hops = [];
+  for (;;) {
+    await page.click(`${card} .trace-link`);
+    await page.waitForSelector(`${card} .trace-timeline .trace-hop, ${card} .trace-timeline .trace-missing`, { timeout: STEP });
+    hops = await page.$$eval(`${card} .trace-timeline .trace-hop .trace-label`, (labels) => labels.map((l) => l.textContent.trim()));
+    if (['drop', 'imageConvert', 'predict', 'answer'].every((hop) => hops.some((label) => label.startsWith(hop)))) break;
+    check(Date.now() < deadline, `the prediction's trace timeline shows the hops ${JSON.stringify(hops)}, not drop, imageConvert, predict `
+      + 'and answer, after 90 s');
+    await page.click(`${card} .trace-link`);
+    await sleep(2000);
+  }
+  await page.screenshot({ path: path.join(out, 'ui-trace.png') });
+  log(`trace timeline: ${hops.join(' → ')}`);
+}
+
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const pipelineResponse = await api('/v1/pipeline').catch((e) => fail(`${base} does not answer (${e.cause?.code || e.message}): start file-drop or bin/tf-fashion up first`));
@@ -413,6 +437,7 @@ async function main() {
       await page.waitForSelector('#viewer[open] .lineage-tree li', { timeout: STEP });
       await page.screenshot({ path: path.join(out, 'ui-lineage.png') });
       await page.keyboard.press('Escape');
+      await checkTraceTimeline(page, card, out);
     }
 
     if (options.token) {
