@@ -163,14 +163,7 @@ public class ServeManager {
                     + "not announced");
             return;
         }
-        try {
-            announce(version);
-            counter("reannounced", "none").increment();
-        } catch (RuntimeException e) {
-            LOG.errorf("cannot re-announce version %d (model %s): %s", version.version(), version.modelValueId(), e.getMessage());
-            status.report(TASK, TaskState.FAILED, "version " + version.version() + " is installed but cannot be announced: "
-                    + e.getMessage(), null, details(version));
-        }
+        reannounce(version, () -> { });
     }
 
     /** Serves what the rollout state names again (a restart, or a new leader): the live version and the challenger on trial. */
@@ -184,17 +177,25 @@ public class ServeManager {
                     state.challenger()), state.since(), null);
             }
         }
-        try {
-            if (resumed == null) {
+        Trial challenger = resumed;
+        reannounce(version, () -> {
+            if (challenger == null) {
                 applyVersions(Set.of(version.version()), Map.of(EndpointValue.STABLE_LABEL, version.version()));
             } else {
-                applyVersions(Set.of(version.version(), resumed.challenger().version()), Map.of());
+                applyVersions(Set.of(version.version(), challenger.challenger().version()), Map.of());
                 awaitAvailable(version.version());
-                awaitAvailable(resumed.challenger().version());
-                applyVersions(Set.of(version.version(), resumed.challenger().version()), Map.of(EndpointValue.STABLE_LABEL,
-                    version.version(), EndpointValue.CANARY_LABEL, resumed.challenger().version()));
+                awaitAvailable(challenger.challenger().version());
+                applyVersions(Set.of(version.version(), challenger.challenger().version()), Map.of(EndpointValue.STABLE_LABEL,
+                    version.version(), EndpointValue.CANARY_LABEL, challenger.challenger().version()));
             }
-            trial = resumed;
+            trial = challenger;
+        });
+    }
+
+    /** Announces an installed version again after {@code prepare} (serving it as before); a failure goes on status. */
+    private void reannounce(InstalledVersion version, Runnable prepare) {
+        try {
+            prepare.run();
             announce(version);
             counter("reannounced", "none").increment();
         } catch (RuntimeException e) {
