@@ -1,7 +1,6 @@
 package dev.tffashion.predict.replay;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,22 +15,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
-import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.contracts.replay.ReplayReport;
 import dev.tffashion.pipeline.contracts.replay.ReplayRequest;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.quarkus.KafkaClientConfig;
 import dev.tffashion.pipeline.quarkus.PipelineConfig;
+import dev.tffashion.pipeline.quarkus.StatusReporter;
 import dev.tffashion.pipeline.quarkus.task.TaskOutputSerializer;
-import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.predict.Predictor;
@@ -76,9 +72,11 @@ public class ReplayJob {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
 
+    @Inject
+    StatusReporter statusReporter;
+
     private volatile boolean stopping;
     private Thread thread;
-    private KafkaProducer<String, byte[]> statusProducer;
 
     void start(@Observes StartupEvent event) {
         if (!config.enabled()) {
@@ -99,9 +97,6 @@ public class ReplayJob {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-        if (statusProducer != null) {
-            statusProducer.close(Duration.ofSeconds(2));
         }
     }
 
@@ -177,16 +172,13 @@ public class ReplayJob {
         return new KafkaProducer<>(props, new StringSerializer(), new TaskOutputSerializer());
     }
 
-    /** Publishes the replay job's state (best effort: status is for people; the report is the record of what happened). */
+    /**
+     * Publishes the replay job's state through the service's status reporter (coalesced, with its heartbeat; best effort: status
+     * is for people, the report is the record of what happened).
+     */
     void status(TaskState state, String reason, Double progress, Map<String, Object> details) {
         try {
-            StatusEvent event = new StatusEvent(TASK, state, reason, progress, Map.of(), Instant.now(), new LinkedHashMap<>(details),
-                pipelineConfig.instanceName(), Instant.now());
-            statusProducer().send(new ProducerRecord<>(graph.statusTopic(), event.key(), Json.toBytes(event)), (m, e) -> {
-                if (e != null) {
-                    LOG.debugf("replay status not published: %s", e.getMessage());
-                }
-            });
+            statusReporter.report(TASK, state, reason, progress, new LinkedHashMap<>(details));
         } catch (RuntimeException e) {
             LOG.debugf("replay status not published: %s", e.getMessage());
         }
@@ -216,15 +208,6 @@ public class ReplayJob {
             case FAILED -> "replay " + report.replayId() + " failed: " + report.reason();
         };
         status(state, reason, c.progress(), details);
-    }
-
-    private synchronized KafkaProducer<String, byte[]> statusProducer() {
-        if (statusProducer == null) {
-            Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
-            props.put(ProducerConfig.CLIENT_ID_CONFIG, graph.name() + "-predict-replay-status-" + pipelineConfig.instanceName());
-            statusProducer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        }
-        return statusProducer;
     }
 
     static void sleep(Duration duration) {
