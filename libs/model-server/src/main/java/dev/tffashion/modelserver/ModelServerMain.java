@@ -23,7 +23,16 @@ public final class ModelServerMain {
     private ModelServerMain() {
     }
 
+    /** OpenTelemetry's choice of context storage (a system property read once, when its context is first used). */
+    static final String CONTEXT_STORAGE = "io.opentelemetry.context.contextStorageProvider";
+
     public static void main(String[] args) {
+        // Standalone, the server traces nothing. The launchers run it from serve-manager's lib folder, whose Quarkus
+        // OpenTelemetry context storage needs the rest of Quarkus (JBoss Logging) and broke every gRPC call: use
+        // OpenTelemetry's own storage unless one is named.
+        if (System.getProperty(CONTEXT_STORAGE) == null) {
+            System.setProperty(CONTEXT_STORAGE, "default");
+        }
         int status = run(args, System.out, System.err);
         if (status != 0) {
             System.exit(status);

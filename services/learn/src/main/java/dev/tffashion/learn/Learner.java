@@ -111,6 +111,9 @@ public class Learner {
                 Recipe recipe = Recipe.parse(content);
                 run.model = recipe.model().id();
                 run.report(TaskState.ACTIVE, "training " + run.model + " from " + fileName, 0.0);
+                // In-process training: a folder of this process's own, since replicas on one machine share the work root and
+                // a recipe redelivered after a rebalance can be trained by two of them at once (same model id)
+                work = WorkFolders.root(config).resolve(modelId + "-" + ProcessHandle.current().pid());
                 WorkFolders.fresh(work);
                 exported = recipes.learn(recipe, work.resolve("model"), run::progress);
                 trainer = "tensorflow-java";
