@@ -113,8 +113,7 @@ public class Learner {
                 run.report(TaskState.ACTIVE, "training " + run.model + " from " + fileName, 0.0);
                 // In-process training: a folder of this process's own, since replicas on one machine share the work root and
                 // a recipe redelivered after a rebalance can be trained by two of them at once (same model id)
-                work = WorkFolders.root(config).resolve(modelId + "-" + ProcessHandle.current().pid());
-                WorkFolders.fresh(work);
+                work = WorkFolders.ownFresh(config, modelId);
                 exported = recipes.learn(recipe, work.resolve("model"), run::progress);
                 trainer = "tensorflow-java";
             } else {

@@ -28,6 +28,37 @@ public final class WorkFolders {
         return fresh(root(config).resolve(modelId));
     }
 
+    /**
+     * A fresh work folder of this process for an in-process run of a model id: {@code <root>/<model id>-<pid>}, so that two
+     * replicas on one machine never share one. Folders of the same model id left by processes that no longer run (killed while
+     * training) are removed first.
+     */
+    public static Path ownFresh(LearnConfig config, String modelId) {
+        Path root = root(config);
+        if (Files.isDirectory(root)) {
+            String prefix = modelId + "-";
+            try (Stream<Path> siblings = Files.list(root)) {
+                for (Path sibling : siblings.toList()) {
+                    String name = sibling.getFileName().toString();
+                    if (name.startsWith(prefix) && !alive(name.substring(prefix.length()))) {
+                        delete(sibling);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list the work folders in " + root + ": " + e.getMessage(), e);
+            }
+        }
+        return fresh(root.resolve(modelId + "-" + ProcessHandle.current().pid()));
+    }
+
+    private static boolean alive(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
     /** Empties (or creates) a work folder. */
     public static Path fresh(Path dir) {
         delete(dir);
