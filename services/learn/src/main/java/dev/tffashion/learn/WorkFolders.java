@@ -23,11 +23,6 @@ public final class WorkFolders {
             .toAbsolutePath().normalize();
     }
 
-    /** A fresh, empty work folder for a model id. */
-    public static Path fresh(LearnConfig config, String modelId) {
-        return fresh(root(config).resolve(modelId));
-    }
-
     /**
      * A fresh work folder of this process for an in-process run of a model id: {@code <root>/<model id>-<pid>}, so that two
      * replicas on one machine never share one. Folders of the same model id left by processes that no longer run (killed while
