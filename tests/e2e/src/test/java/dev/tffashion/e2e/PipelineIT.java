@@ -2,7 +2,6 @@ package dev.tffashion.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +50,6 @@ class PipelineIT {
 
     private static final String PREDICTIONS = "tf-fashion.predict.prediction";
     private static final String ENDPOINTS = "tf-fashion.serve.endpoint";
-    private static final String MODELS = "tf-fashion.learn.model";
     private static final Duration TRAIN_AND_SERVE = Duration.ofMinutes(3);
 
     private static PipelineProcesses pipeline;
@@ -330,17 +328,7 @@ class PipelineIT {
 
     /** Drops a recipe and waits until its model is announced on serve.endpoint; returns that endpoint record. */
     private static TopicRecorder.Seen trainAndServe(byte[] recipe, String name) throws Exception {
-        var scriptId = pipeline.drop("scriptInput", name, recipe);
-        long started = System.nanoTime();
-        var model = await("learn.model for recipe " + name + " (" + scriptId + "); learn log " + pipeline.log("learn"))
-            .atMost(TRAIN_AND_SERVE).pollInterval(Duration.ofMillis(250))
-            .until(() -> topics.of(MODELS, m -> m.sourceIds("script").contains(scriptId)), l -> !l.isEmpty()).get(0);
-        System.out.printf("e2e: %s trained in %.1f s (trainingSeconds %s, testAccuracy %s)%n", name, (System.nanoTime() - started) / 1e9,
-            model.annotation("trainingSeconds"), model.annotation("testAccuracy"));
-        assertFalse(topics.of("tf-fashion.serve.dlq", d -> model.id().equals(d.key())).size() > 0, "serve refused the model");
-        return await("serve.endpoint for model " + model.id() + "; serve-manager log " + pipeline.log("serve-manager"))
-            .atMost(TRAIN_AND_SERVE).pollInterval(Duration.ofMillis(100))
-            .until(() -> topics.of(ENDPOINTS, e -> e.sourceIds("model").contains(model.id())), l -> !l.isEmpty()).get(0);
+        return Trainings.trainAndServe(pipeline, topics, recipe, name, TRAIN_AND_SERVE);
     }
 
     private static TopicRecorder.Seen awaitAnyEndpoint() {

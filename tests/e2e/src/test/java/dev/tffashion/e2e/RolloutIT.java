@@ -40,7 +40,6 @@ class RolloutIT {
     private static final String PREDICTIONS = "tf-fashion.predict.prediction";
     private static final String SHADOW = "tf-fashion.predict.shadow";
     private static final String ENDPOINTS = "tf-fashion.serve.endpoint";
-    private static final String MODELS = "tf-fashion.learn.model";
     private static final String SERVE_DLQ = "tf-fashion.serve.dlq";
     private static final String PREDICT_DLQ = "tf-fashion.predict.dlq";
     private static final Duration TRAIN_AND_SERVE = Duration.ofMinutes(4);
@@ -145,17 +144,11 @@ class RolloutIT {
     }
 
     private static TopicRecorder.Seen train(String recipe, String name) throws Exception {
-        var scriptId = pipeline.drop("scriptInput", name, recipe.getBytes(StandardCharsets.UTF_8));
-        return await("learn.model for recipe " + name + "; learn log " + pipeline.log("learn")).atMost(TRAIN_AND_SERVE)
-            .pollInterval(Duration.ofMillis(250))
-            .until(() -> topics.of(MODELS, m -> m.sourceIds("script").contains(scriptId)), l -> !l.isEmpty()).get(0);
+        return Trainings.train(pipeline, topics, recipe.getBytes(StandardCharsets.UTF_8), name, TRAIN_AND_SERVE);
     }
 
     private static TopicRecorder.Seen trainAndServe(byte[] recipe, String name) throws Exception {
-        var model = train(new String(recipe, StandardCharsets.UTF_8), name);
-        return await("serve.endpoint for model " + model.id() + "; serve-manager log " + pipeline.log("serve-manager"))
-            .atMost(TRAIN_AND_SERVE).pollInterval(Duration.ofMillis(100))
-            .until(() -> topics.of(ENDPOINTS, e -> e.sourceIds("model").contains(model.id())), l -> !l.isEmpty()).get(0);
+        return Trainings.trainAndServe(pipeline, topics, recipe, name, TRAIN_AND_SERVE);
     }
 
     /** Test images dropped at about 20 per second on a thread of their own, each drop's id kept. */
