@@ -5,6 +5,7 @@ import dev.tffashion.learn.ExportedModel;
 import dev.tffashion.learn.ProgressListener;
 import dev.tffashion.learn.Recipe;
 import dev.tffashion.learn.config.LearnConfig;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,16 +16,20 @@ public class RecipeLearner {
 
     private final DatasetProvider datasets;
     private final LearnConfig config;
+    private final PipelineTracing tracing;
 
-    public RecipeLearner(DatasetProvider datasets, LearnConfig config) {
+    public RecipeLearner(DatasetProvider datasets, LearnConfig config, PipelineTracing tracing) {
         this.datasets = datasets;
         this.config = config;
+        this.tracing = tracing;
     }
 
     /** Trains {@code recipe} and exports the SavedModel into {@code directory}; progress goes to {@code listener}. */
     public ExportedModel learn(Recipe recipe, Path directory, ProgressListener listener) throws IOException {
         FashionMnist data = datasets.get();
-        TrainingRun run = new Trainer(listener, config.training().progressInterval(), config.training().threads()).train(recipe, data);
+        // each epoch a span under the recipe's (a no-op tracer when tracing is off)
+        TrainingRun run = new Trainer(listener, config.training().progressInterval(), config.training().threads(), tracing.tracer())
+            .train(recipe, data);
         return ModelExporter.export(run, data, directory);
     }
 }

@@ -8,7 +8,9 @@ import dev.tffashion.learn.Recipe;
 import dev.tffashion.learn.TrainingProgress;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,10 +50,12 @@ public final class Trainer {
     private static final AttributeKey<Long> EPOCH = AttributeKey.longKey("tffashion.epoch");
     private static final AttributeKey<Double> LOSS = AttributeKey.doubleKey("tffashion.loss");
     private static final AttributeKey<Double> ACCURACY = AttributeKey.doubleKey("tffashion.accuracy");
+    private static final AttributeKey<Double> VALIDATION_ACCURACY = AttributeKey.doubleKey("tffashion.validation_accuracy");
 
     private final ProgressListener listener;
     private final Duration progressInterval;
     private final int threads;
+    private final Tracer tracer;
 
     /** A trainer with the recipe's threads (by default one per available core). */
     public Trainer(ProgressListener listener, Duration progressInterval) {
@@ -63,9 +67,19 @@ public final class Trainer {
      * @param threads  most TensorFlow intra- and inter-op threads a training may use (per session); 0 for no limit
      */
     public Trainer(ProgressListener listener, Duration progressInterval, int threads) {
+        this(listener, progressInterval, threads, OpenTelemetry.noop().getTracer(Trainer.class.getName()));
+    }
+
+    /**
+     * A trainer that traces each epoch as a span, child of the span current when {@link #train} is called (the recipe's).
+     *
+     * @param tracer makes the epoch spans (a no-op tracer traces nothing)
+     */
+    public Trainer(ProgressListener listener, Duration progressInterval, int threads, Tracer tracer) {
         this.listener = listener;
         this.progressInterval = progressInterval;
         this.threads = threads;
+        this.tracer = tracer;
     }
 
     /** Trains {@code recipe} on the training split of {@code data}; returns the trained parameters. */
@@ -147,64 +161,72 @@ public final class Trainer {
         int bestEpoch = 0;
         TrainedParameters best = null;
         for (int epoch = 1; epoch <= recipe.epochs(); epoch++) {
-            shuffle(order, shuffle);
-            double lossSum = 0;
-            double accuracySum = 0;
-            int seen = 0;
-            for (int s = 0; s < stepsPerEpoch; s++) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new CancellationException("training cancelled at epoch " + epoch + ", step " + step);
-                }
-                int from = s * batchSize;
-                int size = Math.min(batchSize, count - from);
-                for (int b = 0; b < size; b++) {
-                    train.copyImage(order[from + b], batchImages, b * FashionMnist.PIXELS);
-                    augmenter.apply(batchImages, b * FashionMnist.PIXELS);
-                    batchLabels[b] = train.label(order[from + b]);
-                }
-                try (TFloat32 x = TFloat32.tensorOf(Shape.of(size, 28, 28),
-                        DataBuffers.of(batchImages, true, false).narrow((long) size * FashionMnist.PIXELS));
-                    TInt32 y = TInt32.tensorOf(Shape.of(size), DataBuffers.of(batchLabels, true, false).narrow(size));
-                    Scalars scalars = new Scalars()) {
-                    Session.Runner runner = ops.session().runner().feed(ops.images(), x).feed(ops.labels(), y)
-                        .fetch(ops.loss()).fetch(ops.accuracy());
-                    ops.updates().forEach(runner::addTarget);
-                    scalars.addAll(ops.adam().feed(runner, step + 1, learningRate(recipe, step, totalSteps)));
-                    try (Result result = runner.run()) {
-                        lossSum += ((TFloat32) result.get(0)).getFloat() * size;
-                        accuracySum += ((TFloat32) result.get(1)).getFloat() * size;
+            // Traced (docs/observability.md): one span per epoch, under the recipe's span when one is current
+            Span epochSpan = tracer.spanBuilder("epoch " + epoch).setAttribute(EPOCH, (long) epoch).startSpan();
+            try {
+                shuffle(order, shuffle);
+                double lossSum = 0;
+                double accuracySum = 0;
+                int seen = 0;
+                for (int s = 0; s < stepsPerEpoch; s++) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new CancellationException("training cancelled at epoch " + epoch + ", step " + step);
                     }
-                }
-                seen += size;
-                step++;
-                epochLoss = lossSum / seen;
-                epochAccuracy = accuracySum / seen;
-                long now = System.nanoTime();
-                boolean epochEnd = s == stepsPerEpoch - 1;
-                if (epochEnd) {
-                    Double validationAccuracy = null;
-                    if (validation.length > 0) {
-                        validationAccuracy = validate(ops, train, validation);
-                        if (validationAccuracy > bestValidation) {
-                            bestValidation = validationAccuracy;
-                            bestEpoch = epoch;
-                            best = read(architecture, ops);
+                    int from = s * batchSize;
+                    int size = Math.min(batchSize, count - from);
+                    for (int b = 0; b < size; b++) {
+                        train.copyImage(order[from + b], batchImages, b * FashionMnist.PIXELS);
+                        augmenter.apply(batchImages, b * FashionMnist.PIXELS);
+                        batchLabels[b] = train.label(order[from + b]);
+                    }
+                    try (TFloat32 x = TFloat32.tensorOf(Shape.of(size, 28, 28),
+                            DataBuffers.of(batchImages, true, false).narrow((long) size * FashionMnist.PIXELS));
+                        TInt32 y = TInt32.tensorOf(Shape.of(size), DataBuffers.of(batchLabels, true, false).narrow(size));
+                        Scalars scalars = new Scalars()) {
+                        Session.Runner runner = ops.session().runner().feed(ops.images(), x).feed(ops.labels(), y)
+                            .fetch(ops.loss()).fetch(ops.accuracy());
+                        ops.updates().forEach(runner::addTarget);
+                        scalars.addAll(ops.adam().feed(runner, step + 1, learningRate(recipe, step, totalSteps)));
+                        try (Result result = runner.run()) {
+                            lossSum += ((TFloat32) result.get(0)).getFloat() * size;
+                            accuracySum += ((TFloat32) result.get(1)).getFloat() * size;
                         }
                     }
-                    now = System.nanoTime();
-                    history.add(new EpochSummary(epoch, epochLoss, epochAccuracy, (now - started) / 1e9, validationAccuracy));
-                    // Traced (docs/observability.md): each epoch's end is an event on the recipe's span, when one is current
-                    Span.current().addEvent("epoch", Attributes.of(EPOCH, (long) epoch, LOSS, epochLoss, ACCURACY, epochAccuracy));
+                    seen += size;
+                    step++;
+                    epochLoss = lossSum / seen;
+                    epochAccuracy = accuracySum / seen;
+                    long now = System.nanoTime();
+                    boolean epochEnd = s == stepsPerEpoch - 1;
+                    if (epochEnd) {
+                        Double validationAccuracy = null;
+                        if (validation.length > 0) {
+                            validationAccuracy = validate(ops, train, validation);
+                            if (validationAccuracy > bestValidation) {
+                                bestValidation = validationAccuracy;
+                                bestEpoch = epoch;
+                                best = read(architecture, ops);
+                            }
+                        }
+                        now = System.nanoTime();
+                        history.add(new EpochSummary(epoch, epochLoss, epochAccuracy, (now - started) / 1e9, validationAccuracy));
+                        epochSpan.setAllAttributes(Attributes.of(LOSS, epochLoss, ACCURACY, epochAccuracy));
+                        if (validationAccuracy != null) {
+                            epochSpan.setAttribute(VALIDATION_ACCURACY, validationAccuracy);
+                        }
+                    }
+                    if (epochEnd || now - lastReport >= progressInterval.toNanos()) {
+                        lastReport = now;
+                        report(recipe, epoch, step, totalSteps, epochLoss, epochAccuracy, now - started, epochEnd);
+                    }
                 }
-                if (epochEnd || now - lastReport >= progressInterval.toNanos()) {
-                    lastReport = now;
-                    report(recipe, epoch, step, totalSteps, epochLoss, epochAccuracy, now - started, epochEnd);
+                if (recipe.patience() > 0 && epoch - bestEpoch >= recipe.patience() && epoch < recipe.epochs()) {
+                    LOG.infof("%s: no better validation accuracy than %.4f (epoch %d) for %d epochs; stopping early at epoch %d",
+                        recipe.model().id(), bestValidation, bestEpoch, recipe.patience(), epoch);
+                    break;
                 }
-            }
-            if (recipe.patience() > 0 && epoch - bestEpoch >= recipe.patience() && epoch < recipe.epochs()) {
-                LOG.infof("%s: no better validation accuracy than %.4f (epoch %d) for %d epochs; stopping early at epoch %d",
-                    recipe.model().id(), bestValidation, bestEpoch, recipe.patience(), epoch);
-                break;
+            } finally {
+                epochSpan.end();
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;

@@ -14,6 +14,14 @@ import dev.tffashion.learn.ModelKind;
 import dev.tffashion.learn.Recipe;
 import dev.tffashion.learn.TrainingProgress;
 import dev.tffashion.tfservingapi.WarmupRecords;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -50,6 +58,29 @@ class TrainerTest {
     @BeforeAll
     static void loadData() throws IOException {
         data = FashionMnist.load(DatasetLocator.builder().download(false).build());
+    }
+
+    @Test
+    void eachEpochIsASpanUnderTheRecipesSpan() {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        try (SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build()) {
+            Tracer tracer = provider.get("test");
+            Recipe recipe = new Recipe(ModelKind.MLP, 3, 100, 0.002, 7, OptionalInt.of(600));
+            Span recipeSpan = tracer.spanBuilder("recipe").startSpan();
+            try (Scope scope = recipeSpan.makeCurrent()) {
+                new Trainer(p -> { }, Duration.ofSeconds(1), 0, tracer).train(recipe, data);
+            } finally {
+                recipeSpan.end();
+            }
+            List<SpanData> epochs = spans.getFinishedSpanItems().stream().filter(s -> s.getName().startsWith("epoch ")).toList();
+            assertEquals(List.of("epoch 1", "epoch 2", "epoch 3"), epochs.stream().map(SpanData::getName).toList());
+            for (SpanData epoch : epochs) {
+                assertEquals(recipeSpan.getSpanContext().getSpanId(), epoch.getParentSpanId(), epoch.getName() + " under the recipe");
+                assertTrue(epoch.getAttributes().get(AttributeKey.doubleKey("tffashion.loss")) > 0, epoch.getName() + " has its loss");
+                assertTrue(epoch.getEndEpochNanos() > epoch.getStartEpochNanos());
+            }
+            assertEquals(3L, epochs.get(2).getAttributes().get(AttributeKey.longKey("tffashion.epoch")));
+        }
     }
 
     @Test
