@@ -36,6 +36,14 @@ public interface ImageConvertConfig {
     @WithDefault("32")
     int batchSize();
 
+    /**
+     * How many records of a partition a second copy of a dropped picture (same id) may come after its first and still be
+     * converted only once; the same number of records is read back per partition when image-convert first reads it
+     * (README, "Exactly once"). 0 turns the check off.
+     */
+    @WithDefault("20000")
+    int repeatWindow();
+
     /** These settings as preprocessor options. */
     default PreprocessorOptions toOptions() {
         return new PreprocessorOptions(maxPixels(), maxDecodeSide(), centering(), foregroundThreshold(), minContrast());

@@ -1,16 +1,20 @@
 package dev.tffashion.imageconvert.messaging;
 
 import dev.tffashion.imageconvert.ImageConverter;
+import dev.tffashion.imageconvert.config.ImageConvertConfig;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.quarkus.task.BatchTask;
+import dev.tffashion.pipeline.quarkus.task.RepeatedKeys;
 import dev.tffashion.pipeline.quarkus.task.Results;
 import dev.tffashion.pipeline.quarkus.task.TaskRunner;
 import dev.tffashion.pipeline.quarkus.task.TaskRuntime;
 import dev.tffashion.pipeline.status.TaskState;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -46,11 +50,21 @@ public class ImageConsumer implements BatchTask<KafkaRecord<String, byte[]>> {
     @Channel(Channels.TENSORS)
     KafkaTransactions<Object> tensors;
 
+    @Inject
+    ImageConvertConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
     private TaskRunner runner;
+    /** Second copies of a dropped picture (same id) are converted once; null when the check is off. */
+    private RepeatedKeys repeats;
 
     @PostConstruct
     void init() {
         runner = runtime.runner(ImageConverter.TASK, tensors);
+        repeats = config.repeatWindow() > 0 ? new RepeatedKeys(kafka, config.repeatWindow()) : null;
     }
 
     void started(@Observes StartupEvent event) {
@@ -71,7 +85,20 @@ public class ImageConsumer implements BatchTask<KafkaRecord<String, byte[]>> {
 
     @Override
     public void work(List<KafkaRecord<String, byte[]>> records, Results<KafkaRecord<String, byte[]>> results) {
-        results.eachAlone(records, record -> {
+        List<KafkaRecord<String, byte[]>> firsts = records;
+        if (repeats != null) {
+            // A copy has no output: its offset is committed with the batch, and the first copy's tensor stands for both
+            firsts = records.stream().filter(record -> {
+                long offset = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getOffset()).orElse(-1L);
+                boolean repeated = offset >= 0 && repeats.repeated(record.getTopic(), record.getPartition(), offset, record.getKey());
+                if (repeated) {
+                    LOG.infof("picture %s at %s-%d offset %d is a second copy of one already converted: skipped", record.getKey(),
+                        record.getTopic(), record.getPartition(), offset);
+                }
+                return !repeated;
+            }).toList();
+        }
+        results.eachAlone(firsts, record -> {
             AnnotatedValue tensor = converter.convert(record.getKey(), record.getPayload());
             if (LOG.isDebugEnabled()) {
                 String name = tensor.annotation(ImageConverter.FILE_NAME);

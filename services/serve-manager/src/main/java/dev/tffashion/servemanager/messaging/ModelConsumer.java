@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,17 +14,13 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
@@ -35,6 +28,8 @@ import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.RefusedException;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.quarkus.AcknowledgedProducer;
+import dev.tffashion.pipeline.quarkus.AcknowledgedSend.NotAcknowledgedException;
 import dev.tffashion.pipeline.quarkus.KafkaClientConfig;
 import dev.tffashion.pipeline.quarkus.PipelineConfig;
 import dev.tffashion.pipeline.quarkus.task.DeadLetters;
@@ -79,7 +74,7 @@ public class ModelConsumer {
     private volatile boolean running;
     private volatile Thread thread;
     private volatile KafkaConsumer<String, byte[]> consumer;
-    private KafkaProducer<String, byte[]> deadLetters;
+    private AcknowledgedProducer deadLetters;
 
     /** Starts consuming (the leader calls it once it leads); a second call does nothing. */
     public synchronized void start() {
@@ -110,7 +105,7 @@ public class ModelConsumer {
         }
         thread = null;
         if (deadLetters != null) {
-            deadLetters.close(Duration.ofSeconds(5));
+            deadLetters.close();
             deadLetters = null;
         }
     }
@@ -208,15 +203,10 @@ public class ModelConsumer {
         }
         String topic = graph.deadLetterTopic(ServeManager.TASK);
         try {
-            producer().send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers))
-                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            producer().send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), SEND_TIMEOUT);
             LOG.infof("model record %s dead-lettered to %s: %s", record.key(), topic, refusal.getMessage());
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaException("Kafka did not acknowledge the dead letter of " + record.key() + " on " + topic + ": "
-                    + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("interrupted while dead-lettering " + record.key(), e);
+        } catch (NotAcknowledgedException e) {
+            throw new KafkaException("the dead letter of " + record.key() + " was not stored: " + e.getMessage(), e);
         }
     }
 
@@ -225,13 +215,9 @@ public class ModelConsumer {
         headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 
-    private synchronized KafkaProducer<String, byte[]> producer() {
+    private synchronized AcknowledgedProducer producer() {
         if (deadLetters == null) {
-            Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-            props.put(ProducerConfig.CLIENT_ID_CONFIG, "serve-dlq-" + pipeline.instanceName());
-            deadLetters = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+            deadLetters = new AcknowledgedProducer(kafka, "serve-dlq-" + pipeline.instanceName());
         }
         return deadLetters;
     }

@@ -1,29 +1,24 @@
 package dev.tffashion.servemanager.messaging;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.graph.PipelineGraph;
 import dev.tffashion.pipeline.kafka.ValueRecords;
-import dev.tffashion.pipeline.quarkus.KafkaClientConfig;
+import dev.tffashion.pipeline.quarkus.AcknowledgedProducer;
+import dev.tffashion.pipeline.quarkus.AcknowledgedSend.NotAcknowledgedException;
 import dev.tffashion.pipeline.quarkus.PipelineConfig;
 import dev.tffashion.pipeline.quarkus.task.DeadLetters;
 import dev.tffashion.servemanager.InstalledVersion;
@@ -51,7 +46,9 @@ public class RolloutDeadLetters {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
 
-    private KafkaProducer<String, byte[]> producer;
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+
+    private AcknowledgedProducer producer;
 
     /** Dead-letters a challenger that was not promoted. */
     public void rejected(InstalledVersion challenger, AnnotatedValue model, String cause, String reason) {
@@ -61,30 +58,21 @@ public class RolloutDeadLetters {
         headers.add(DeadLetters.REASON, reason.getBytes(StandardCharsets.UTF_8));
         String topic = graph.deadLetterTopic(ServeManager.TASK);
         try {
-            producer().send(new ProducerRecord<>(topic, null, challenger.modelValueId(), value, headers)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, null, challenger.modelValueId(), value, headers), SEND_TIMEOUT);
             LOG.infof("challenger v%d (model %s) dead-lettered to %s: %s", challenger.version(), challenger.modelValueId(), topic, reason);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (NotAcknowledgedException e) {
             LOG.errorf("could not dead-letter challenger v%d to %s (%s); the rejection is on status: %s", challenger.version(), topic,
                 e.getMessage(), reason);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    private synchronized KafkaProducer<String, byte[]> producer() {
-        if (producer == null) {
-            Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            props.put(ProducerConfig.CLIENT_ID_CONFIG, "serve-rollout-dlq-" + pipeline.instanceName());
-            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        }
-        return producer;
+    @PostConstruct
+    void init() {
+        producer = new AcknowledgedProducer(kafka, "serve-rollout-dlq-" + pipeline.instanceName());
     }
 
     @PreDestroy
-    synchronized void close() {
-        if (producer != null) {
-            producer.close();
-        }
+    void close() {
+        producer.close();
     }
 }
