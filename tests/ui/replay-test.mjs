@@ -107,6 +107,9 @@ async function main() {
     const from = report.fromVersion ? `v${report.fromVersion}` : 'the current predictions';
     await page.locator('#replay-diff-title', { hasText: `What changed between ${from} and v${report.toVersion}` })
       .waitFor({ timeout: 30_000 });
+    // the panel polls: wait until it shows the report in the state the API gave (not a running one it had before)
+    await page.locator('#replay-summary', { hasText: new RegExp(`^${report.state}`) }).waitFor({ timeout: 30_000 })
+      .catch(async () => fail(`the panel's summary never said "${report.state}": "${await page.textContent('#replay-summary')}"`));
     const summary = await page.locator('#replay-summary').innerText();
     for (const [count, words] of [['replayed', 'pictures re-predicted'], ['flipped', 'flipped'], ['unchanged', 'unchanged'],
       ['outOfReach', 'out of reach']]) {
