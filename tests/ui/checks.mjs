@@ -38,3 +38,14 @@ export function restApi(base, token) {
     post: (pathName, body, headers) => call('POST', pathName, body, headers),
   };
 }
+
+/** Runs a script's argument parsing; a bad argument ends the process with the message alone (exit code 2), not a stack trace. */
+export function argumentsOrExit(script, parse) {
+  try {
+    return parse();
+  } catch (e) {
+    if (!e.expected) throw e;
+    console.error(`${script}: ${e.message}`);
+    return process.exit(2);
+  }
+}

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { launchBrowser } from './browser.mjs';
-import { check, fail, log, restApi } from './checks.mjs';
+import { argumentsOrExit, check, fail, log, restApi } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'out');
@@ -54,7 +54,7 @@ function parseArgs(args) {
   return o;
 }
 
-const options = parseArgs(process.argv.slice(2));
+const options = argumentsOrExit('replay-test', () => parseArgs(process.argv.slice(2)));
 const base = options.base.replace(/\/$/, '');
 const api = restApi(base, options.token);
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { launchBrowser } from './browser.mjs';
-import { check, fail, log, restApi } from './checks.mjs';
+import { argumentsOrExit, check, fail, log, restApi } from './checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -46,7 +46,7 @@ function parseArgs(args) {
   return o;
 }
 
-const options = parseArgs(process.argv.slice(2));
+const options = argumentsOrExit('rollout-test', () => parseArgs(process.argv.slice(2)));
 const base = options.base.replace(/\/$/, '');
 const api = restApi(base, options.token);
 const WAIT = options.timeoutMinutes * 60_000;
