@@ -251,7 +251,7 @@ public class ServeManager {
             }
             backend.ensureRunning();
             backend.awaitReady(reason -> status.report(TASK, TaskState.WAITING, "model " + model.id() + " is pending: " + reason, null,
-                    Map.of("modelValueId", model.id(), "pending", reason)));
+                    liveDetails("modelValueId", model.id(), "pending", reason)));
             return install(model);
         } catch (ModelRejectedException e) {
             refused(model, e);
@@ -354,7 +354,7 @@ public class ServeManager {
     private InstalledVersion unpack(AnnotatedValue model) {
         long next = repository.claimVersion();
         status.report(TASK, TaskState.WAITING, "installing model " + model.id() + " as version " + next, null,
-                Map.of("version", next, "modelValueId", model.id()));
+                liveDetails("version", next, "modelValueId", model.id()));
         try (InputStream archive = Contents.open(store, ContentRef.of(model))) {
             return repository.install(next, archive, model.id(), model.sha256(), model.annotation("testAccuracy"));
         } catch (ContentStoreException | IOException e) {
@@ -873,12 +873,20 @@ public class ServeManager {
         return details;
     }
 
-    private Map<String, Object> liveDetails() {
+    /**
+     * The details of a status report while a version is live, then the given key-value pairs: the version in service, and the
+     * rollout, so that GET /v1/rollout and the UI's panel keep showing it while another model is installed or refused.
+     */
+    private Map<String, Object> liveDetails(Object... pairs) {
         Map<String, Object> details = new LinkedHashMap<>();
         InstalledVersion current = live;
         if (current != null) {
             details.put("servingVersion", current.version());
             details.put("servingModelValueId", current.modelValueId());
+            details.put("rollout", rolloutDetails());
+        }
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            details.put((String) pairs[i], pairs[i + 1]);
         }
         return details;
     }
