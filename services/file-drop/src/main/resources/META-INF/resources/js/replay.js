@@ -17,6 +17,8 @@ export class ReplayView {
     this.report = elements.report;
     this.viewer = viewer;
     this.selected = null;
+    this.listed = null; // what the list shows, and the report shown: rebuilt only when they change, so that the pictures
+    this.shown = null; // and the buttons under the user's pointer are not replaced every poll
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.post();
@@ -64,6 +66,16 @@ export class ReplayView {
     } catch {
       return;
     }
+    if (!this.selected && replays.length) this.selected = replays[0].id;
+    const listed = JSON.stringify([this.selected, replays]);
+    if (listed !== this.listed) {
+      this.listed = listed;
+      this.renderList(replays);
+    }
+    if (this.selected) this.show(this.selected);
+  }
+
+  renderList(replays) {
     clear(this.list);
     if (!replays.length) {
       this.list.append(h('p', { class: 'muted small' }, ['No replay yet.']));
@@ -78,8 +90,6 @@ export class ReplayView {
       }, [`${r.describe} · ${r.state} · ${r.counts.flipped} flipped`]);
       this.list.append(button);
     }
-    if (!this.selected && replays.length) this.selected = replays[0].id;
-    if (this.selected) this.show(this.selected);
   }
 
   async show(id) {
@@ -87,10 +97,14 @@ export class ReplayView {
     try {
       r = await fetchJson(`/v1/replay/${encodeURIComponent(id)}`);
     } catch (e) {
+      this.shown = null;
       clear(this.report).append(h('p', { class: 'muted small' }, [e.status === 404 ? 'Waiting for predict to start the replay…'
         : e.message]));
       return;
     }
+    const shown = JSON.stringify([r.id, r.state, r.updatedAt, r.counts]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     const from = r.fromVersion ? `v${r.fromVersion}` : 'the current predictions';
     const c = r.counts;
     const flips = r.flips.slice(0, MAX_FLIPS);

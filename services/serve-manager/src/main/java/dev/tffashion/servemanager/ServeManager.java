@@ -13,8 +13,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.PreDestroy;
@@ -68,6 +70,8 @@ public class ServeManager {
     public static final String TASK = ServedEndpoint.TASK;
 
     private static final Logger LOG = Logger.getLogger(ServeManager.class);
+    /** How long after a shadow prediction its trial's numbers go on status, at the latest. */
+    private static final long TRIAL_REPORT_DELAY_MILLIS = 1000;
 
     /** What happened to a model value. */
     public enum Outcome {
@@ -125,6 +129,8 @@ public class ServeManager {
         t.setDaemon(true);
         return t;
     });
+    /** Whether a report of the running trial's numbers is scheduled (see {@link #shadowPrediction}). */
+    private final AtomicBoolean trialReportPending = new AtomicBoolean();
     private volatile Trial trial;
     private volatile RolloutDecision lastDecision;
     private volatile ServerVersions serverVersions;
@@ -245,7 +251,7 @@ public class ServeManager {
             }
             backend.ensureRunning();
             backend.awaitReady(reason -> status.report(TASK, TaskState.WAITING, "model " + model.id() + " is pending: " + reason, null,
-                    Map.of("modelValueId", model.id(), "pending", reason)));
+                    liveDetails("modelValueId", model.id(), "pending", reason)));
             return install(model);
         } catch (ModelRejectedException e) {
             refused(model, e);
@@ -348,7 +354,7 @@ public class ServeManager {
     private InstalledVersion unpack(AnnotatedValue model) {
         long next = repository.claimVersion();
         status.report(TASK, TaskState.WAITING, "installing model " + model.id() + " as version " + next, null,
-                Map.of("version", next, "modelValueId", model.id()));
+                liveDetails("version", next, "modelValueId", model.id()));
         try (InputStream archive = Contents.open(store, ContentRef.of(model))) {
             return repository.install(next, archive, model.id(), model.sha256(), model.annotation("testAccuracy"));
         } catch (ContentStoreException | IOException e) {
@@ -453,8 +459,18 @@ public class ServeManager {
         Optional<RolloutGate.Decision> decision = gate().decide(snapshot, accuracy(current.challenger()), accuracy(live));
         if (decision.isPresent()) {
             decide(current, decision.get());
-        } else if (snapshot.predictions() % 100 == 0) {
-            reportTrial(current);
+        } else if (trialReportPending.compareAndSet(false, true)) {
+            // live on status (and so on the API and the UI) within a second, at most one report a second however busy
+            try {
+                unloader.schedule(() -> {
+                    trialReportPending.set(false);
+                    if (trial == current) {
+                        reportTrial(current);
+                    }
+                }, TRIAL_REPORT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                trialReportPending.set(false); // stopping: nothing more to report
+            }
         }
     }
 
@@ -857,12 +873,20 @@ public class ServeManager {
         return details;
     }
 
-    private Map<String, Object> liveDetails() {
+    /**
+     * The details of a status report while a version is live, then the given key-value pairs: the version in service, and the
+     * rollout, so that GET /v1/rollout and the UI's panel keep showing it while another model is installed or refused.
+     */
+    private Map<String, Object> liveDetails(Object... pairs) {
         Map<String, Object> details = new LinkedHashMap<>();
         InstalledVersion current = live;
         if (current != null) {
             details.put("servingVersion", current.version());
             details.put("servingModelValueId", current.modelValueId());
+            details.put("rollout", rolloutDetails());
+        }
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            details.put((String) pairs[i], pairs[i + 1]);
         }
         return details;
     }
