@@ -123,7 +123,7 @@ public final class Bench {
         // CPU per picture of two runs, docs/observability.md)
         d.put("tracing", "off");
         // the sections of other classes to run (Bench.EXTRA_SECTIONS), or none
-        d.put("extra-sections", String.join(",", EXTRA_SECTIONS.keySet()));
+        d.put("extra-sections", String.join(",", extraSections().keySet()));
         // the cost comparisons (CostSections), after the memory reading, on the same pipeline: tracing off and on (issue 18), and
         // without and with a challenger in shadow (issue 16); each configuration measured at saturation (CPU) and at cost-rate
         d.put("tracing-cost", "on");
