@@ -43,6 +43,8 @@ final class CostSections {
 
     private static final Duration TRAIN_AND_LOAD = Duration.ofMinutes(20);
     private static final Duration FIRST_SHADOW_PREDICTION = Duration.ofSeconds(90);
+    /** The exporters send their spans in batches (every 5 s by default): how long to look for a picture's trace. */
+    private static final Duration TRACE_EXPORTED = Duration.ofSeconds(30);
     private static final Pattern SEED = Pattern.compile("(?m)^seed:\\s*(\\d+)\\s*$");
 
     private CostSections() {
@@ -54,6 +56,12 @@ final class CostSections {
      */
     record Figures(String label, double throughput, double cpuPerPicture, Map<String, Double> cpuPerProcess, String saturationFailures,
             double meanBatch, double rate, long due, Latency latency, String sampleImageId) {
+
+        /** The same figures under another row label. */
+        Figures labelled(String other) {
+            return new Figures(other, throughput, cpuPerPicture, cpuPerProcess, saturationFailures, meanBatch, rate, due, latency,
+                sampleImageId);
+        }
     }
 
     /** What the comparisons need from the bench. */
@@ -127,10 +135,17 @@ final class CostSections {
             return "No picture of the traced window was accepted, so no trace was looked up.\n";
         }
         try {
-            var response = pipeline.get(pipeline.fileDrop().resolve("/v1/predictions/" + traced.sampleImageId() + "/trace"));
+            var uri = pipeline.fileDrop().resolve("/v1/predictions/" + traced.sampleImageId() + "/trace");
+            var response = pipeline.get(uri);
+            long deadline = System.nanoTime() + TRACE_EXPORTED.toNanos();
+            while (response.statusCode() == 404 && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                response = pipeline.get(uri);
+            }
             if (response.statusCode() != 200) {
-                return String.format(Locale.ROOT, "**The trace of the window's last picture (%s) is not in file-drop's receiver**: GET"
-                    + " /v1/predictions/{id}/trace answered %d: %s%n", traced.sampleImageId(), response.statusCode(), response.body());
+                return String.format(Locale.ROOT, "**The trace of the window's last picture (%s) is not in file-drop's receiver** %d s"
+                    + " after its prediction: GET /v1/predictions/{id}/trace answered %d: %s%n", traced.sampleImageId(),
+                    TRACE_EXPORTED.toSeconds(), response.statusCode(), response.body());
             }
             var spans = Jsons.read(response.body()).path("spans");
             var services = new TreeSet<String>();
@@ -159,6 +174,8 @@ final class CostSections {
         if (without == null) {
             without = lab.measure("without a challenger");
             source = "measured just before the challenger was dropped";
+        } else {
+            without = without.labelled("without a challenger");
         }
         var before = rollout(pipeline, lab.modelName());
         long liveBefore = before.path("liveVersion").asLong(-1);
