@@ -1072,6 +1072,7 @@ public final class Bench {
     /** One configuration of a cost comparison: saturation with --saturation-in-flight, then open loop at --cost-rate. */
     private CostSections.Figures costFigures(String label) throws Exception {
         cpu = new Cpu(pipeline.pids());
+        var load = CostSections.loadAverage();
         var warmup = Duration.ofSeconds(option("cost-warmup-seconds"));
         var measured = Duration.ofSeconds(option("cost-seconds"));
         double rate = option("cost-rate");
@@ -1085,7 +1086,7 @@ public final class Bench {
         }
         return new CostSections.Figures(label, saturation.throughput(), saturation.cpuPerPicture(),
             CostSections.perProcess(saturation.cpu(), saturation.predictedInWindow), saturation.runFailures, saturation.meanBatch(), rate,
-            atRate.drops.size(), atRate.endToEnd, sample);
+            atRate.drops.size(), atRate.endToEnd, sample, load);
     }
 
     // ---- memory, metrics, the document ----------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ final class CostSections {
     private static final Duration FIRST_SHADOW_PREDICTION = Duration.ofSeconds(90);
     /** The exporters send their spans in batches (every 5 s by default): how long to look for a picture's trace. */
     private static final Duration TRACE_EXPORTED = Duration.ofSeconds(30);
+    private static final Duration TRACE_BATCH = Duration.ofSeconds(6);
     private static final Pattern SEED = Pattern.compile("(?m)^seed:\\s*(\\d+)\\s*$");
 
     private CostSections() {
@@ -55,12 +56,12 @@ final class CostSections {
      * over the closed loop; at the fixed rate the latency from the due time (failures counted) and one predicted image's id.
      */
     record Figures(String label, double throughput, double cpuPerPicture, Map<String, Double> cpuPerProcess, String saturationFailures,
-            double meanBatch, double rate, long due, Latency latency, String sampleImageId) {
+            double meanBatch, double rate, long due, Latency latency, String sampleImageId, String loadBefore) {
 
         /** The same figures under another row label. */
         Figures labelled(String other) {
             return new Figures(other, throughput, cpuPerPicture, cpuPerProcess, saturationFailures, meanBatch, rate, due, latency,
-                sampleImageId);
+                sampleImageId, loadBefore);
         }
     }
 
@@ -140,6 +141,11 @@ final class CostSections {
             long deadline = System.nanoTime() + TRACE_EXPORTED.toNanos();
             while (response.statusCode() == 404 && System.nanoTime() < deadline) {
                 Thread.sleep(500);
+                response = pipeline.get(uri);
+            }
+            if (response.statusCode() == 200) {
+                // the other services' spans of the picture may be one export batch behind the first ones
+                Thread.sleep(TRACE_BATCH.toMillis());
                 response = pipeline.get(uri);
             }
             if (response.statusCode() != 200) {
@@ -309,14 +315,14 @@ final class CostSections {
         var text = new StringBuilder("| | sustained pictures/s | CPU per picture, all six |");
         processes.forEach(p -> text.append(' ').append(p).append(" |"));
         text.append(" failures (saturation) | mean predict batch (saturation) | p50 at ").append(rate).append(" | p99 at ").append(rate)
-            .append(" | drops due at ").append(rate).append(" / predicted / failures |\n|---|---|---|").append("---|".repeat(processes
-                .size())).append("---|---|---|---|---|\n");
+            .append(" | drops due at ").append(rate).append(" / predicted / failures | load average (1 min) before |\n|---|---|---|")
+            .append("---|".repeat(processes.size())).append("---|---|---|---|---|---|\n");
         for (var row : rows) {
             text.append(String.format(Locale.ROOT, "| %s | %.0f | **%s** |", row.label(), row.throughput(), ms(row.cpuPerPicture())));
             processes.forEach(p -> text.append(' ').append(ms(row.cpuPerProcess().getOrDefault(p, Double.NaN))).append(" |"));
-            text.append(String.format(Locale.ROOT, " %s | %s | %s | %s | %d / %d / %s |%n", row.saturationFailures(),
+            text.append(String.format(Locale.ROOT, " %s | %s | %s | %s | %d / %d / %s | %s |%n", row.saturationFailures(),
                 Double.isNaN(row.meanBatch()) ? "-" : String.format(Locale.ROOT, "%.2f", row.meanBatch()), row.latency().at(50),
-                row.latency().at(99), row.due(), row.latency().succeeded(), row.latency().failures()));
+                row.latency().at(99), row.due(), row.latency().succeeded(), row.latency().failures(), row.loadBefore()));
         }
         var first = rows.get(0);
         var last = rows.get(rows.size() - 1);
@@ -324,7 +330,7 @@ final class CostSections {
             ratio(last.cpuPerPicture(), first.cpuPerPicture())));
         processes.forEach(p -> text.append(' ').append(ratio(last.cpuPerProcess().getOrDefault(p, Double.NaN),
             first.cpuPerProcess().getOrDefault(p, Double.NaN))).append(" |"));
-        text.append(String.format(Locale.ROOT, " | | %s | %s | |%n", ratio(last.latency().millis(50), first.latency().millis(50)),
+        text.append(String.format(Locale.ROOT, " | | %s | %s | | |%n", ratio(last.latency().millis(50), first.latency().millis(50)),
             ratio(last.latency().millis(99), first.latency().millis(99))));
         return text.toString();
     }
@@ -339,6 +345,15 @@ final class CostSections {
 
     private static String ratio(double a, double b) {
         return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? "-" : String.format(Locale.ROOT, "%.2f×", a / b);
+    }
+
+    /** The 1-minute load average now, from /proc/loadavg ("unknown" when unreadable). */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** CPU per picture of each pipeline process over a window (the bench JVM left out). */
