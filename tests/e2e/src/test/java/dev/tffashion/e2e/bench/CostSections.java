@@ -224,7 +224,24 @@ final class CostSections {
     }
 
     private static JsonNode rollout(PipelineProcesses pipeline, String modelName) throws IOException, InterruptedException {
+        var rollout = rolloutWhileInstalling(pipeline, modelName);
+        if (rollout == null) {
+            throw new IllegalStateException("GET /v1/rollout/" + modelName + " on file-drop answered 404: the serve task reports no"
+                + " served model; see serve-manager's log " + pipeline.log("serve-manager"));
+        }
+        return rollout;
+    }
+
+    /**
+     * GET /v1/rollout, or null while it answers 404 because the serve task's status has no rollout details (it reports others while
+     * it installs a version).
+     */
+    private static JsonNode rolloutWhileInstalling(PipelineProcesses pipeline, String modelName) throws IOException,
+            InterruptedException {
         var response = pipeline.get(pipeline.fileDrop().resolve("/v1/rollout/" + modelName));
+        if (response.statusCode() == 404 && response.body().contains("no rollout reported")) {
+            return null;
+        }
         if (response.statusCode() != 200) {
             throw new IllegalStateException("GET /v1/rollout/" + modelName + " on file-drop answered " + response.statusCode() + ": "
                 + response.body());
@@ -238,7 +255,12 @@ final class CostSections {
         var decisionBefore = rollout(pipeline, modelName).path("lastDecision").toString();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
-            last = rollout(pipeline, modelName);
+            var now = rolloutWhileInstalling(pipeline, modelName);
+            if (now == null) {
+                Thread.sleep(1000);
+                continue;
+            }
+            last = now;
             if (last.has("challengerVersion") && "shadow".equals(last.path("policy").asText())) {
                 return last;
             }
@@ -263,8 +285,8 @@ final class CostSections {
         long deadline = System.nanoTime() + FIRST_SHADOW_PREDICTION.toNanos();
         for (int i = 0; System.nanoTime() < deadline; i++) {
             pipeline.drop("imageInput", "shadow-prime-" + i + ".png", lab.picture(i));
-            var now = rollout(pipeline, lab.modelName());
-            if (now.path("challengerVersion").asLong(-1) == challenger && now.path("shadow").path("predictions").asLong(0) > 0) {
+            var now = rolloutWhileInstalling(pipeline, lab.modelName());
+            if (now != null && now.path("challengerVersion").asLong(-1) == challenger && now.path("shadow").path("predictions").asLong(0) > 0) {
                 return;
             }
             Thread.sleep(200);
