@@ -286,7 +286,8 @@ final class CostSections {
         for (int i = 0; System.nanoTime() < deadline; i++) {
             pipeline.drop("imageInput", "shadow-prime-" + i + ".png", lab.picture(i));
             var now = rolloutWhileInstalling(pipeline, lab.modelName());
-            if (now != null && now.path("challengerVersion").asLong(-1) == challenger && now.path("shadow").path("predictions").asLong(0) > 0) {
+            if (now != null && now.path("challengerVersion").asLong(-1) == challenger
+                    && now.path("shadow").path("predictions").asLong(0) > 0) {
                 return;
             }
             Thread.sleep(200);
