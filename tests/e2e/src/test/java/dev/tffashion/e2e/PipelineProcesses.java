@@ -51,7 +51,8 @@ public final class PipelineProcesses implements AutoCloseable {
     private final Path root;
     private final Path work;
     private final Path logs;
-    private final Map<String, List<String>> extraJvmOptions;
+    /** Replaced by {@link #restartServices} (the bench's cost comparisons run the same services with other options). */
+    private volatile Map<String, List<String>> extraJvmOptions;
     private final Map<String, Integer> replicas;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
@@ -360,6 +361,29 @@ public final class PipelineProcesses implements AutoCloseable {
         }
         processes.put(name, launchService(name));
         awaitReady(name);
+    }
+
+    /**
+     * Stops every service (SIGTERM, in reverse start order, as {@link #close}) and starts them again on the same ports, store and
+     * broker with other JVM options, then waits until each is ready. The broker and its data stay: the bench uses it to measure
+     * the same pipeline with tracing on and off.
+     *
+     * @param extraJvmOptions per service or replica name, JVM options added to its command line (replacing those of the start)
+     */
+    public void restartServices(Map<String, List<String>> extraJvmOptions) throws IOException {
+        var running = new ArrayList<>(processes.keySet());
+        for (int i = running.size() - 1; i >= 0; i--) {
+            stop(running.get(i), processes.get(running.get(i)));
+        }
+        this.extraJvmOptions = Map.copyOf(extraJvmOptions);
+        long started = System.nanoTime();
+        for (var name : names()) {
+            processes.put(name, launchService(name));
+        }
+        for (var name : names()) {
+            awaitReady(name);
+        }
+        System.out.printf("e2e: services restarted and ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
 
     /** Waits until every service answers its readiness check again (after a broker restart, say). */

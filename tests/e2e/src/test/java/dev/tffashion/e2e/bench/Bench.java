@@ -50,7 +50,8 @@ import tensorflow.serving.PredictionServiceGrpc;
  * through it, then measures: the cold start (CPU per picture over the first pictures), open-loop latency at fixed rates
  * (counted from the moment each drop was due, failures counted), latency per hop from record timestamps, the sustained
  * throughput, CPU per picture of each process from /proc, direct gRPC Predict at the batch size predict used, resident
- * memory, and the agreement of the pipeline's labels with in-process inference through the real preprocessing. It writes
+ * memory, the agreement of the pipeline's labels with in-process inference through the real preprocessing, and then the cost of
+ * tracing and of a challenger in shadow on the same pipeline ({@link CostSections}). It writes
  * the whole of docs/benchmarks.md (or --out) and computes each target of issue 13 from the measured numbers. Drops go over
  * HTTP to file-drop; reads tf-fashion.imageInput.droppedFile, imageConvert.tensor, predict.prediction and the dead-letter
  * topics (with {@link PipelineRecords}), learn.model and serve.endpoint while training.
@@ -68,8 +69,8 @@ public final class Bench {
     // Add a section measured outside this class here (for example TF Serving's batching, BatchingBench): a BenchSection
     // whose measure(context) returns its markdown. Each runs after the agreement with the pipeline idle, and its markdown
     // is written under its own heading before the memory section. A section that fails is written as "not measured".
-    private static final List<Supplier<BenchSection>> EXTRA_SECTIONS = List.of(BatchingBench::section, ScaleBench::section,
-        IndexScaleBench::section);
+    // Each has a name for --extra-sections (all by default; "none" skips them).
+    private static final Map<String, Supplier<BenchSection>> EXTRA_SECTIONS = extraSections();
     // ------------------------------------------------------------------------------------------------------------------
 
     private final Path root = PipelineProcesses.projectRoot();
@@ -87,6 +88,14 @@ public final class Bench {
 
     private Bench(Map<String, String> options) {
         this.options = options;
+    }
+
+    private static Map<String, Supplier<BenchSection>> extraSections() {
+        var sections = new LinkedHashMap<String, Supplier<BenchSection>>();
+        sections.put("batching", BatchingBench::section);
+        sections.put("scale", ScaleBench::section);
+        sections.put("index", IndexScaleBench::section);
+        return sections;
     }
 
     private static Map<String, String> defaults() {
@@ -114,6 +123,15 @@ public final class Bench {
         // off: the services' default; on: every service traces, exporting to an OTLP receiver in the bench JVM (compare the
         // CPU per picture of two runs, docs/observability.md)
         d.put("tracing", "off");
+        // the sections of other classes to run (Bench.EXTRA_SECTIONS), or none
+        d.put("extra-sections", String.join(",", extraSections().keySet()));
+        // the cost comparisons (CostSections), after the memory reading, on the same pipeline: tracing off and on (issue 18), and
+        // without and with a challenger in shadow (issue 16); each configuration measured at saturation (CPU) and at cost-rate
+        d.put("tracing-cost", "on");
+        d.put("shadow-cost", "on");
+        d.put("cost-warmup-seconds", "20");
+        d.put("cost-seconds", "30");
+        d.put("cost-rate", "100");
         return d;
     }
 
@@ -190,26 +208,30 @@ public final class Bench {
             case "off" -> null;
             default -> throw new IllegalArgumentException("--tracing must be on or off, got '" + options.get("tracing") + "'");
         };
-        var traced = new java.util.HashMap<String, List<String>>();
-        if (tracing != null) {
-            for (var service : PipelineProcesses.SERVICES) {
-                traced.put(service, List.of("-Dquarkus.otel.sdk.disabled=false", "-Dquarkus.otel.exporter.otlp.traces.endpoint="
-                    + tracing.endpoint()));
-            }
+        boolean tracingCost = onOff("tracing-cost");
+        boolean shadowCost = onOff("shadow-cost");
+        var extras = extraSectionsChosen();
+        // serve-manager's promotion gate never decides during the shadow section's measurement; nothing else depends on it
+        var base = new LinkedHashMap<String, List<String>>();
+        if (shadowCost) {
+            base.put("serve-manager", List.of("-Dserving.rollout.shadow-predictions=" + CostSections.SHADOW_GATE_PREDICTIONS));
         }
-        pipeline = PipelineProcesses.start(work, traced);
+        var own = tracing == null ? base : withEveryService(base, "-Dquarkus.otel.sdk.disabled=false",
+            "-Dquarkus.otel.exporter.otlp.traces.endpoint=" + tracing.endpoint());
+        pipeline = PipelineProcesses.start(work, own);
         try {
             var endpoint = trainAndServe(recipe);
             records = new PipelineRecords(pipeline.bootstrap());
             generator = new LoadGenerator(pipeline.fileDrop());
             cpu = new Cpu(pipeline.pids());
             try {
-                measure(rates, endpoint);
+                measure(rates, endpoint, extras);
+                doc.put("memory", memory(tracingCost || shadowCost));
+                costs(recipe, endpoint, base, own, tracingCost, shadowCost, tracing == null);
             } finally {
                 generator.close();
                 records.close();
             }
-            doc.put("memory", memory());
             var end = Machine.now(root);
             if (tracing != null) {
                 System.out.printf("bench: tracing on, %d spans received%n", tracing.spans().size());
@@ -223,7 +245,43 @@ public final class Bench {
         }
     }
 
-    private void measure(double[] rates, Endpoint endpoint) throws Exception {
+    private boolean onOff(String name) {
+        return switch (options.get(name)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--" + name + " must be on or off, got '" + options.get(name) + "'");
+        };
+    }
+
+    private List<Supplier<BenchSection>> extraSectionsChosen() {
+        var chosen = new ArrayList<Supplier<BenchSection>>();
+        var value = options.get("extra-sections").trim();
+        if (value.equals("none")) {
+            return chosen;
+        }
+        for (var name : value.split(",")) {
+            var section = EXTRA_SECTIONS.get(name.trim());
+            if (section == null) {
+                throw new IllegalArgumentException("--extra-sections: no section '" + name.trim() + "'; give some of "
+                    + String.join(",", EXTRA_SECTIONS.keySet()) + " (comma-separated), or none");
+            }
+            chosen.add(section);
+        }
+        return chosen;
+    }
+
+    /** The options of every service: those given, plus these for each. */
+    private static Map<String, List<String>> withEveryService(Map<String, List<String>> given, String... more) {
+        var all = new LinkedHashMap<String, List<String>>();
+        for (var service : PipelineProcesses.SERVICES) {
+            var list = new ArrayList<String>(given.getOrDefault(service, List.of()));
+            list.addAll(List.of(more));
+            all.put(service, List.copyOf(list));
+        }
+        return all;
+    }
+
+    private void measure(double[] rates, Endpoint endpoint, List<Supplier<BenchSection>> extraSections) throws Exception {
         attempt("cold", () -> coldStart());
         for (double rate : rates) {
             attempt("rate " + rate, () -> fixedRate(rate));
@@ -245,7 +303,7 @@ public final class Bench {
         var context = new BenchSection.Context(pipeline, endpoint.grpcTarget(), endpoint.modelName(), endpoint.version(), modelDir,
             images, sectionOptions, cpu);
         var extra = new StringBuilder();
-        for (var supplier : EXTRA_SECTIONS) {
+        for (var supplier : extraSections) {
             var section = supplier.get();
             String text;
             try {
@@ -355,6 +413,9 @@ public final class Bench {
         long expected;
         Latency endToEnd = new Latency();
         Map<String, Latency> hops = new LinkedHashMap<>();
+        /** Closed loop only: failures over the whole run (warm-up included), drops offered per second over it. */
+        String runFailures = "none";
+        double offered = Double.NaN;
 
         Cpu.Window cpu() {
             return cpuFrom == null || cpuTo == null ? null : Cpu.between(cpuFrom, cpuTo);
@@ -362,6 +423,17 @@ public final class Bench {
 
         double seconds() {
             return (endNanos - markNanos) / 1e9;
+        }
+
+        /** Prediction records timestamped in the window per second of it. */
+        double throughput() {
+            return predictedInWindow / seconds();
+        }
+
+        /** CPU of the six pipeline processes over the window per prediction in it (NaN when unknown). */
+        double cpuPerPicture() {
+            var window = cpu();
+            return window == null || predictedInWindow == 0 ? Double.NaN : window.pipelineNanos() / 1e6 / predictedInWindow;
         }
 
         /** Mean tensors per Predict call over the window, or NaN when predict does not expose the batch-size metric. */
@@ -434,10 +506,19 @@ public final class Bench {
     private int coldRate;
 
     private Void fixedRate(double rate) throws Exception {
+        var phase = openLoopPhase(String.format(Locale.ROOT, "%.0f/s", rate), rate, Duration.ofSeconds(option("warmup-seconds")),
+            Duration.ofSeconds(option("seconds")));
+        fixedRates.put(rate, phase);
+        return null;
+    }
+
+    /**
+     * Open loop at a rate: {@code warmup} at the rate, then {@code measured}; the drops due in the measured window evaluated (latency
+     * from the due time, hops, CPU, predict's batches). The drops are forgotten by the record reader afterwards.
+     */
+    private Phase openLoopPhase(String name, double rate, Duration warmup, Duration measured) throws Exception {
         var phase = new Phase();
-        phase.name = String.format(Locale.ROOT, "%.0f/s", rate);
-        var warmup = Duration.ofSeconds(option("warmup-seconds"));
-        var measured = Duration.ofSeconds(option("seconds"));
+        phase.name = name;
         long start = System.nanoTime() + 50_000_000L;
         System.out.printf(Locale.ROOT, "bench: %s open loop, %d s warm-up then %d s measured%n", phase.name, warmup.toSeconds(),
             measured.toSeconds());
@@ -454,20 +535,46 @@ public final class Bench {
         phase.predictedInWindow = all.stream().map(d -> d.id == null ? null : records.trace(d.id))
             .filter(t -> t != null && t.predicted >= fromMillis && t.predicted < toMillis).count();
         phase.expected = window.size();
-        fixedRates.put(rate, phase);
         System.out.printf(Locale.ROOT, "bench: %s p50 %s, p99 %s, failures %s%n", phase.name, phase.endToEnd.at(50), phase.endToEnd.at(99),
             phase.endToEnd.failures());
         records.forget(ids(all));
-        return null;
+        return phase;
     }
 
     private Phase saturation() throws Exception {
-        var phase = new Phase();
-        phase.name = "saturation";
         var warmup = Duration.ofSeconds(option("warmup-seconds"));
         var measured = Duration.ofSeconds(option("seconds"));
         int inFlight = option("saturation-in-flight");
-        System.out.printf(Locale.ROOT, "bench: saturation, %d pictures in the pipeline, %d s warm-up then %d s measured%n", inFlight,
+        var phase = closedLoopPhase("saturation", inFlight, warmup, measured);
+        double throughput = phase.throughput();
+        double perPicture = phase.cpuPerPicture();
+        var text = String.format(Locale.ROOT, "Closed loop over the whole pipeline: %d pictures kept in flight from HTTP drop to"
+                + " prediction record (a new drop as soon as one gets its outcome), %d s warm-up, then %d s measured. Throughput ="
+                + " prediction records timestamped in the measured window / its length. Failures over the whole run: %s.%n%n"
+                + "| sustained pictures/s | CPU per picture, all six processes | drop to prediction p50 / p99 (sent, not due: closed loop)"
+                + " | mean predict batch | drops offered/s (whole run) |%n|---|---|---|---|---|%n"
+                + "| **%.0f** | %.2f ms | %s / %s | %s | %.0f |%n",
+            inFlight, warmup.toSeconds(), measured.toSeconds(), phase.runFailures, throughput, perPicture,
+            phase.hops.get("sent → prediction").at(50),
+            phase.hops.get("sent → prediction").at(99), batch(phase.meanBatch()), phase.offered);
+        doc.put("saturation", text);
+        saturationThroughput = throughput;
+        saturationCpuPerPicture = perPicture;
+        targets.put("cpu", new Target("CPU per picture at saturation, all processes, model included", "≤ 1.5 ms",
+            String.format(Locale.ROOT, "%.2f ms", perPicture), perPicture <= 1.5));
+        targets.put("throughput", new Target("Sustained throughput, HTTP drop to prediction", "≥ 1000 pictures/s",
+            String.format(Locale.ROOT, "%.0f pictures/s", throughput), throughput >= 1000));
+        return phase;
+    }
+
+    /**
+     * Closed loop: {@code inFlight} pictures kept in the pipeline for {@code warmup} plus {@code measured}; the drops sent in the
+     * measured window evaluated, the predictions timestamped in it counted. The drops are forgotten by the record reader afterwards.
+     */
+    private Phase closedLoopPhase(String name, int inFlight, Duration warmup, Duration measured) throws Exception {
+        var phase = new Phase();
+        phase.name = name;
+        System.out.printf(Locale.ROOT, "bench: %s, %d pictures in the pipeline, %d s warm-up then %d s measured%n", name, inFlight,
             warmup.toSeconds(), measured.toSeconds());
         var all = generator.closedLoop(inFlight, warmup.plus(measured), i -> pngs[i % pngs.length], records, DRAIN,
             System.nanoTime() + warmup.toNanos(), marks(phase));
@@ -477,27 +584,10 @@ public final class Bench {
         long toMillis = phase.cpuTo.epochMillis();
         phase.predictedInWindow = all.stream().map(d -> d.id == null ? null : records.trace(d.id))
             .filter(t -> t != null && t.predicted >= fromMillis && t.predicted < toMillis).count();
-        double throughput = phase.predictedInWindow / phase.seconds();
-        var window = phase.cpu();
-        double perPicture = window.pipelineNanos() / 1e6 / Math.max(1, phase.predictedInWindow);
-        var offered = all.size() / ((phase.endNanos - all.get(0).sent) / 1e9);
-        var text = String.format(Locale.ROOT, "Closed loop over the whole pipeline: %d pictures kept in flight from HTTP drop to"
-                + " prediction record (a new drop as soon as one gets its outcome), %d s warm-up, then %d s measured. Throughput ="
-                + " prediction records timestamped in the measured window / its length. Failures over the whole run: %s.%n%n"
-                + "| sustained pictures/s | CPU per picture, all six processes | drop to prediction p50 / p99 (sent, not due: closed loop)"
-                + " | mean predict batch | drops offered/s (whole run) |%n|---|---|---|---|---|%n"
-                + "| **%.0f** | %.2f ms | %s / %s | %s | %.0f |%n",
-            inFlight, warmup.toSeconds(), measured.toSeconds(), failuresOf(all), throughput, perPicture,
-            phase.hops.get("sent → prediction").at(50),
-            phase.hops.get("sent → prediction").at(99), batch(phase.meanBatch()), offered);
-        doc.put("saturation", text);
-        saturationThroughput = throughput;
-        saturationCpuPerPicture = perPicture;
-        targets.put("cpu", new Target("CPU per picture at saturation, all processes, model included", "≤ 1.5 ms",
-            String.format(Locale.ROOT, "%.2f ms", perPicture), perPicture <= 1.5));
-        targets.put("throughput", new Target("Sustained throughput, HTTP drop to prediction", "≥ 1000 pictures/s",
-            String.format(Locale.ROOT, "%.0f pictures/s", throughput), throughput >= 1000));
-        System.out.printf(Locale.ROOT, "bench: saturation %.0f pictures/s, %.2f ms CPU per picture%n", throughput, perPicture);
+        phase.runFailures = failuresOf(all);
+        phase.offered = all.size() / ((phase.endNanos - all.get(0).sent) / 1e9);
+        System.out.printf(Locale.ROOT, "bench: %s %.0f pictures/s, %.2f ms CPU per picture%n", name, phase.throughput(),
+            phase.cpuPerPicture());
         records.forget(ids(all));
         return phase;
     }
@@ -888,10 +978,124 @@ public final class Bench {
         return labels;
     }
 
+    // ---- cost comparisons (CostSections) ----------------------------------------------------------------------------------
+
+    /**
+     * The cost comparisons, after the memory reading: tracing on and off (the services restarted over the same broker and data),
+     * then a challenger in shadow in the run's own configuration (the services restarted so when they run otherwise).
+     *
+     * @param base        the services' options without tracing
+     * @param own         the options the run started them with
+     * @param ownIsOff    whether {@code own} has tracing off
+     */
+    private void costs(Path recipe, Endpoint endpoint, Map<String, List<String>> base, Map<String, List<String>> own, boolean tracingCost,
+            boolean shadowCost, boolean ownIsOff) {
+        var running = new Object() {
+            Map<String, List<String>> options = own;
+        };
+        var lab = new CostSections.Lab() {
+            @Override
+            public CostSections.Figures measure(String label) throws Exception {
+                return costFigures(label);
+            }
+
+            @Override
+            public void restart(Map<String, List<String>> jvmOptions) throws Exception {
+                pipeline.restartServices(jvmOptions);
+                running.options = jvmOptions;
+                ScaleBench.prime(pipeline, records, pngs);
+            }
+
+            @Override
+            public PipelineProcesses pipeline() {
+                return pipeline;
+            }
+
+            @Override
+            public String modelName() {
+                return endpoint.modelName();
+            }
+
+            @Override
+            public Path recipe() {
+                return recipe;
+            }
+
+            @Override
+            public byte[] picture(int i) {
+                return pngs[i % pngs.length];
+            }
+
+            @Override
+            public String method() {
+                return String.format(Locale.ROOT, "Each row: closed loop with %s pictures in flight, %s s warm-up then %s s measured (as"
+                    + " \"Sustained throughput\": CPU per picture = utime + stime of each process over the window / the predictions"
+                    + " timestamped in it), then open loop at %s pictures/s, %s s warm-up then %s s measured (as \"Latency at fixed"
+                    + " rates\": from the moment each drop was due to its prediction record, failures counted).",
+                    options.get("saturation-in-flight"), options.get("cost-warmup-seconds"), options.get("cost-seconds"),
+                    options.get("cost-rate"), options.get("cost-warmup-seconds"), options.get("cost-seconds"));
+            }
+        };
+        CostSections.Figures ownWithout = null;
+        if (tracingCost) {
+            // off: the run's own options when it runs untraced (the services' default), so the shadow section needs no restart
+            var off = ownIsOff ? own : withEveryService(base, "-Dquarkus.otel.sdk.disabled=true");
+            var on = withEveryService(base, "-Dquarkus.otel.sdk.disabled=false", "-Dquarkus.otel.exporter.otlp.traces.endpoint="
+                + pipeline.fileDrop());
+            var result = attempt("tracing cost", () -> CostSections.tracing(lab, on, off));
+            if (result != null) {
+                doc.put("tracing-cost", result.markdown());
+                targets.put("tracing", new Target("Tracing cost: CPU per picture at saturation, all six processes, tracing on (file-drop's"
+                    + " receiver) over off (issue 18)", "≤ +" + CostSections.TRACING_TARGET_PERCENT + " %", result.targetMeasured(),
+                    result.targetMet()));
+                ownWithout = ownIsOff ? result.without() : null;
+            } else {
+                targets.put("tracing", new Target("Tracing cost: CPU per picture, tracing on over off (issue 18)", "≤ +"
+                    + CostSections.TRACING_TARGET_PERCENT + " %", "not measured", false));
+            }
+        }
+        if (shadowCost) {
+            var without = ownWithout;
+            var result = attempt("shadow cost", () -> {
+                if (running.options != own) {
+                    System.out.println("bench: shadow cost, restarting the services as the run started them");
+                    lab.restart(own);
+                }
+                return CostSections.shadow(lab, without, "the \"tracing off\" row of \"Tracing cost\", measured on the same"
+                    + " processes just before the challenger was dropped");
+            });
+            if (result != null) {
+                doc.put("shadow-cost", result.markdown());
+            }
+        }
+    }
+
+    /** One configuration of a cost comparison: saturation with --saturation-in-flight, then open loop at --cost-rate. */
+    private CostSections.Figures costFigures(String label) throws Exception {
+        cpu = new Cpu(pipeline.pids());
+        var load = CostSections.loadAverage();
+        var warmup = Duration.ofSeconds(option("cost-warmup-seconds"));
+        var measured = Duration.ofSeconds(option("cost-seconds"));
+        double rate = option("cost-rate");
+        var saturation = closedLoopPhase(label + ", saturation", option("saturation-in-flight"), warmup, measured);
+        var atRate = openLoopPhase(String.format(Locale.ROOT, "%s, %.0f/s", label, rate), rate, warmup, measured);
+        String sample = null;
+        for (var drop : atRate.drops) {
+            if (drop.id != null && drop.failure == null) {
+                sample = drop.id;
+            }
+        }
+        return new CostSections.Figures(label, saturation.throughput(), saturation.cpuPerPicture(),
+            CostSections.perProcess(saturation.cpu(), saturation.predictedInWindow), saturation.runFailures, saturation.meanBatch(), rate,
+            atRate.drops.size(), atRate.endToEnd, sample, load);
+    }
+
     // ---- memory, metrics, the document ----------------------------------------------------------------------------------
 
-    private String memory() {
-        var text = new StringBuilder("Resident memory of the six processes after all the measurements. RSS (VmRSS of /proc/PID/status) "
+    private String memory(boolean costsFollow) {
+        var text = new StringBuilder("Resident memory of the six processes after all the measurements"
+            + (costsFollow ? " above (before the cost comparisons, which restart services and load a second model)" : "")
+            + ". RSS (VmRSS of /proc/PID/status) "
             + "counts every page a process maps, so a page that several processes share (the JVM's own libraries, TensorFlow's "
             + "native libraries that learn and serve-manager both map from the same file) is counted once per process. PSS (Pss of "
             + "/proc/PID/smaps_rollup) divides each shared page among the processes that map it, so the PSS of the six adds up to "
@@ -994,9 +1198,13 @@ public final class Bench {
         if (doc.containsKey("failures")) {
             text.append("Parts that failed:\n\n").append(doc.get("failures")).append('\n');
         }
-        text.append("## Targets (issue 13), computed from the numbers below\n\n| target | goal | measured | result |\n|---|---|---|---|\n");
-        for (var key : List.of("cpu", "throughput", "latency", "cold", "overhead", "memory")) {
+        text.append(targets.containsKey("tracing") ? "## Targets (issue 13; the last, issue 18)" : "## Targets (issue 13)")
+            .append(", computed from the numbers below\n\n| target | goal | measured | result |\n|---|---|---|---|\n");
+        for (var key : List.of("cpu", "throughput", "latency", "cold", "overhead", "memory", "tracing")) {
             var t = targets.get(key);
+            if (t == null && key.equals("tracing")) {
+                continue;
+            }
             if (t == null) {
                 text.append("| ").append(key).append(" | | not measured | **NOT met** |\n");
             } else {
@@ -1014,6 +1222,12 @@ public final class Bench {
         text.append("## Agreement through the preprocessing\n\n").append(doc.getOrDefault("agreement", "not measured\n")).append('\n');
         text.append(doc.getOrDefault("extra", ""));
         text.append("## Memory\n\n").append(doc.getOrDefault("memory", "not measured\n"));
+        if (onOff("tracing-cost")) {
+            text.append("\n## Tracing cost (issue 18)\n\n").append(doc.getOrDefault("tracing-cost", "not measured\n"));
+        }
+        if (onOff("shadow-cost")) {
+            text.append("\n## Shadow cost (issue 16)\n\n").append(doc.getOrDefault("shadow-cost", "not measured\n"));
+        }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, text.toString(), StandardCharsets.UTF_8);
         System.out.println(text);

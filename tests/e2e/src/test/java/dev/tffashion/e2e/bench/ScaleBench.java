@@ -83,7 +83,7 @@ final class ScaleBench implements BenchSection {
      * Sends {@value #PRIMING} pictures and waits for their predictions, so that every replica has its partitions, its model and
      * its gRPC channel before the closed loop starts (a replica connects to the model server on its first tensor).
      */
-    private static void prime(PipelineProcesses pipeline, PipelineRecords records, byte[][] pngs) throws Exception {
+    static void prime(PipelineProcesses pipeline, PipelineRecords records, byte[][] pngs) throws Exception {
         var ids = new ArrayList<String>();
         for (int i = 0; i < PRIMING; i++) {
             ids.add(pipeline.drop("imageInput", "prime-" + i + ".png", pngs[i % pngs.length]));
