@@ -2,6 +2,7 @@ package dev.tffashion.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -199,6 +200,15 @@ class PipelineIT {
         var services = new HashSet<String>();
         trace.path("spans").forEach(span -> services.add(span.path("service").asText()));
         assertTrue(services.containsAll(Set.of("file-drop", "image-convert", "predict", "serve-manager")), timeline.body());
+
+        // The training path is traced too: the recipe of test (a) trained with one span per epoch, under learn's recipe span
+        var learnSpans = traces.spans().stream().filter(s -> s.service().equals("learn")).toList();
+        var epochs = learnSpans.stream().filter(s -> s.name().startsWith("epoch ")).toList();
+        assertFalse(epochs.isEmpty(), "learn's spans have no epoch: " + learnSpans.stream().map(s -> s.name()).toList());
+        var recipeSpan = learnSpans.stream().filter(s -> s.spanId().equals(epochs.get(0).parentSpanId())).findFirst();
+        assertTrue(recipeSpan.isPresent() && recipeSpan.get().name().endsWith(" process"),
+            "the epoch spans are children of learn's span of the recipe: " + recipeSpan);
+        assertTrue(epochs.get(0).attributes().containsKey("tffashion.loss"), "an epoch span carries its loss: " + epochs.get(0));
     }
 
     @Test
