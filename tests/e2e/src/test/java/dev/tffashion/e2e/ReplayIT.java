@@ -141,7 +141,8 @@ class ReplayIT {
             report.path("state").asText(), seconds(replayStarted), progress.stream().distinct().toList());
         assertEquals("done", report.path("state").asText(), "the replay's state; reason: " + report.path("reason").asText());
         assertEquals(1.0, report.path("progress").asDouble(), "the report's progress once done");
-        assertTrue(topics.of(STATUS, s -> isReplayStatus(s, id, "ACTIVE")).size() > 0, "the replay reported progress on status");
+        await("replay " + id + "'s progress on status").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            .until(() -> topics.of(STATUS, s -> isReplayStatus(s, id, "active")).size() > 0);
 
         // The same comparison in this process: both SavedModels of the models folder on the Preprocessor's tensors of the same files.
         var ids = new ArrayList<>(DROPPED.keySet());
@@ -273,8 +274,9 @@ class ReplayIT {
         assertEquals(few.size(), report.path("counts").path("selected").asLong(), report.toString());
         assertTrue(report.path("reason").asText().contains("version " + v1 + " of model " + modelName + " is not loaded"),
             report.toString());
-        assertTrue(topics.of(STATUS, s -> isReplayStatus(s, id, "FAILED")
-            && s.value().path("reason").asText().contains("not loaded")).size() > 0, "the failure is on status");
+        await("replay " + id + "'s failure on status").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            .until(() -> topics.of(STATUS, s -> isReplayStatus(s, id, "failed")
+                && s.value().path("reason").asText().contains("version " + v1 + " of model " + modelName + " is not loaded")).size() > 0);
         assertEquals(List.of(), topics.of(PREDICTIONS, p -> id.equals(p.annotation("replayId"))).stream().map(TopicRecorder.Seen::id)
             .toList(), "a failed replay made no value");
         assertNoDeadLetters();
@@ -328,7 +330,7 @@ class ReplayIT {
 
     private static boolean isReplayStatus(TopicRecorder.Seen status, String replayId, String state) {
         var value = status.value();
-        return value != null && "replay".equals(value.path("task").asText()) && state.equals(value.path("state").asText())
+        return value != null && "replay".equals(value.path("task").asText()) && state.equalsIgnoreCase(value.path("state").asText())
             && value.toString().contains(replayId);
     }
 

@@ -212,12 +212,10 @@ final class ReplayRun {
                     }
                     ConsumerRecords<String, byte[]> records = tensors.poll(job.config.pollTimeout());
                     List<TensorInput> inputs = new ArrayList<>();
-                    long scanned = 0;
                     for (ConsumerRecord<String, byte[]> record : records) {
                         if (record.offset() >= end.get(record.partition())) {
                             continue;
                         }
-                        scanned++;
                         if (record.key() == null || !pending.containsKey(record.key())) {
                             continue;
                         }
@@ -228,8 +226,12 @@ final class ReplayRun {
                             tally.refused();
                         }
                     }
+                    // offsets, not records: a transactional topic's commit markers take offsets that no poll returns
+                    long scanned = 0;
                     for (TopicPartition p : open) {
-                        next.put(p.partition(), Math.min(end.get(p.partition()), Math.max(next.get(p.partition()), tensors.position(p))));
+                        long before = next.get(p.partition());
+                        next.put(p.partition(), Math.min(end.get(p.partition()), Math.max(before, tensors.position(p))));
+                        scanned += next.get(p.partition()) - before;
                     }
                     tally.scanned(scanned);
                     List<AnnotatedValue> values = predict(inputs);
