@@ -47,7 +47,8 @@ class StatusReporterTest {
         kafka.init(Map.of());
         bootstrap = kafka.start().get("kafka.bootstrap.servers");
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic("replicas.status", Optional.of(1), Optional.empty()))).all().get();
+            admin.createTopics(List.of(new NewTopic("replicas.status", Optional.of(1), Optional.empty()),
+                    new NewTopic("jobs.status", Optional.of(1), Optional.empty()))).all().get();
         }
     }
 
@@ -102,11 +103,11 @@ class StatusReporterTest {
     void aJobOutsideTheGraphIsPublishedAndATaskNameIsRefused() {
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
                 .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "replicas", "tf-fashion.instance", "predict",
+                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "jobs", "tf-fashion.instance", "predict",
                         "tf-fashion.status.min-interval", "0"), "test", 100))
                 .build();
         StatusReporter reporter = new StatusReporter();
-        reporter.graph = PipelineGraph.load("replicas");
+        reporter.graph = PipelineGraph.load("jobs");
         reporter.kafka = Map.of("bootstrap.servers", bootstrap);
         reporter.config = config.getConfigMapping(PipelineConfig.class);
         reporter.init();
@@ -114,11 +115,11 @@ class StatusReporterTest {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.GROUP_ID_CONFIG, "status-reporter-job-test"), new StringDeserializer(),
                 new StatusEventSerde.StatusEventDeserializer())) {
-            consumer.subscribe(List.of("replicas.status"));
+            consumer.subscribe(List.of("jobs.status"));
             assertThrows(IllegalArgumentException.class, () -> reporter.report("replay", TaskState.ACTIVE, "not a task of the graph"));
             var refused = assertThrows(IllegalArgumentException.class, () -> reporter.reportJob("learn", TaskState.ACTIVE, "a task",
                     null, Map.of()));
-            assertTrue(refused.getMessage().contains("is a task of pipeline replicas"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("is a task of pipeline jobs"), refused.getMessage());
             reporter.reportJob("replay", TaskState.FAILED, "replay r1 failed", 0.5, Map.of("replayId", "r1"));
             List<StatusEvent> seen = new ArrayList<>();
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
