@@ -65,6 +65,7 @@ public final class PipelineProcesses implements AutoCloseable {
     private int controllerPort;
     private int grpcPort;
     private int restPort;
+    private volatile String writeToken;
 
     private PipelineProcesses(Path root, Path work, Map<String, List<String>> extraJvmOptions, Map<String, Integer> replicas) {
         replicas.forEach((service, count) -> {
@@ -466,9 +467,17 @@ public final class PipelineProcesses implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The write token file-drop was started with ({@code -Dfile-drop.token=...} among its JVM options): every POST of this class
+     * sends it as {@code Authorization: Bearer}. Without it (the default) the writes are open and nothing is sent.
+     */
+    public void useWriteToken(String token) {
+        writeToken = token;
+    }
+
     /** POSTs raw bytes to /scriptInput or /imageInput and returns the new value id. */
     public String drop(String task, String name, byte[] content) throws IOException, InterruptedException {
-        var request = HttpRequest.newBuilder(fileDrop().resolve("/" + task + "?name=" + name))
+        var request = authorized(HttpRequest.newBuilder(fileDrop().resolve("/" + task + "?name=" + name)))
             .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/octet-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
         var response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -477,6 +486,18 @@ public final class PipelineProcesses implements AutoCloseable {
                 + response.body());
         }
         return Jsons.read(response.body()).path("id").asText();
+    }
+
+    /** POSTs a JSON body to file-drop (with the write token, when one is used), with a 10 s timeout. */
+    public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return http.send(authorized(HttpRequest.newBuilder(fileDrop().resolve(path))).timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        var token = writeToken;
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
     /** GET with a 10 s timeout. */

@@ -136,6 +136,11 @@ public final class TopicRecorder implements AutoCloseable {
         return seen.stream().filter(s -> s.topic().equals(topic) && filter.test(s)).toList();
     }
 
+    /** Every record seen so far on the topics whose names end with {@code suffix} (e.g. {@code .dlq}: every dead letter). */
+    public List<Seen> endingWith(String suffix) {
+        return seen.stream().filter(s -> s.topic().endsWith(suffix)).toList();
+    }
+
     @Override
     public void close() throws InterruptedException {
         running = false;

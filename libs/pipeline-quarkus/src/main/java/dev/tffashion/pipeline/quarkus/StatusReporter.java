@@ -85,9 +85,24 @@ public class StatusReporter {
         return instance;
     }
 
-    /** Publishes a state with a reason and task-specific details; counters are attached. */
+    /** Publishes a state with a reason and task-specific details; counters are attached. The task must be one of the graph. */
     public StatusEvent report(String task, TaskState state, String reason, Double progress, Map<String, Object> details) {
         graph.task(task);
+        return publish(task, state, reason, progress, details);
+    }
+
+    /**
+     * Publishes the state of a job of the service that is not a task of the graph (predict's {@code replay}), the same way as
+     * {@link #report}: the status topic, coalesced, with heartbeats. Its name must not be a task of the graph.
+     */
+    public StatusEvent reportJob(String job, TaskState state, String reason, Double progress, Map<String, Object> details) {
+        if (graph.findTask(job).isPresent()) {
+            throw new IllegalArgumentException("'" + job + "' is a task of pipeline " + graph.name() + ": report it with report()");
+        }
+        return publish(job, state, reason, progress, details);
+    }
+
+    private StatusEvent publish(String task, TaskState state, String reason, Double progress, Map<String, Object> details) {
         Instant at = Instant.now();
         StatusEvent event = new StatusEvent(task, state, reason, progress, snapshot(task), at, details, instance, at);
         last.put(task, event);

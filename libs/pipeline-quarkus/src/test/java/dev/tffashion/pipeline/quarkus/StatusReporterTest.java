@@ -2,6 +2,7 @@ package dev.tffashion.pipeline.quarkus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -46,7 +47,8 @@ class StatusReporterTest {
         kafka.init(Map.of());
         bootstrap = kafka.start().get("kafka.bootstrap.servers");
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic("replicas.status", Optional.of(1), Optional.empty()))).all().get();
+            admin.createTopics(List.of(new NewTopic("replicas.status", Optional.of(1), Optional.empty()),
+                    new NewTopic("jobs.status", Optional.of(1), Optional.empty()))).all().get();
         }
     }
 
@@ -94,6 +96,46 @@ class StatusReporterTest {
             assertNotNull(record.value().heartbeatAt());
         }
         assertTrue(seen.get(seen.size() - 1).value().heartbeatAt().isAfter(seen.get(0).value().heartbeatAt()));
+    }
+
+    /** A job that is not a task of the graph (predict's replay) is published too; a graph task or an unknown one goes through report. */
+    @Test
+    void aJobOutsideTheGraphIsPublishedAndATaskNameIsRefused() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "jobs", "tf-fashion.instance", "predict",
+                        "tf-fashion.status.min-interval", "0"), "test", 100))
+                .build();
+        StatusReporter reporter = new StatusReporter();
+        reporter.graph = PipelineGraph.load("jobs");
+        reporter.kafka = Map.of("bootstrap.servers", bootstrap);
+        reporter.config = config.getConfigMapping(PipelineConfig.class);
+        reporter.init();
+        try (KafkaConsumer<String, StatusEvent> consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.GROUP_ID_CONFIG, "status-reporter-job-test"), new StringDeserializer(),
+                new StatusEventSerde.StatusEventDeserializer())) {
+            consumer.subscribe(List.of("jobs.status"));
+            assertThrows(IllegalArgumentException.class, () -> reporter.report("replay", TaskState.ACTIVE, "not a task of the graph"));
+            var refused = assertThrows(IllegalArgumentException.class, () -> reporter.reportJob("learn", TaskState.ACTIVE, "a task",
+                    null, Map.of()));
+            assertTrue(refused.getMessage().contains("is a task of pipeline jobs"), refused.getMessage());
+            reporter.reportJob("replay", TaskState.FAILED, "replay r1 failed", 0.5, Map.of("replayId", "r1"));
+            List<StatusEvent> seen = new ArrayList<>();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if ("replay/predict".equals(r.key())) {
+                        seen.add(r.value());
+                    }
+                });
+                return !seen.isEmpty();
+            });
+            assertEquals(TaskState.FAILED, seen.get(0).state());
+            assertEquals("replay r1 failed", seen.get(0).reason());
+            assertEquals("r1", seen.get(0).details().get("replayId"));
+        } finally {
+            reporter.close();
+        }
     }
 
     private static StatusEvent reported(List<ConsumerRecord<String, StatusEvent>> seen) {

@@ -178,7 +178,7 @@ public class ReplayJob {
      */
     void status(TaskState state, String reason, Double progress, Map<String, Object> details) {
         try {
-            statusReporter.report(TASK, state, reason, progress, new LinkedHashMap<>(details));
+            statusReporter.reportJob(TASK, state, reason, progress, new LinkedHashMap<>(details));
         } catch (RuntimeException e) {
             LOG.debugf("replay status not published: %s", e.getMessage());
         }

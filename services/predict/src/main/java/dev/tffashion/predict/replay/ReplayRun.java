@@ -50,6 +50,7 @@ final class ReplayRun {
 
     private final ReplayJob job;
     private final ReplayRequest request;
+    private Long liveVersion;
 
     ReplayRun(ReplayJob job, ReplayRequest request) {
         this.job = job;
@@ -69,6 +70,7 @@ final class ReplayRun {
                 return;
             }
             Endpoint live = served.get();
+            liveVersion = live.modelVersion();
             Endpoint target = new Endpoint(live.valueId(), live.grpcTarget(), live.modelName(), request.toVersion(), live.signatureName(),
                 live.inputName(), live.outputName());
             new Step(producer, target, last.orElse(null)).run();
@@ -116,6 +118,18 @@ final class ReplayRun {
                 consumer.poll(job.config.pollTimeout()).forEach(each);
             }
         }
+    }
+
+    /**
+     * Why a replay to a version the model server does not serve failed, and what to do: serve-manager keeps only the live
+     * version loaded (and the challenger during a shadow or canary trial), so a replay can use those only.
+     */
+    static String notLoaded(long version, String model, String grpcTarget, Long liveVersion, String detail) {
+        return "version " + version + " of model " + model + " is not loaded on TF Serving at " + grpcTarget + " (" + detail
+            + "): serve-manager keeps only the live version (and a challenger on trial) loaded, so a replay can only use those; make"
+            + " version " + version + " live first (POST /v1/rollout/" + model + "/rollback?version=" + version + ") or replay with the"
+            + " live version" + (liveVersion == null ? "" : " " + liveVersion) + "; posting the same replay again retries it from its"
+            + " checkpoint";
     }
 
     /** The scan of the tensor topic, step by step. */
@@ -198,12 +212,10 @@ final class ReplayRun {
                     }
                     ConsumerRecords<String, byte[]> records = tensors.poll(job.config.pollTimeout());
                     List<TensorInput> inputs = new ArrayList<>();
-                    long scanned = 0;
                     for (ConsumerRecord<String, byte[]> record : records) {
                         if (record.offset() >= end.get(record.partition())) {
                             continue;
                         }
-                        scanned++;
                         if (record.key() == null || !pending.containsKey(record.key())) {
                             continue;
                         }
@@ -214,8 +226,12 @@ final class ReplayRun {
                             tally.refused();
                         }
                     }
+                    // offsets, not records: a transactional topic's commit markers take offsets that no poll returns
+                    long scanned = 0;
                     for (TopicPartition p : open) {
-                        next.put(p.partition(), Math.min(end.get(p.partition()), Math.max(next.get(p.partition()), tensors.position(p))));
+                        long before = next.get(p.partition());
+                        next.put(p.partition(), Math.min(end.get(p.partition()), Math.max(before, tensors.position(p))));
+                        scanned += next.get(p.partition()) - before;
                     }
                     tally.scanned(scanned);
                     List<AnnotatedValue> values = predict(inputs);
@@ -251,10 +267,8 @@ final class ReplayRun {
                 try {
                     return values(job.predictor.predict(target, inputs));
                 } catch (ModelNotLoadedException e) {
-                    commit(List.of(), ReplayReport.State.FAILED, "version " + request.toVersion() + " of model " + target.modelName()
-                        + " is not loaded on TF Serving at " + target.grpcTarget() + " (" + e.getMessage() + "); the replay needs it "
-                        + "served beside the live one: have serve keep it loaded (a specific version policy), then post the replay "
-                        + "with another window or version");
+                    commit(List.of(), ReplayReport.State.FAILED, notLoaded(request.toVersion(), target.modelName(),
+                        target.grpcTarget(), liveVersion, e.getMessage()));
                     return null;
                 } catch (ServingUnavailableException | ServingFailedException e) {
                     job.status(TaskState.WAITING, "replay " + request.id() + ": " + e.getMessage() + "; retrying", null,

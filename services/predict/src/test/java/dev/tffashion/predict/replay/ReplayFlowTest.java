@@ -42,7 +42,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.tensorflow.SavedModelBundle;
 
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
@@ -78,6 +81,7 @@ import io.quarkus.test.junit.TestProfile;
 @QuarkusTest
 @TestProfile(ReplayFlowTest.Profile.class)
 @WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.MATCHING_RESOURCES)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplayFlowTest {
 
     /** A pipeline of its own, so the other flow tests' records are not replayed. */
@@ -131,6 +135,7 @@ class ReplayFlowTest {
     }
 
     @Test
+    @Order(1)
     void aReplayFlipsWhatComparingBothModelsFlipsAndReportsWhatIsOutOfReach() throws Exception {
         String bootstrap = KafkaTestResource.bootstrapServers();
         String tensorTopic = GRAPH.inputTopic("predict", "tensor");
@@ -252,6 +257,27 @@ class ReplayFlowTest {
             && ReplayReport.fromJson(r.value()).state() == ReplayReport.State.DONE).count(), "one DONE report of the replay");
         assertEquals(IMAGES - gone.size(), replayedValues(request).size());
         assertTrue(counts.toScan() > 0 && counts.scanned() == counts.toScan(), counts.toString());
+    }
+
+    /** After the first test: its images predicted, a replay to a version the model server does not have. */
+    @Test
+    @Order(2)
+    void aReplayToAVersionTheServerDoesNotServeFailsAtOnceWithWhatToDo() throws Exception {
+        ReplayRequest request = ReplayRequest.window(99, Instant.parse("2000-01-01T00:00:00Z"), Instant.now().plusSeconds(3600));
+        send(GRAPH.replayRequestTopic(), request.id(), request.toJson());
+        ReplayReport report;
+        try (TopicReader reports = new TopicReader(KafkaTestResource.bootstrapServers(), GRAPH.replayReportTopic())) {
+            report = ReplayReport.fromJson(reports.await(r -> request.id().equals(r.key())
+                && ReplayReport.fromJson(r.value()).state() != ReplayReport.State.RUNNING, TIMEOUT).value());
+        }
+        assertEquals(ReplayReport.State.FAILED, report.state(), report.toString());
+        assertTrue(report.counts().selected() > 0, report.toString());
+        assertEquals(0, report.counts().replayed(), report.toString());
+        assertTrue(report.reason().startsWith("version 99 of model fashion is not loaded on TF Serving at " + server.grpcTarget()),
+            report.reason());
+        assertTrue(report.reason().contains("make version 99 live first (POST /v1/rollout/fashion/rollback?version=99) or replay with"
+            + " the live version 1"), report.reason());
+        assertEquals(List.of(), replayedValues(request), "a failed replay made no value");
     }
 
     private static List<AnnotatedValue> replayedValues(ReplayRequest request) {

@@ -26,20 +26,16 @@ import java.util.function.Supplier;
 
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
+import dev.tffashion.e2e.InProcessModel;
 import dev.tffashion.e2e.PipelineProcesses;
 import dev.tffashion.e2e.TestImages;
 import dev.tffashion.fashionmnist.FashionMnist;
-import dev.tffashion.imaging.ImageRejectedException;
 import dev.tffashion.imaging.Preprocessor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.TensorProto;
 import org.tensorflow.proto.TensorShapeProto;
-import org.tensorflow.types.TFloat32;
 import tensorflow.serving.Model.ModelSpec;
 import tensorflow.serving.Predict.PredictRequest;
 import tensorflow.serving.PredictionServiceGrpc;
@@ -909,7 +905,7 @@ public final class Bench {
             int pipelineRight = 0;
             int inProcessRight = 0;
             var shown = new ArrayList<String>();
-            var expected = inProcess(bundle, preprocessor, files);
+            var expected = InProcessModel.labels(bundle, preprocessor, files);
             for (int i = 0; i < count; i++) {
                 if (expected[i] == -1) {
                     refused++;
@@ -940,42 +936,6 @@ public final class Bench {
         }
         doc.put("agreement", text.toString());
         return null;
-    }
-
-    /** The label in-process inference gives each file's preprocessed tensor, -1 where the preprocessor refuses the file. */
-    private static int[] inProcess(SavedModelBundle bundle, Preprocessor preprocessor, byte[][] files) {
-        var function = bundle.function("serving_default");
-        var labels = new int[files.length];
-        int batch = 100;
-        for (int first = 0; first < files.length; first += batch) {
-            int n = Math.min(batch, files.length - first);
-            var pixels = new float[n * FashionMnist.PIXELS];
-            var ok = new boolean[n];
-            for (int k = 0; k < n; k++) {
-                try {
-                    var tensor = preprocessor.preprocess(files[first + k]).pixels();
-                    System.arraycopy(tensor, 0, pixels, k * FashionMnist.PIXELS, FashionMnist.PIXELS);
-                    ok[k] = true;
-                } catch (ImageRejectedException e) {
-                    ok[k] = false;
-                }
-            }
-            var shape = Shape.of(n, FashionMnist.IMAGE_SIZE, FashionMnist.IMAGE_SIZE);
-            try (var input = TFloat32.tensorOf(shape, DataBuffers.of(pixels, true, false));
-                Result result = function.call(Map.of("images", input))) {
-                var probabilities = (TFloat32) result.get("probabilities").orElseThrow();
-                for (int k = 0; k < n; k++) {
-                    int best = 0;
-                    for (int c = 1; c < FashionMnist.CLASSES; c++) {
-                        if (probabilities.getFloat(k, c) > probabilities.getFloat(k, best)) {
-                            best = c;
-                        }
-                    }
-                    labels[first + k] = ok[k] ? best : -1;
-                }
-            }
-        }
-        return labels;
     }
 
     // ---- cost comparisons (CostSections) ----------------------------------------------------------------------------------
