@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -74,7 +75,13 @@ public class ModelConsumer {
     private volatile boolean running;
     private volatile Thread thread;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    /** Creates its Kafka producer at the first dead letter, and again after {@link #stop} closed it. */
     private AcknowledgedProducer deadLetters;
+
+    @PostConstruct
+    void init() {
+        deadLetters = new AcknowledgedProducer(kafka, "serve-dlq-" + pipeline.instanceName());
+    }
 
     /** Starts consuming (the leader calls it once it leads); a second call does nothing. */
     public synchronized void start() {
@@ -104,10 +111,7 @@ public class ModelConsumer {
             }
         }
         thread = null;
-        if (deadLetters != null) {
-            deadLetters.close();
-            deadLetters = null;
-        }
+        deadLetters.close();
     }
 
     /** Whether the consumer runs (this replica leads). */
@@ -203,7 +207,7 @@ public class ModelConsumer {
         }
         String topic = graph.deadLetterTopic(ServeManager.TASK);
         try {
-            producer().send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), SEND_TIMEOUT);
+            deadLetters.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), SEND_TIMEOUT);
             LOG.infof("model record %s dead-lettered to %s: %s", record.key(), topic, refusal.getMessage());
         } catch (NotAcknowledgedException e) {
             throw new KafkaException("the dead letter of " + record.key() + " was not stored: " + e.getMessage(), e);
@@ -213,13 +217,6 @@ public class ModelConsumer {
     private static void put(RecordHeaders headers, String name, String value) {
         headers.remove(name);
         headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private synchronized AcknowledgedProducer producer() {
-        if (deadLetters == null) {
-            deadLetters = new AcknowledgedProducer(kafka, "serve-dlq-" + pipeline.instanceName());
-        }
-        return deadLetters;
     }
 
     private String group() {
