@@ -38,8 +38,18 @@ public final class RepeatedKeys {
 
     private final Map<String, Object> kafka;
     private final int window;
-    private final Map<TopicPartition, Map<String, Long>> seen = new HashMap<>();
-    private final Map<TopicPartition, Long> next = new HashMap<>();
+    private final Map<TopicPartition, Window> windows = new HashMap<>();
+
+    /** What is known of one partition: its recent keys, each with the offset it was first read at, and the next offset. */
+    private static final class Window {
+        final Map<String, Long> keys;
+        long next;
+
+        Window(Map<String, Long> keys, long next) {
+            this.keys = keys;
+            this.next = next;
+        }
+    }
 
     /**
      * @param kafka  Quarkus's Kafka configuration, for the read back
@@ -62,19 +72,18 @@ public final class RepeatedKeys {
             return false;
         }
         TopicPartition tp = new TopicPartition(topic, partition);
-        Map<String, Long> keys = seen.get(tp);
-        Long expected = next.get(tp);
-        if (keys == null || expected == null || offset > expected + window) {
+        Window known = windows.get(tp);
+        if (known == null || offset > known.next + window) {
             // First sight of the partition, or a jump past the window (its records were read elsewhere meanwhile): read back
-            keys = readBack(tp, offset);
-            seen.put(tp, keys);
+            known = new Window(readBack(tp, offset), offset);
+            windows.put(tp, known);
         }
-        next.merge(tp, offset + 1, Math::max);
-        Long first = keys.get(key);
+        known.next = Math.max(known.next, offset + 1);
+        Long first = known.keys.get(key);
         if (first != null && first < offset) {
             return true;
         }
-        keys.put(key, offset);
+        known.keys.put(key, offset);
         return false;
     }
 
