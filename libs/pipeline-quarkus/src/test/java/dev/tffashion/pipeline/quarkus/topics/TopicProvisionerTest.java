@@ -1,5 +1,6 @@
 package dev.tffashion.pipeline.quarkus.topics;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,8 @@ import dev.tffashion.pipeline.kafka.TopicProvisioner;
 class TopicProvisionerTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** How long a change may take to reach the broker's metadata. */
+    private static final Duration METADATA = Duration.ofSeconds(10);
 
     private static KafkaTestResource kafka;
     private static Map<String, Object> admin;
@@ -51,16 +54,20 @@ class TopicProvisionerTest {
         assertTrue(TopicProvisioner.ensureTopics(admin, graph, 1, (short) 1, TIMEOUT).isEmpty(), "a second start creates nothing");
 
         assertTrue(TopicProvisioner.ensureTopics(admin, graph, 4, (short) 1, TIMEOUT).isEmpty(), "growing creates no topic");
-        Map<String, Integer> counts = partitions(graph);
-        for (PipelineGraph.TopicSpec spec : graph.topics(4)) {
-            assertEquals(spec.partitions(), counts.get(spec.name()), spec.name() + " after asking for 4 partitions");
-        }
-        assertEquals(4, counts.get(graph.topic("imageInput", "droppedFile")), "a data topic grows");
-        assertEquals(1, counts.get(graph.statusTopic()), "the compacted status topic keeps one partition");
+        // The broker's metadata follows the controller's change a moment later: wait for it, the expectations unchanged
+        await().atMost(METADATA).untilAsserted(() -> {
+            Map<String, Integer> counts = partitions(graph);
+            for (PipelineGraph.TopicSpec spec : graph.topics(4)) {
+                assertEquals(spec.partitions(), counts.get(spec.name()), spec.name() + " after asking for 4 partitions");
+            }
+            assertEquals(4, counts.get(graph.topic("imageInput", "droppedFile")), "a data topic grows");
+            assertEquals(1, counts.get(graph.statusTopic()), "the compacted status topic keeps one partition");
+        });
 
         TopicProvisioner.ensureTopics(admin, graph, 2, (short) 1, TIMEOUT);
-        assertEquals(4, partitions(graph).get(graph.topic("imageInput", "droppedFile")), "a topic is never shrunk");
-        assertFalse(counts.isEmpty());
+        Map<String, Integer> after = partitions(graph);
+        assertEquals(4, after.get(graph.topic("imageInput", "droppedFile")), "a topic is never shrunk");
+        assertFalse(after.isEmpty());
     }
 
     @Test
@@ -68,9 +75,11 @@ class TopicProvisionerTest {
         PipelineGraph graph = PipelineGraph.load("retain");
         String tensors = graph.topic("imageConvert", "tensor");
         TopicProvisioner.ensureTopics(admin, graph, 1, (short) 1, TIMEOUT, Map.of(tensors, Duration.ofDays(30)));
-        assertEquals(String.valueOf(Duration.ofDays(30).toMillis()), retention(tensors));
+        await().atMost(METADATA).ignoreExceptions().untilAsserted(
+            () -> assertEquals(String.valueOf(Duration.ofDays(30).toMillis()), retention(tensors)));
         TopicProvisioner.ensureTopics(admin, graph, 1, (short) 1, TIMEOUT, Map.of(tensors, Duration.ofHours(2)));
-        assertEquals(String.valueOf(Duration.ofHours(2).toMillis()), retention(tensors), "an existing topic takes the new retention");
+        await().atMost(METADATA).untilAsserted(() -> assertEquals(String.valueOf(Duration.ofHours(2).toMillis()), retention(tensors),
+            "an existing topic takes the new retention"));
     }
 
     private static String retention(String topic) throws Exception {
