@@ -147,7 +147,11 @@ class PipelineIT {
     @Order(2)
     void onePictureIsOneTraceAcrossEveryHop() throws Exception {
         awaitAnyEndpoint();
-        String id = pipeline.drop("imageInput", "trace.png", images.png(images.count() - 1));
+        // A client that traces its own request: the picture's trace is the client's, the drop span the child of its span
+        String clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        String clientSpan = "00f067aa0ba902b7";
+        String id = pipeline.drop("imageInput", "trace.png", images.png(images.count() - 1),
+            Map.of("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01"));
         await("the prediction of " + id).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
             .until(() -> pipeline.get(pipeline.fileDrop().resolve("/v1/predictions/" + id)).statusCode() == 200);
         var drop = new OtlpTestReceiver.ReceivedSpan[1];
@@ -173,6 +177,8 @@ class PipelineIT {
                 return seen.keySet().containsAll(expected);
             });
         System.out.printf("e2e: the trace %s of picture %s: %s%n", drop[0].traceId(), id, seen);
+        assertEquals(clientTrace, drop[0].traceId(), "the drop continues the trace of the client's traceparent");
+        assertEquals(clientSpan, drop[0].parentSpanId(), "the drop span is the child of the client's span");
         // The hops are parent and child through the records' headers: drop -> imageConvert process -> predict process
         var spans = traces.spans().stream().filter(s -> s.traceId().equals(drop[0].traceId())).toList();
         var convert = spans.stream().filter(s -> s.name().equals("imageConvert process")).findFirst().orElseThrow();

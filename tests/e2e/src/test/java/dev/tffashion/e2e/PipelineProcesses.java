@@ -477,9 +477,15 @@ public final class PipelineProcesses implements AutoCloseable {
 
     /** POSTs raw bytes to /scriptInput or /imageInput and returns the new value id. */
     public String drop(String task, String name, byte[] content) throws IOException, InterruptedException {
-        var request = authorized(HttpRequest.newBuilder(fileDrop().resolve("/" + task + "?name=" + name)))
-            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/octet-stream")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
+        return drop(task, name, content, Map.of());
+    }
+
+    /** {@link #drop(String, String, byte[])} with these request headers too (a client's {@code traceparent}, say). */
+    public String drop(String task, String name, byte[] content, Map<String, String> headers) throws IOException, InterruptedException {
+        var builder = authorized(HttpRequest.newBuilder(fileDrop().resolve("/" + task + "?name=" + name)))
+            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/octet-stream");
+        headers.forEach(builder::header);
+        var request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(content)).build();
         var response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 202) {
             throw new IllegalStateException("POST /" + task + " of " + name + " answered " + response.statusCode() + ": "

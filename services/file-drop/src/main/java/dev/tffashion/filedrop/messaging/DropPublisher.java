@@ -13,7 +13,7 @@ import dev.tffashion.pipeline.quarkus.AcknowledgedSend;
 import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.Context;
 
 /**
  * Publishes dropped values on {@code <pipeline>.scriptInput.droppedFile} and {@code <pipeline>.imageInput.droppedFile}
@@ -45,11 +45,12 @@ public class DropPublisher {
     /** Publishes a dropped value of the given task and waits for the broker's acknowledgement. */
     public void publish(String task, AnnotatedValue value) {
         Emitter<AnnotatedValue> emitter = "scriptInput".equals(task) ? scripts : images;
-        // Traced: the drop's span (under the HTTP request's) starts the picture's trace; its context travels in the record's headers
+        // Traced: the drop's span starts the picture's trace (under the client's, when its request carried a traceparent); its
+        // context travels in the record's headers
         Span span = tracing.start("drop");
-        try (Scope traced = span.makeCurrent()) {
+        try {
             span.setAttribute(PipelineTracing.OUTPUT_ID, value.id());
-            AcknowledgedSend.send(emitter, value, tracing.currentHeaders(), config.publishTimeout(), "drop");
+            AcknowledgedSend.send(emitter, value, tracing.headers(Context.current().with(span)), config.publishTimeout(), "drop");
         } catch (AcknowledgedSend.NotAcknowledgedException e) {
             span.setStatus(StatusCode.ERROR, e.getMessage());
             throw unavailable(e);

@@ -12,6 +12,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -20,6 +22,8 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.DropService;
+import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
+import io.opentelemetry.context.Scope;
 import io.smallrye.common.annotation.Blocking;
 
 /**
@@ -33,6 +37,12 @@ public class DropResource {
 
     @Inject
     DropService drops;
+
+    @Inject
+    PipelineTracing tracing;
+
+    @Context
+    HttpHeaders headers;
 
     @POST
     @Path("scriptInput")
@@ -69,7 +79,9 @@ public class DropResource {
             drops.checkDeclaredSize(task, length);
         }
         byte[] bytes = readLimited(task, body);
-        return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
+        try (Scope client = tracing.extractRequest(headers::getHeaderString).makeCurrent()) {
+            return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
+        }
     }
 
     private Response multipart(String task, FileUpload file, String key) {
@@ -80,7 +92,9 @@ public class DropResource {
         drops.checkDeclaredSize(task, file.size());
         try {
             byte[] bytes = Files.readAllBytes(file.uploadedFile());
-            return accepted(drops.drop(task, bytes, FileNames.sanitize(file.fileName()), key));
+            try (Scope client = tracing.extractRequest(headers::getHeaderString).makeCurrent()) {
+                return accepted(drops.drop(task, bytes, FileNames.sanitize(file.fileName()), key));
+            }
         } catch (IOException e) {
             throw new DropRefusedException(400, "unreadable", "the uploaded part could not be read: " + e.getMessage(),
                     "send the file again");

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -62,6 +63,19 @@ public final class PipelineTracing {
         }
     };
 
+    /** Reads the trace context of an incoming request through a header lookup (the W3C propagators only ask for their keys). */
+    private static final TextMapGetter<UnaryOperator<String>> REQUEST_GETTER = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(UnaryOperator<String> header) {
+            return List.of();
+        }
+
+        @Override
+        public String get(UnaryOperator<String> header, String key) {
+            return header == null ? null : header.apply(key);
+        }
+    };
+
     private static final TextMapSetter<Headers> SETTER = (headers, key, value) -> {
         headers.remove(key);
         headers.add(key, value.getBytes(StandardCharsets.UTF_8));
@@ -99,6 +113,17 @@ public final class PipelineTracing {
             return Context.root();
         }
         return propagator.extract(Context.root(), headers, GETTER);
+    }
+
+    /**
+     * The trace context an incoming request carries ({@code traceparent}, {@code tracestate}), read through its header lookup, so that
+     * the span of the work it starts continues a client's trace ({@link Context#root()} when none, or when off).
+     */
+    public Context extractRequest(UnaryOperator<String> header) {
+        if (!on) {
+            return Context.root();
+        }
+        return propagator.extract(Context.root(), header, REQUEST_GETTER);
     }
 
     /** Writes the context's trace context into the headers (nothing when off or when the context has no valid span). */
