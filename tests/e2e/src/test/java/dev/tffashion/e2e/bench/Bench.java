@@ -988,12 +988,13 @@ public final class Bench {
 
             @Override
             public String method() {
-                return String.format(Locale.ROOT, "Each row: closed loop with %s pictures in flight, %s s warm-up then %s s measured (as"
-                    + " \"Sustained throughput\": CPU per picture = utime + stime of each process over the window / the predictions"
-                    + " timestamped in it), then open loop at %s pictures/s, %s s warm-up then %s s measured (as \"Latency at fixed"
-                    + " rates\": from the moment each drop was due to its prediction record, failures counted).",
-                    options.get("saturation-in-flight"), options.get("cost-warmup-seconds"), options.get("cost-seconds"),
-                    options.get("cost-rate"), options.get("cost-warmup-seconds"), options.get("cost-seconds"));
+                return String.format(Locale.ROOT, "Each row: open loop at %s pictures/s, %s s warm-up then %s s measured (as \"Latency"
+                    + " at fixed rates\": from the moment each drop was due to its prediction record, failures counted), then closed loop"
+                    + " with %s pictures in flight, %s s warm-up then %s s measured (as \"Sustained throughput\": CPU per picture ="
+                    + " utime + stime of each process over the window / the predictions timestamped in it). The fixed rate comes first so"
+                    + " that restarted services compile their hot code with CPU to spare, as at the run's start.",
+                    options.get("cost-rate"), options.get("cost-warmup-seconds"), options.get("cost-seconds"),
+                    options.get("saturation-in-flight"), options.get("cost-warmup-seconds"), options.get("cost-seconds"));
             }
         };
         if (tracingCost) {
@@ -1035,10 +1036,14 @@ public final class Bench {
         var warmup = Duration.ofSeconds(option("cost-warmup-seconds"));
         var measured = Duration.ofSeconds(option("cost-seconds"));
         double rate = option("cost-rate");
-        var saturation = closedLoopPhase(label + ", saturation", option("saturation-in-flight"), warmup, measured);
+        // The fixed rate first: fresh JVMs (after a restart) then compile their hot code while CPU is to spare, as the run's own
+        // services did at their start (cold start, then the fixed rates). Saturated at once, the JIT's compiler threads share two
+        // busy cores with the work, and much of the hot code ran interpreted for minutes (JFR: most samples in interpreted frames).
         var atRate = openLoopPhase(String.format(Locale.ROOT, "%s, %.0f/s", label, rate), rate, warmup, measured);
+        var saturation = closedLoopPhase(label + ", saturation", option("saturation-in-flight"), warmup, measured);
+        // the trace to look up: a picture of the last window (the receiver keeps only the most recent spans)
         String sample = null;
-        for (var drop : atRate.drops) {
+        for (var drop : saturation.drops) {
             if (drop.id != null && drop.failure == null) {
                 sample = drop.id;
             }
