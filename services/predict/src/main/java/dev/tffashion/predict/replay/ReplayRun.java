@@ -86,6 +86,9 @@ final class ReplayRun {
             new Step(producer, target, last.orElse(null)).run();
         } catch (ProducerFencedException e) {
             LOG.infof("replay %s: another runner took it over (%s)", request.id(), e.getMessage());
+            job.status(TaskState.IDLE, "replay " + request.id() + " was taken over or ended by another runner (serve-manager fails a "
+                + "replay to a version that is not installed); its report says why: GET /v1/replay/" + request.id(), null,
+                Map.of("replayId", request.id()));
         } catch (KafkaException e) {
             LOG.warnf("replay %s stopped on a Kafka error, it resumes from its last checkpoint at the next start: %s", request.id(),
                 e.getMessage());
