@@ -140,8 +140,11 @@ public class ServeManager {
     private volatile boolean started;
     /** The versions running replays ask, served beside the live one (see {@link #replays}). */
     private volatile Set<Long> replayVersions = Set.of();
-    /** The versions of {@link #replayVersions} last given to the model server. */
-    private Set<Long> appliedReplayVersions = Set.of();
+    /**
+     * The versions of {@link #replayVersions} last given to the model server; null until the first look after start-up, which
+     * always gives the server its config (a model server that outlived a restart may still hold a replay's version).
+     */
+    private Set<Long> appliedReplayVersions;
     private volatile List<Map<String, Object>> runningReplays = List.of();
     private volatile String lastReplayRefusal;
 
@@ -684,10 +687,10 @@ public class ServeManager {
         }
         runningReplays = List.copyOf(listed);
         replayVersions = Set.copyOf(wanted);
-        if (!started || wanted.equals(appliedReplayVersions)) {
+        if (!started || live == null || wanted.equals(appliedReplayVersions)) {
             return refused;
         }
-        Set<Long> before = appliedReplayVersions;
+        Set<Long> before = appliedReplayVersions == null ? Set.of() : appliedReplayVersions;
         applyCurrent();
         appliedReplayVersions = Set.copyOf(wanted);
         LOG.infof("replays: versions %s served for running replays (before: %s)", wanted, before);
