@@ -42,6 +42,7 @@ import dev.tffashion.servemanager.config.ServingConfig;
 import dev.tffashion.servemanager.config.ServingMode;
 import dev.tffashion.servemanager.messaging.EndpointPublisher;
 import dev.tffashion.servemanager.messaging.RolloutDeadLetters;
+import dev.tffashion.servemanager.replay.ReplayHolds;
 import dev.tffashion.servemanager.rollout.RolloutGate;
 import dev.tffashion.servemanager.rollout.ServerVersions;
 import dev.tffashion.servemanager.rollout.ShadowStats;
@@ -137,6 +138,15 @@ public class ServeManager {
     private volatile InstalledVersion live;
     private volatile ServedEndpoint endpoint;
     private volatile boolean started;
+    /** The versions running replays ask, served beside the live one (see {@link #replays}). */
+    private volatile Set<Long> replayVersions = Set.of();
+    /**
+     * The versions of {@link #replayVersions} last given to the model server; null until the first look after start-up, which
+     * always gives the server its config (a model server that outlived a restart may still hold a replay's version).
+     */
+    private Set<Long> appliedReplayVersions;
+    private volatile List<Map<String, Object>> runningReplays = List.of();
+    private volatile String lastReplayRefusal;
 
     /**
      * Prepares the base path, makes sure the model server runs, and re-announces the live version (without reinstalling it).
@@ -308,7 +318,8 @@ public class ServeManager {
             LOG.infof("model %s asks for rollout %s, but no version is live yet: it goes live at once", model.id(), policy.wireName());
         }
         Optional<RolloutState> managed = repository.rolloutState();
-        if (managed.isPresent() && current.isPresent()) {
+        if ((managed.isPresent() || !replayVersions.isEmpty()) && current.isPresent()) {
+            // the server serves specific versions (a rollout, or a replay's version): the new one is added to them
             return installManaged(model, current.get());
         }
         Timer.Sample timer = Timer.start(registry);
@@ -625,12 +636,86 @@ public class ServeManager {
         return all;
     }
 
+    /**
+     * Gives the server these versions with these labels, plus the versions still lingering after a switch and those running
+     * replays ask. No versions means the server's default (the latest), unless a replay asks one: then the live version (label
+     * {@code stable}) and the replay's.
+     */
     private void applyVersions(Set<Long> versions, Map<String, Long> labels) {
         Set<Long> all = new TreeSet<>(versions);
-        if (!versions.isEmpty()) {
-            all.addAll(lingering);
+        Set<Long> replays = replayVersions;
+        Map<String, Long> given = labels;
+        if (versions.isEmpty()) {
+            Optional<InstalledVersion> current = repository.live();
+            if (replays.isEmpty() || current.isEmpty()) {
+                serverVersions().apply(Set.of(), Map.of());
+                return;
+            }
+            all.add(current.get().version());
+            given = Map.of(EndpointValue.STABLE_LABEL, current.get().version());
         }
-        serverVersions().apply(all, labels);
+        all.addAll(lingering);
+        all.addAll(replays);
+        serverVersions().apply(all, given);
+    }
+
+    /**
+     * The replays that run now (README, "Replay"): each installed version one of them asks is served beside the live version and
+     * any challenger, without a label, until no running replay asks it any more; then it is unloaded. Labels and the version
+     * that answers users stay as they are. Called by the replay follower after each replay record and every
+     * {@code serving.replay.check-interval}.
+     *
+     * @return the replays whose version cannot be served (not installed, or moved aside), with the reason to fail them with
+     */
+    public synchronized Map<ReplayHolds.Running, String> replays(List<ReplayHolds.Running> running) {
+        Map<ReplayHolds.Running, String> refused = new LinkedHashMap<>();
+        Set<Long> wanted = new TreeSet<>();
+        List<Map<String, Object>> listed = new java.util.ArrayList<>();
+        for (ReplayHolds.Running replay : running) {
+            Optional<InstalledVersion> version = repository.version(replay.version()).filter(v -> v.modelValueId() != null);
+            if (version.isEmpty()) {
+                refused.put(replay, cannotReplay(replay));
+                continue;
+            }
+            wanted.add(replay.version());
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("replayId", replay.id());
+            entry.put("version", replay.version());
+            entry.put("request", replay.request().describe());
+            entry.put("lastHeard", replay.lastHeard().toString());
+            listed.add(entry);
+        }
+        runningReplays = List.copyOf(listed);
+        replayVersions = Set.copyOf(wanted);
+        if (!started || live == null || wanted.equals(appliedReplayVersions)) {
+            return refused;
+        }
+        Set<Long> before = appliedReplayVersions == null ? Set.of() : appliedReplayVersions;
+        applyCurrent();
+        appliedReplayVersions = Set.copyOf(wanted);
+        LOG.infof("replays: versions %s served for running replays (before: %s)", wanted, before);
+        if (endpoint != null && live != null) {
+            reportServing(live, endpoint, Double.NaN);
+        }
+        return refused;
+    }
+
+    private String cannotReplay(ReplayHolds.Running replay) {
+        long asked = replay.version();
+        String why = repository.failedVersions().stream().filter(v -> v.version() == asked).findFirst()
+                .map(v -> "it was moved aside (" + v.failure() + ")")
+                .orElse(repository.version(asked).isPresent() ? "its folder has no " + ModelRepository.MARKER + " marker (not "
+                        + "installed by the serve-manager)" : "it was never installed");
+        return "version " + asked + " of model " + config.modelName() + " cannot be replayed: " + why + "; versions that can be "
+                + "replayed: " + installedNumbers() + " (the versions installed, GET /v1/rollout/" + config.modelName() + ")";
+    }
+
+    /** Records a replay that was failed because its version cannot be served (status and the API show it). */
+    public void replayRefused(String reason) {
+        lastReplayRefusal = reason;
+        if (endpoint != null && live != null) {
+            reportServing(live, endpoint, Double.NaN);
+        }
     }
 
     private ServerVersions serverVersions() {
@@ -742,6 +827,13 @@ public class ServeManager {
             rollout.put("lastDecision", d);
         }
         rollout.put("installedVersions", installedNumbers());
+        Map<String, Object> replays = new LinkedHashMap<>();
+        replays.put("loadedVersions", List.copyOf(new TreeSet<>(replayVersions)));
+        replays.put("running", runningReplays);
+        if (lastReplayRefusal != null) {
+            replays.put("lastRefused", lastReplayRefusal);
+        }
+        rollout.put("replays", replays);
         return rollout;
     }
 

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,8 +46,9 @@ import dev.tffashion.pipeline.contracts.replay.ReplayReport;
  * the models folder in this process on the tensors image-convert's {@code Preprocessor} makes of the same files: the flipped
  * images with their labels before and after, the per-class counts, the changes, none out of reach. Each superseding prediction
  * names the live one in lineage {@code supersedes}, {@code GET /v1/predictions/{id}} answers the newest and lists the earlier,
- * the same replay again makes no value, and nothing is dead-lettered. A replay to a version serve-manager no longer keeps loaded
- * fails with that reason on the report and on status.
+ * the same replay again makes no value, and nothing is dead-lettered. A replay back to version 1, which serve-manager no longer
+ * kept loaded, has it loaded while it runs (and unloaded after), and flips the same pictures the other way. A replay to a version
+ * that was never installed fails with the versions that can be replayed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplayIT {
@@ -72,6 +72,9 @@ class ReplayIT {
     private static String modelName;
     private static long v1;
     private static long v2;
+    /** The first replay's flips (image id to labels before and after) and per-class rows, as compared in process. */
+    private static final Map<String, List<Integer>> FLIPS = new TreeMap<>();
+    private static final List<ReplayReport.ClassRow> ROWS = new ArrayList<>();
 
     @BeforeAll
     static void startPipeline() throws IOException {
@@ -204,6 +207,8 @@ class ReplayIT {
             assertEquals(v2, flip.path("after").path("version").asLong(), "the version after, " + flip);
         }
         assertEquals(expectedFlips, reportedFlips, "the flipped pictures, before and after");
+        FLIPS.putAll(expectedFlips);
+        ROWS.addAll(expectedRows);
         assertEquals(0, report.path("outOfReach").size(), "no picture out of reach");
         System.out.printf("replay-it: %d of %d pictures flipped from v%d to v%d, as in process; changes %s%n", expectedFlips.size(),
             IMAGES, v1, v2, expectedChanges);
@@ -257,33 +262,87 @@ class ReplayIT {
 
     @Test
     @Order(2)
-    void aReplayToAVersionNoLongerLoadedFailsWithTheReason() throws Exception {
-        // serve-manager keeps only the live version loaded with the immediate policy (after serving.rollout.unload-after)
-        var few = new ArrayList<String>();
-        for (int i = 0; i < 3; i++) {
-            few.add(pipeline.drop("imageInput", "late-" + i + ".png", images.png(images.count() - 1 - i)));
+    void aReplayToTheEarlierVersionLoadsItMirrorsTheFlipsAndUnloadsItAfterwards() throws Exception {
+        // serve-manager keeps only the live version loaded with the immediate policy; a replay to v1 has it loaded while it runs
+        assertTrue(!FLIPS.isEmpty(), "the first test ran and found flips");
+        String body = "{\"fromVersion\": " + v2 + ", \"toVersion\": " + v1 + "}";
+        var posted = pipeline.post("/v1/replay", body);
+        assertEquals(202, posted.statusCode(), posted.body());
+        String id = Jsons.read(posted.body()).path("id").asText();
+        long replayStarted = System.nanoTime();
+        var report = await("replay " + id + " done; predict log " + pipeline.log("predict") + ", serve-manager log "
+            + pipeline.log("serve-manager")).atMost(FLOW.plus(Duration.ofMinutes(2))).pollInterval(Duration.ofMillis(500)).until(() -> {
+                var answer = pipeline.get(pipeline.fileDrop().resolve("/v1/replay/" + id));
+                return answer.statusCode() == 200 ? Jsons.read(answer.body()) : null;
+            }, json -> json != null && !"running".equals(json.path("state").asText()));
+        System.out.printf("replay-it: replay %s (v%d -> v%d) of %d pictures %s in %.1f s%n", id, v2, v1, IMAGES,
+            report.path("state").asText(), seconds(replayStarted));
+        assertEquals("done", report.path("state").asText(), "the replay's state; reason: " + report.path("reason").asText());
+        var counts = report.path("counts");
+        assertEquals(new ReplayReport.Counts(IMAGES, 0, IMAGES, FLIPS.size(), IMAGES - FLIPS.size(), 0, 0,
+            counts.path("toScan").asLong(), counts.path("toScan").asLong()), Json.mapper().treeToValue(counts, ReplayReport.Counts.class),
+            "counts: the same pictures flip back");
+        Map<String, List<Integer>> mirrored = new TreeMap<>();
+        FLIPS.forEach((image, labels) -> mirrored.put(image, List.of(labels.get(1), labels.get(0))));
+        Map<String, List<Integer>> reportedFlips = new TreeMap<>();
+        for (var flip : report.path("flips")) {
+            reportedFlips.put(flip.path("imageId").asText(), List.of(flip.path("before").path("label").asInt(),
+                flip.path("after").path("label").asInt()));
+            assertEquals(v2, flip.path("before").path("version").asLong(), "the version before, " + flip);
+            assertEquals(v1, flip.path("after").path("version").asLong(), "the version after, " + flip);
         }
-        var predicted = await("predictions of the late pictures").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-            .until(() -> topics.of(PREDICTIONS, p -> few.contains(p.sourceIds("image").stream().findFirst().orElse(""))),
-                l -> l.size() == few.size());
-        Instant since = predicted.stream().map(p -> p.annotated().createdAt()).min(Instant::compareTo).orElseThrow();
-        Instant until = predicted.stream().map(p -> p.annotated().createdAt()).max(Instant::compareTo).orElseThrow().plusMillis(1);
-        var posted = pipeline.post("/v1/replay", "{\"version\": " + v1 + ", \"since\": \"" + since + "\", \"until\": \"" + until + "\"}");
+        assertEquals(mirrored, reportedFlips, "v" + v2 + " -> v" + v1 + " flips exactly the pictures v" + v1 + " -> v" + v2
+            + " flipped, the other way");
+        var mirroredRows = new ArrayList<ReplayReport.ClassRow>();
+        for (var row : ROWS) {
+            mirroredRows.add(new ReplayReport.ClassRow(row.label(), row.className(), row.after(), row.before(), row.gained(), row.lost()));
+        }
+        assertEquals(mirroredRows, Json.mapper().convertValue(report.path("perClass"),
+            new TypeReference<List<ReplayReport.ClassRow>>() { }), "per class: before and after swapped");
+        var replayed = topics.of(PREDICTIONS, p -> id.equals(p.annotation("replayId")));
+        assertEquals(IMAGES, replayed.size(), "one superseding prediction per picture");
+        assertEquals(List.of(), replayed.stream().filter(p -> !Long.toString(v1).equals(p.annotation("modelVersion")))
+            .map(TopicRecorder.Seen::id).toList(), "made by version " + v1);
+
+        // serve-manager had version 1 loaded for the replay, beside the live 2, and unloads it once the replay is done
+        assertTrue(topics.of(STATUS, s -> replayVersions(s).contains(v1)).size() > 0, "serve-manager's status showed v" + v1
+            + " loaded for the replay");
+        await("v" + v1 + " unloaded after the replay; serve-manager log " + pipeline.log("serve-manager")).atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500)).until(() -> {
+                var last = topics.of(STATUS, s -> s.value() != null && "serve".equals(s.value().path("task").asText()));
+                return !last.isEmpty() && replayVersions(last.get(last.size() - 1)).isEmpty()
+                    && last.get(last.size() - 1).value().path("details").path("rollout").path("replays").isObject();
+            });
+        var serve = topics.of(STATUS, s -> s.value() != null && "serve".equals(s.value().path("task").asText()));
+        assertEquals(v2, serve.get(serve.size() - 1).value().path("details").path("rollout").path("liveVersion").asLong(),
+            "version " + v2 + " stays live");
+        assertNoDeadLetters();
+    }
+
+    @Test
+    @Order(3)
+    void aReplayToAVersionNeverInstalledFailsWithTheVersionsThatCanBeReplayed() throws Exception {
+        var posted = pipeline.post("/v1/replay", "{\"version\": 99, \"since\": \"2000-01-01T00:00:00Z\"}");
         assertEquals(202, posted.statusCode(), posted.body());
         String id = Jsons.read(posted.body()).path("id").asText();
         var report = awaitReport(id, Duration.ofSeconds(120));
-        System.out.printf("replay-it: replay %s of %d pictures by v%d: %s (%s)%n", id, few.size(), v1, report.path("state").asText(),
-            report.path("reason").asText());
+        System.out.printf("replay-it: replay %s to v99: %s (%s)%n", id, report.path("state").asText(), report.path("reason").asText());
         assertEquals("failed", report.path("state").asText(), report.toString());
-        assertEquals(few.size(), report.path("counts").path("selected").asLong(), report.toString());
-        assertTrue(report.path("reason").asText().contains("version " + v1 + " of model " + modelName + " is not loaded"),
+        assertEquals("version 99 of model " + modelName + " cannot be replayed: it was never installed; versions that can be replayed: ["
+            + v1 + ", " + v2 + "] (the versions installed, GET /v1/rollout/" + modelName + ")", report.path("reason").asText(),
             report.toString());
-        await("replay " + id + "'s failure on status").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-            .until(() -> topics.of(STATUS, s -> isReplayStatus(s, id, "failed")
-                && s.value().path("reason").asText().contains("version " + v1 + " of model " + modelName + " is not loaded")).size() > 0);
         assertEquals(List.of(), topics.of(PREDICTIONS, p -> id.equals(p.annotation("replayId"))).stream().map(TopicRecorder.Seen::id)
             .toList(), "a failed replay made no value");
         assertNoDeadLetters();
+    }
+
+    /** The versions serve-manager's status says it keeps loaded for running replays. */
+    private static List<Long> replayVersions(TopicRecorder.Seen status) {
+        var versions = new ArrayList<Long>();
+        if (status.value() != null && "serve".equals(status.value().path("task").asText())) {
+            status.value().path("details").path("rollout").path("replays").path("loadedVersions").forEach(v -> versions.add(v.asLong()));
+        }
+        return versions;
     }
 
     private static void dropAll() throws Exception {

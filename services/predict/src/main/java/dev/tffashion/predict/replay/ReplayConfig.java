@@ -27,4 +27,15 @@ public interface ReplayConfig {
     /** How long to wait for a served model (an endpoint) before the replay reports waiting again. */
     @WithDefault("5s")
     Duration waitForEndpoint();
+
+    /**
+     * How long a replay waits for the version it asks to be loaded on the model server before it fails. serve-manager loads an
+     * installed version while a replay needs it (README "Replay"); until then Predict answers that the version is not found.
+     */
+    @WithDefault("2m")
+    Duration awaitVersion();
+
+    /** While a replay waits for its version: how often it tries again, and how often its report says it still waits. */
+    @WithDefault("5s")
+    Duration awaitVersionHeartbeat();
 }

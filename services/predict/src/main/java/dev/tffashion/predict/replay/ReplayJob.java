@@ -146,7 +146,7 @@ public class ReplayJob {
                 record.partition(), record.offset(), e.getMessage());
             return;
         }
-        new ReplayRun(this, request).run();
+        new ReplayRun(this, request, record.timestamp()).run();
     }
 
     /** A consumer of committed records only, without group, from Quarkus's Kafka settings. */

@@ -50,11 +50,15 @@ final class ReplayRun {
 
     private final ReplayJob job;
     private final ReplayRequest request;
+    /** The request record's timestamp: a failure reported after it stands until the request is posted again. */
+    private final long requestedAt;
     private Long liveVersion;
+    private long lastReportAt = Long.MIN_VALUE;
 
-    ReplayRun(ReplayJob job, ReplayRequest request) {
+    ReplayRun(ReplayJob job, ReplayRequest request, long requestedAt) {
         this.job = job;
         this.request = request;
+        this.requestedAt = requestedAt;
     }
 
     void run() {
@@ -63,6 +67,12 @@ final class ReplayRun {
             Optional<ReplayReport> last = lastReport();
             if (last.isPresent() && last.get().state() == ReplayReport.State.DONE) {
                 LOG.debugf("replay %s (%s) is done: nothing to do", request.id(), request.describe());
+                return;
+            }
+            if (last.isPresent() && last.get().state() == ReplayReport.State.FAILED && lastReportAt > requestedAt) {
+                // failed after this request was posted (by this job, or refused by serve-manager): posting it again retries it
+                LOG.debugf("replay %s (%s) failed after it was posted (%s): waiting for it to be posted again", request.id(),
+                    request.describe(), last.get().reason());
                 return;
             }
             Optional<Endpoint> served = awaitEndpoint();
@@ -76,6 +86,9 @@ final class ReplayRun {
             new Step(producer, target, last.orElse(null)).run();
         } catch (ProducerFencedException e) {
             LOG.infof("replay %s: another runner took it over (%s)", request.id(), e.getMessage());
+            job.status(TaskState.IDLE, "replay " + request.id() + " was taken over or ended by another runner (serve-manager fails a "
+                + "replay to a version that is not installed); its report says why: GET /v1/replay/" + request.id(), null,
+                Map.of("replayId", request.id()));
         } catch (KafkaException e) {
             LOG.warnf("replay %s stopped on a Kafka error, it resumes from its last checkpoint at the next start: %s", request.id(),
                 e.getMessage());
@@ -101,6 +114,7 @@ final class ReplayRun {
         readAll(job.graph.replayReportTopic(), record -> {
             if (request.id().equals(record.key())) {
                 found[0] = record.value() == null ? null : ReplayReport.fromJson(record.value());
+                lastReportAt = record.timestamp();
             }
         });
         return Optional.ofNullable(found[0]);
@@ -120,16 +134,24 @@ final class ReplayRun {
         }
     }
 
+    /** What the replay says while it waits for its version to be loaded (report reason and status). */
+    static String waiting(String replayId, long version, String model, Duration bound) {
+        return "replay " + replayId + " waits for version " + version + " of model " + model + " to load on the model server "
+            + "(serve-manager loads an installed version while a replay needs it; waiting up to " + bound.toSeconds() + " s)";
+    }
+
     /**
-     * Why a replay to a version the model server does not serve failed, and what to do: serve-manager keeps only the live
-     * version loaded (and the challenger during a shadow or canary trial), so a replay can use those only.
+     * Why a replay to a version the model server did not load within {@code predict.replay.await-version} failed, and what to do:
+     * serve-manager loads an installed version while a replay runs that needs it, so either it does not run (or does not read
+     * the replay topics), or the version cannot load.
      */
-    static String notLoaded(long version, String model, String grpcTarget, Long liveVersion, String detail) {
+    static String notLoaded(long version, String model, String grpcTarget, Long liveVersion, String detail, Duration waited) {
         return "version " + version + " of model " + model + " is not loaded on TF Serving at " + grpcTarget + " (" + detail
-            + "): serve-manager keeps only the live version (and a challenger on trial) loaded, so a replay can only use those; make"
-            + " version " + version + " live first (POST /v1/rollout/" + model + "/rollback?version=" + version + ") or replay with the"
-            + " live version" + (liveVersion == null ? "" : " " + liveVersion) + "; posting the same replay again retries it from its"
-            + " checkpoint";
+            + ") after waiting " + waited.toSeconds() + " s (predict.replay.await-version): serve-manager loads an installed version"
+            + " while a replay needs it; check that serve-manager runs and that version " + version + " is installed (GET /v1/rollout/"
+            + model + " lists installedVersions; its status and log say why a version does not load), or make version " + version
+            + " live first (POST /v1/rollout/" + model + "/rollback?version=" + version + ") or replay with the live version"
+            + (liveVersion == null ? "" : " " + liveVersion) + "; posting the same replay again retries it from its checkpoint";
     }
 
     /** The scan of the tensor topic, step by step. */
@@ -145,7 +167,9 @@ final class ReplayRun {
         Step(KafkaProducer<String, Object> producer, Endpoint target, ReplayReport last) {
             this.producer = producer;
             this.target = target;
-            Instant startedAt = last == null ? Instant.now() : last.startedAt();
+            // a report without an end (serve-manager refused the replay before it started) starts over
+            ReplayReport resumed = last == null || last.checkpoint() == null || last.checkpoint().end().isEmpty() ? null : last;
+            Instant startedAt = resumed == null ? Instant.now() : resumed.startedAt();
             PredictionHistory history = new PredictionHistory(request, startedAt);
             readAll(job.graph.topic(Predictions.TASK, Predictions.OUTPUT), record -> {
                 if (record.value() != null) {
@@ -166,13 +190,13 @@ final class ReplayRun {
                     pending.put(entry.getKey(), entry.getValue());
                 }
             }
-            if (last == null) {
+            if (resumed == null) {
                 tally = new ReplayTally(request, target.modelName(), startedAt);
                 tally.selected(selected.size(), atVersion);
             } else {
-                tally = ReplayTally.resume(last, ReplayTally.details(last, job.store));
-                next.putAll(last.checkpoint().next());
-                end.putAll(last.checkpoint().end());
+                tally = ReplayTally.resume(resumed, ReplayTally.details(resumed, job.store));
+                next.putAll(resumed.checkpoint().next());
+                end.putAll(resumed.checkpoint().end());
             }
         }
 
@@ -260,16 +284,41 @@ final class ReplayRun {
                 return List.of();
             }
             Duration wait = Duration.ofMillis(200);
+            long waitingSince = 0;
+            long lastBeat = 0;
             while (true) {
                 if (job.stopping()) {
                     return null;
                 }
                 try {
-                    return values(job.predictor.predict(target, inputs));
+                    List<AnnotatedValue> values = values(job.predictor.predict(target, inputs));
+                    if (waitingSince != 0) {
+                        LOG.infof("replay %s: version %d is loaded after %d ms; going on", request.id(), request.toVersion(),
+                            Duration.ofNanos(System.nanoTime() - waitingSince).toMillis());
+                    }
+                    return values;
                 } catch (ModelNotLoadedException e) {
-                    commit(List.of(), ReplayReport.State.FAILED, notLoaded(request.toVersion(), target.modelName(),
-                        target.grpcTarget(), liveVersion, e.getMessage()));
-                    return null;
+                    // serve-manager loads the version while this replay runs: wait for it, bounded
+                    Duration bound = job.config.awaitVersion();
+                    String reason = waiting(request.id(), request.toVersion(), target.modelName(), bound);
+                    long now = System.nanoTime();
+                    if (waitingSince == 0) {
+                        waitingSince = now;
+                        LOG.infof("%s: %s", reason, e.getMessage());
+                    }
+                    if (now - waitingSince > bound.toNanos()) {
+                        commit(List.of(), ReplayReport.State.FAILED, notLoaded(request.toVersion(), target.modelName(),
+                            target.grpcTarget(), liveVersion, e.getMessage(), bound));
+                        return null;
+                    }
+                    if (lastBeat == 0 || now - lastBeat >= job.config.awaitVersionHeartbeat().toNanos()) {
+                        // a report that says the replay waits: serve-manager sees it runs; a producer it fenced stops here
+                        commit(List.of(), ReplayReport.State.RUNNING, reason);
+                        lastBeat = now;
+                    }
+                    job.status(TaskState.WAITING, reason, null, Map.of("replayId", request.id(), "waitingForVersion",
+                        request.toVersion()));
+                    ReplayJob.sleep(Duration.ofMillis(Math.min(500, job.config.awaitVersionHeartbeat().toMillis())));
                 } catch (ServingUnavailableException | ServingFailedException e) {
                     job.status(TaskState.WAITING, "replay " + request.id() + ": " + e.getMessage() + "; retrying", null,
                         Map.of("replayId", request.id()));

@@ -65,6 +65,8 @@ import dev.tffashion.predict.SavedModels;
 import dev.tffashion.predict.TestValues;
 import dev.tffashion.predict.TopicReader;
 import dev.tffashion.predict.client.PredictionClient;
+import dev.tffashion.tfserving.client.TfServingConnection;
+import dev.tffashion.tfserving.client.TfServingSettings;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -88,7 +90,8 @@ class ReplayFlowTest {
     public static final class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("tf-fashion.pipeline", PIPELINE, "predict.replay.step-records", "40");
+            return Map.of("tf-fashion.pipeline", PIPELINE, "predict.replay.step-records", "40", "predict.replay.await-version",
+                AWAIT_VERSION.toSeconds() + "s", "predict.replay.await-version-heartbeat", "1s");
         }
     }
 
@@ -96,6 +99,7 @@ class ReplayFlowTest {
     private static final PipelineGraph GRAPH = PipelineGraph.load(PIPELINE);
     private static final int IMAGES = Integer.getInteger("replay.images", 120);
     private static final Duration TIMEOUT = Duration.ofSeconds(Math.max(60, IMAGES / 20));
+    private static final Duration AWAIT_VERSION = Duration.ofSeconds(4);
 
     private static Path models;
     private static ModelServer server;
@@ -259,25 +263,93 @@ class ReplayFlowTest {
         assertTrue(counts.toScan() > 0 && counts.scanned() == counts.toScan(), counts.toString());
     }
 
-    /** After the first test: its images predicted, a replay to a version the model server does not have. */
+    /**
+     * After the first test: its images predicted, a replay to a version the model server does not have waits
+     * {@code predict.replay.await-version} for it (its report says so), then fails with what to do.
+     */
     @Test
     @Order(2)
-    void aReplayToAVersionTheServerDoesNotServeFailsAtOnceWithWhatToDo() throws Exception {
+    void aReplayToAVersionTheServerDoesNotServeWaitsForItThenFailsWithWhatToDo() throws Exception {
         ReplayRequest request = ReplayRequest.window(99, Instant.parse("2000-01-01T00:00:00Z"), Instant.now().plusSeconds(3600));
+        long sent = System.nanoTime();
         send(GRAPH.replayRequestTopic(), request.id(), request.toJson());
         ReplayReport report;
+        ReplayReport waiting;
         try (TopicReader reports = new TopicReader(KafkaTestResource.bootstrapServers(), GRAPH.replayReportTopic())) {
+            waiting = ReplayReport.fromJson(reports.await(r -> request.id().equals(r.key()) && waits(ReplayReport.fromJson(r.value()),
+                99), TIMEOUT).value());
             report = ReplayReport.fromJson(reports.await(r -> request.id().equals(r.key())
                 && ReplayReport.fromJson(r.value()).state() != ReplayReport.State.RUNNING, TIMEOUT).value());
         }
+        assertTrue(waiting.reason().startsWith("replay " + request.id() + " waits for version 99 of model fashion to load"),
+            waiting.reason());
+        assertTrue(Duration.ofNanos(System.nanoTime() - sent).compareTo(AWAIT_VERSION) >= 0, "it waited for the version");
         assertEquals(ReplayReport.State.FAILED, report.state(), report.toString());
         assertTrue(report.counts().selected() > 0, report.toString());
         assertEquals(0, report.counts().replayed(), report.toString());
         assertTrue(report.reason().startsWith("version 99 of model fashion is not loaded on TF Serving at " + server.grpcTarget()),
             report.reason());
+        assertTrue(report.reason().contains("after waiting " + AWAIT_VERSION.toSeconds() + " s (predict.replay.await-version)"),
+            report.reason());
         assertTrue(report.reason().contains("make version 99 live first (POST /v1/rollout/fashion/rollback?version=99) or replay with"
             + " the live version 1"), report.reason());
         assertEquals(List.of(), replayedValues(request), "a failed replay made no value");
+
+        // read again (a restart reads every request), the failed replay is not run again until it is posted again
+        ReplayRequest marker = ReplayRequest.window(2, Instant.parse("2001-01-01T00:00:00Z"), Instant.parse("2001-01-02T00:00:00Z"));
+        send(GRAPH.replayRequestTopic(), marker.id(), marker.toJson());
+        try (TopicReader reports = new TopicReader(KafkaTestResource.bootstrapServers(), GRAPH.replayReportTopic())) {
+            reports.await(r -> marker.id().equals(r.key()) && ReplayReport.fromJson(r.value()).state() == ReplayReport.State.DONE,
+                TIMEOUT);
+        }
+        List<ReplayReport> ofIt = readAll(GRAPH.replayReportTopic()).stream().filter(r -> request.id().equals(r.key()))
+            .map(r -> ReplayReport.fromJson(r.value())).toList();
+        assertEquals(ReplayReport.State.FAILED, ofIt.get(ofIt.size() - 1).state());
+    }
+
+    /**
+     * A replay to version 1, which the server unloaded when version 2 came (latest policy): it waits until the version is loaded
+     * again (here by the test, as serve-manager does for a running replay), then re-predicts with it.
+     */
+    @Test
+    @Order(3)
+    void aReplayToAVersionNotLoadedYetGoesOnOnceItIsLoaded() throws Exception {
+        Endpoint v1 = new Endpoint("e", server.grpcTarget(), "fashion", 1L, null);
+        await().atMost(TIMEOUT).until(() -> {
+            try {
+                client.metadata(v1);
+                return false;
+            } catch (RuntimeException e) {
+                return true;
+            }
+        });
+        ReplayRequest request = ReplayRequest.between(2, 1);
+        send(GRAPH.replayRequestTopic(), request.id(), request.toJson());
+        try (TopicReader reports = new TopicReader(KafkaTestResource.bootstrapServers(), GRAPH.replayReportTopic());
+                TfServingConnection connection = new TfServingConnection(server.grpcTarget(), TfServingSettings.plain(
+                    Duration.ofSeconds(30)))) {
+            reports.await(r -> request.id().equals(r.key()) && waits(ReplayReport.fromJson(r.value()), 1), TIMEOUT);
+            connection.reloadConfig("fashion", models.resolve("fashion").toString(), List.of(1L, 2L), Map.of("stable", 2L));
+            ReplayReport report = ReplayReport.fromJson(reports.await(r -> request.id().equals(r.key())
+                && ReplayReport.fromJson(r.value()).state() != ReplayReport.State.RUNNING, TIMEOUT).value());
+            assertEquals(ReplayReport.State.DONE, report.state(), report.toString());
+            assertTrue(report.counts().replayed() > 0, report.toString());
+            assertEquals(report.counts().selected() - report.counts().alreadyAtVersion(), report.counts().replayed()
+                + report.counts().outOfReach() + report.counts().refused(), report.toString());
+        } finally {
+            try (TfServingConnection connection = new TfServingConnection(server.grpcTarget(), TfServingSettings.plain(
+                    Duration.ofSeconds(30)))) {
+                connection.reloadConfig("fashion", models.resolve("fashion").toString(), List.of(), Map.of());
+            }
+        }
+        List<AnnotatedValue> replayed = replayedValues(request);
+        assertFalse(replayed.isEmpty());
+        assertTrue(replayed.stream().allMatch(v -> "1".equals(v.annotation("modelVersion"))), "re-predicted by version 1");
+    }
+
+    private static boolean waits(ReplayReport report, long version) {
+        return report.state() == ReplayReport.State.RUNNING && report.reason() != null
+            && report.reason().contains("waits for version " + version + " of model fashion to load");
     }
 
     private static List<AnnotatedValue> replayedValues(ReplayRequest request) {

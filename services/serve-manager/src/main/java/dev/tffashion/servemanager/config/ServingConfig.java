@@ -88,6 +88,24 @@ public interface ServingConfig {
     /** How a new model version goes live, and the promotion gate (env {@code SERVING_ROLLOUT_*}). */
     Rollout rollout();
 
+    /** Replays (env {@code SERVING_REPLAY_*}): the version a running replay asks stays loaded. */
+    Replay replay();
+
+    /**
+     * Replays (README, "Replay"): while a replay on {@code <pipeline>.replay.request} that asks version N runs (no report yet, or
+     * its report is running), version N is in the model config beside the live one and any challenger, without a label; it is
+     * unloaded again when the replay is done or failed, or after {@link #holdWithoutProgress()} without a new request or report.
+     */
+    interface Replay {
+        /** How long a replay without progress (no request record, no report) keeps its version loaded. */
+        @WithDefault("10m")
+        Duration holdWithoutProgress();
+
+        /** How often the replays are looked at again (the hold above running out); at most this late. */
+        @WithDefault("30s")
+        Duration checkInterval();
+    }
+
     /**
      * Rollouts (README, "Rollouts"): {@code immediate} replaces the live version at once (the default); {@code shadow} serves the
      * new version beside the live one, predict sends each batch to both and publishes the new one's answers on
