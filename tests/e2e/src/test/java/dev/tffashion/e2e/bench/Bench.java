@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -27,6 +29,7 @@ import java.util.function.Supplier;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.tffashion.e2e.InProcessModel;
+import dev.tffashion.e2e.Jsons;
 import dev.tffashion.e2e.PipelineProcesses;
 import dev.tffashion.e2e.TestImages;
 import dev.tffashion.fashionmnist.FashionMnist;
@@ -513,6 +516,12 @@ public final class Bench {
      * from the due time, hops, CPU, predict's batches). The drops are forgotten by the record reader afterwards.
      */
     private Phase openLoopPhase(String name, double rate, Duration warmup, Duration measured) throws Exception {
+        return openLoopPhase(name, rate, warmup, measured, phase -> { });
+    }
+
+    /** {@link #openLoopPhase(String, double, Duration, Duration)}, {@code outcomes} reading the window's records before they go. */
+    private Phase openLoopPhase(String name, double rate, Duration warmup, Duration measured,
+            java.util.function.Consumer<Phase> outcomes) throws Exception {
         var phase = new Phase();
         phase.name = name;
         long start = System.nanoTime() + 50_000_000L;
@@ -533,6 +542,7 @@ public final class Bench {
         phase.expected = window.size();
         System.out.printf(Locale.ROOT, "bench: %s p50 %s, p99 %s, failures %s%n", phase.name, phase.endToEnd.at(50), phase.endToEnd.at(99),
             phase.endToEnd.failures());
+        outcomes.accept(phase);
         records.forget(ids(all));
         return phase;
     }
@@ -1025,8 +1035,116 @@ public final class Bench {
             });
             if (result != null) {
                 doc.put("shadow-cost", result.markdown());
+                var rollback = attempt("promote and roll back", () -> rollback(endpoint.modelName()));
+                if (rollback != null) {
+                    doc.put("rollback", rollback);
+                }
             }
         }
+    }
+
+    // ---- promote and roll back under a stream (issue 16) -------------------------------------------------------------------
+
+    /**
+     * With the shadow section's challenger on trial: a stream at --cost-rate, and in its window {@code POST .../promote}, then
+     * {@code POST .../rollback?version=<the version live before>}; how long each took until {@code GET /v1/rollout} named the
+     * version live and until the first prediction by it, and whether any drop of the stream failed.
+     */
+    private String rollback(String model) throws Exception {
+        var before = Jsons.read(pipeline.get(pipeline.fileDrop().resolve("/v1/rollout/" + model)).body());
+        long live = before.path("liveVersion").asLong(-1);
+        long challenger = before.path("challengerVersion").asLong(-1);
+        if (live < 1 || challenger < 1) {
+            throw new IllegalStateException("no challenger on trial beside a live version to promote and roll back: " + before);
+        }
+        double rate = option("cost-rate");
+        var warmup = Duration.ofSeconds(10);
+        var measured = Duration.ofSeconds(50);
+        var pool = Executors.newSingleThreadExecutor();
+        try {
+            var versions = new ConcurrentHashMap<String, PipelineRecords.Trace>();
+            var stream = pool.submit(() -> openLoopPhase(String.format(Locale.ROOT, "rollback, %.0f/s", rate), rate, warmup, measured,
+                window -> window.drops.forEach(drop -> {
+                    var trace = drop.id == null ? null : records.trace(drop.id);
+                    if (trace != null) {
+                        versions.put(drop.id, trace);
+                    }
+                })));
+            Thread.sleep(warmup.toMillis() + 5_000);
+            var promote = switchTo(model, "promote", challenger);
+            Thread.sleep(15_000);
+            var back = switchTo(model, "rollback?version=" + live, live);
+            var phase = stream.get(5, TimeUnit.MINUTES);
+            var byVersion = new TreeMap<String, Integer>();
+            long lastChallenger = 0;
+            for (var drop : phase.drops) {
+                var trace = drop.id == null ? null : versions.get(drop.id);
+                if (trace == null || trace.version == null) {
+                    continue;
+                }
+                byVersion.merge("version " + trace.version, 1, Integer::sum);
+                if (trace.version.equals(Long.toString(challenger))) {
+                    lastChallenger = Math.max(lastChallenger, trace.predicted);
+                }
+            }
+            long failures = phase.endToEnd.failed();
+            boolean met = back.seconds <= 5 && failures == 0;
+            targets.put("rollback", new Target("Rollback under a stream at " + String.format(Locale.ROOT, "%.0f", rate) + " pictures/s:"
+                + " the earlier version live again, no failed prediction (issue 16)", "≤ 5 s, 0 failures", String.format(Locale.ROOT,
+                "%.1f s, %d failures", back.seconds, failures), met));
+            return String.format(Locale.ROOT, "With the challenger of \"Shadow cost\" on trial (version %d beside the live version %d),"
+                    + " pictures are dropped open loop at %.0f/s (%d s warm-up, then %d s); in that window, `POST /v1/rollout/%s/promote`,"
+                    + " then 15 s later `POST /v1/rollout/%s/rollback?version=%d`. \"Live\" is when `GET /v1/rollout/%s` (polled every 50"
+                    + " ms) first names the version live; a prediction's version is its record's `modelVersion`.%n%n"
+                    + "| step | live in | first prediction by it after the request |%n|---|---|---|%n"
+                    + "| promote to version %d | %.2f s | %s |%n| roll back to version %d | %.2f s | %s |%n%n"
+                    + "Drops due in the window: %d; predicted: %s; failures: %s; p50 / p99 from due to prediction: %s / %s. Last"
+                    + " prediction by version %d: %s after the rollback was asked.%n",
+                challenger, live, rate, warmup.toSeconds(), measured.toSeconds(), model, model, live, model,
+                challenger, promote.seconds, promote.firstPrediction(phase, versions, challenger),
+                live, back.seconds, back.firstPrediction(phase, versions, live),
+                phase.drops.size(), byVersion.isEmpty() ? "none" : byVersion.toString(), phase.endToEnd.failures(),
+                phase.endToEnd.at(50), phase.endToEnd.at(99), challenger, lastChallenger == 0 ? "none" : String.format(Locale.ROOT,
+                    "%+.2f s", (lastChallenger - back.askedEpochMillis) / 1e3));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** When a rollout command was asked (epoch ms) and how long until GET /v1/rollout named the version live. */
+    private record Switch(long askedEpochMillis, double seconds) {
+        String firstPrediction(Phase phase, Map<String, PipelineRecords.Trace> traces, long version) {
+            long first = Long.MAX_VALUE;
+            for (var drop : phase.drops) {
+                var trace = drop.id == null ? null : traces.get(drop.id);
+                if (trace != null && trace.version != null && trace.predicted >= askedEpochMillis
+                        && trace.version.equals(Long.toString(version))) {
+                    first = Math.min(first, trace.predicted);
+                }
+            }
+            return first == Long.MAX_VALUE ? "none in the window" : String.format(Locale.ROOT, "%.2f s", (first - askedEpochMillis) / 1e3);
+        }
+    }
+
+    private Switch switchTo(String model, String action, long version) throws Exception {
+        long askedMillis = System.currentTimeMillis();
+        long asked = System.nanoTime();
+        var response = pipeline.post("/v1/rollout/" + model + "/" + action, "");
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("POST /v1/rollout/" + model + "/" + action + " answered " + response.statusCode() + ": "
+                + response.body());
+        }
+        long deadline = asked + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            var now = pipeline.get(pipeline.fileDrop().resolve("/v1/rollout/" + model));
+            if (now.statusCode() == 200 && Jsons.read(now.body()).path("liveVersion").asLong(-1) == version) {
+                double seconds = (System.nanoTime() - asked) / 1e9;
+                System.out.printf(Locale.ROOT, "bench: %s: version %d live after %.2f s%n", action, version, seconds);
+                return new Switch(askedMillis, seconds);
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("version " + version + " was not live 60 s after POST /v1/rollout/" + model + "/" + action);
     }
 
     /** One configuration of a cost comparison: saturation with --saturation-in-flight, then open loop at --cost-rate. */
@@ -1190,6 +1308,8 @@ public final class Bench {
         }
         if (onOff("shadow-cost")) {
             text.append("\n## Shadow cost (issue 16)\n\n").append(doc.getOrDefault("shadow-cost", "not measured\n"));
+            text.append("\n## Promote and roll back under a stream (issue 16)\n\n").append(doc.getOrDefault("rollback",
+                "not measured\n"));
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, text.toString(), StandardCharsets.UTF_8);

@@ -40,6 +40,8 @@ final class PipelineRecords implements AutoCloseable {
         volatile long tensor;
         volatile long predicted;
         volatile int label = -1;
+        /** The model version of the prediction (its {@code modelVersion} annotation), null until predicted. */
+        volatile String version;
         volatile String deadLetter;
 
         boolean done() {
@@ -161,6 +163,7 @@ final class PipelineRecords implements AutoCloseable {
                     if (!trace.done()) {
                         var label = value.annotation("label");
                         trace.label = label == null ? -1 : Integer.parseInt(label);
+                        trace.version = value.annotation("modelVersion");
                         trace.predicted = at;
                         onOutcome.accept(image);
                     }
