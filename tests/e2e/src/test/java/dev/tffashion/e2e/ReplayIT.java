@@ -214,7 +214,7 @@ class ReplayIT {
             IMAGES, v1, v2, expectedChanges);
 
         // Each new value supersedes the live one.
-        var replayed = topics.of(PREDICTIONS, p -> id.equals(p.annotation("replayId")));
+        var replayed = replayedBy(id);
         assertEquals(IMAGES, replayed.size(), "one superseding prediction per picture");
         var wrongLineage = new ArrayList<String>();
         var index = new HashMap<String, Integer>();
@@ -299,7 +299,7 @@ class ReplayIT {
         }
         assertEquals(mirroredRows, Json.mapper().convertValue(report.path("perClass"),
             new TypeReference<List<ReplayReport.ClassRow>>() { }), "per class: before and after swapped");
-        var replayed = topics.of(PREDICTIONS, p -> id.equals(p.annotation("replayId")));
+        var replayed = replayedBy(id);
         assertEquals(IMAGES, replayed.size(), "one superseding prediction per picture");
         assertEquals(List.of(), replayed.stream().filter(p -> !Long.toString(v1).equals(p.annotation("modelVersion")))
             .map(TopicRecorder.Seen::id).toList(), "made by version " + v1);
@@ -381,6 +381,17 @@ class ReplayIT {
             }
         }
         return found;
+    }
+
+    /**
+     * The prediction values of a replay, once the test's topic reader has at least one per picture: a report is "done" once its
+     * last batch is committed, but this reader may still be reading the 10000 values behind it. More than one per picture (a
+     * replay run twice) is seen too: the callers compare the count exactly.
+     */
+    private static List<TopicRecorder.Seen> replayedBy(String replayId) {
+        return await("the " + IMAGES + " predictions of replay " + replayId + " read from " + PREDICTIONS).atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(250)).until(() -> topics.of(PREDICTIONS, p -> replayId.equals(p.annotation("replayId"))),
+                replayed -> replayed.size() >= IMAGES);
     }
 
     private static JsonNode awaitReport(String id, Duration within) {
