@@ -130,6 +130,14 @@ public final class PipelineGraph {
         return name + ".replay.report";
     }
 
+    /**
+     * The transactional id of everything written for one replay: predict's replay job and serve-manager's refusal of a replay both
+     * write with it, so the later writer fences the earlier one.
+     */
+    public String replayTransactionalId(String replayId) {
+        return name + ".predict.replay." + replayId;
+    }
+
     /** A task's dead-letter topic. */
     public String deadLetterTopic(String taskName) {
         task(taskName);

@@ -163,7 +163,7 @@ public class ReplayJob {
     /** The transactional producer of one replay: its id is the replay's, so a second runner of the same replay fences the first. */
     KafkaProducer<String, Object> producer(ReplayRequest request) {
         Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, graph.name() + ".predict.replay." + request.id());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, graph.replayTransactionalId(request.id()));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);

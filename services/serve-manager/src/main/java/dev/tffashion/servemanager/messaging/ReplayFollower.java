@@ -153,7 +153,7 @@ public class ReplayFollower {
             : new ReplayReport(last.replayId(), last.request(), ReplayReport.State.FAILED, reason, last.modelName(), last.startedAt(),
                 now, last.counts(), last.perClass(), last.changes(), last.checkpoint(), last.details());
         Map<String, Object> props = new HashMap<>(KafkaClientConfig.producer(kafka));
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, graph.name() + ".predict.replay." + replay.id());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, graph.replayTransactionalId(replay.id()));
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Duration.ofSeconds(30).toMillis());
