@@ -79,7 +79,7 @@ public class DropResource {
             drops.checkDeclaredSize(task, length);
         }
         byte[] bytes = readLimited(task, body);
-        try (Scope client = tracing.extractRequest(headers::getHeaderString).makeCurrent()) {
+        try (Scope client = tracing.requestScope(headers::getHeaderString)) {
             return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
         }
     }
@@ -92,7 +92,7 @@ public class DropResource {
         drops.checkDeclaredSize(task, file.size());
         try {
             byte[] bytes = Files.readAllBytes(file.uploadedFile());
-            try (Scope client = tracing.extractRequest(headers::getHeaderString).makeCurrent()) {
+            try (Scope client = tracing.requestScope(headers::getHeaderString)) {
                 return accepted(drops.drop(task, bytes, FileNames.sanitize(file.fileName()), key));
             }
         } catch (IOException e) {

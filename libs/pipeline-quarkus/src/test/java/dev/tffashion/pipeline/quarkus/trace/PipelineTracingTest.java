@@ -2,6 +2,7 @@ package dev.tffashion.pipeline.quarkus.trace;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -31,7 +32,7 @@ class PipelineTracingTest {
     @Test
     void aClientsTraceparentIsContinuedBySpansStartedUnderIt() {
         var headers = Map.of("traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01");
-        try (Scope request = tracing.extractRequest(headers::get).makeCurrent()) {
+        try (Scope request = tracing.requestScope(headers::get)) {
             tracing.start("drop").end();
         }
         var drop = exported.getFinishedSpanItems().get(0);
@@ -41,7 +42,7 @@ class PipelineTracingTest {
 
     @Test
     void withoutATraceparentASpanStartsANewTrace() {
-        try (Scope request = tracing.extractRequest(Map.<String, String>of()::get).makeCurrent()) {
+        try (Scope request = tracing.requestScope(Map.<String, String>of()::get)) {
             tracing.start("drop").end();
         }
         var drop = exported.getFinishedSpanItems().get(0);
@@ -51,15 +52,18 @@ class PipelineTracingTest {
 
     @Test
     void aMalformedTraceparentIsIgnored() {
-        try (Scope request = tracing.extractRequest(Map.of("traceparent", "not-a-trace")::get).makeCurrent()) {
+        try (Scope request = tracing.requestScope(Map.of("traceparent", "not-a-trace")::get)) {
             tracing.start("drop").end();
         }
         assertFalse(exported.getFinishedSpanItems().get(0).getParentSpanContext().isValid());
     }
 
     @Test
-    void offReadsNothing() {
+    void offReadsNothingAndMakesNothingCurrent() {
         var headers = Map.of("traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01");
-        assertFalse(Span.fromContext(PipelineTracing.OFF.extractRequest(headers::get)).getSpanContext().isValid());
+        try (Scope request = PipelineTracing.OFF.requestScope(headers::get)) {
+            assertSame(Scope.noop(), request);
+            assertFalse(Span.current().getSpanContext().isValid(), "no client span is current");
+        }
     }
 }
