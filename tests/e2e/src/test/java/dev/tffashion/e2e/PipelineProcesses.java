@@ -171,7 +171,8 @@ public final class PipelineProcesses implements AutoCloseable {
     private void startBroker() throws IOException {
         long started = System.nanoTime();
         long logged = Files.exists(log("kafka")) ? Files.size(log("kafka")) : 0;
-        kafka = launch("kafka", List.of(java(), "-Xms16m", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar",
+        // The broker's JVM options are bin/tf-fashion's: libs/kafka-local/jvm.options (a java @file), beside the jar's module.
+        kafka = launch("kafka", List.of(java(), "@" + kafkaJar.getParent().getParent().resolve("jvm.options"), "-jar",
             kafkaJar.toString(),
             "--host", "127.0.0.1", "--port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
             "--data-dir", work.resolve("kafka").toString()), Map.of());
