@@ -224,9 +224,12 @@ public final class Bench {
             generator = new LoadGenerator(pipeline.fileDrop());
             cpu = new Cpu(pipeline.pids());
             try {
-                measure(rates, endpoint, extras);
+                var context = measure(rates, endpoint);
                 doc.put("memory", memory(tracingCost || shadowCost));
                 costs(recipe, endpoint, base, own, tracingCost, shadowCost, tracing == null);
+                // Last: these sections start pipelines of their own, whose work (a million index values, RocksDB compactions)
+                // would still load the machine during the cost rows above.
+                extraSections(context, extras);
             } finally {
                 generator.close();
                 records.close();
@@ -280,7 +283,7 @@ public final class Bench {
         return all;
     }
 
-    private void measure(double[] rates, Endpoint endpoint, List<Supplier<BenchSection>> extraSections) throws Exception {
+    private BenchSection.Context measure(double[] rates, Endpoint endpoint) throws Exception {
         attempt("cold", () -> coldStart());
         for (double rate : rates) {
             attempt("rate " + rate, () -> fixedRate(rate));
@@ -299,8 +302,12 @@ public final class Bench {
         if (saturation != null && !Double.isNaN(saturation.meanBatch())) {
             sectionOptions.put(BatchingBench.PREDICT_MEAN_BATCH, String.format(Locale.ROOT, "%.2f", saturation.meanBatch()));
         }
-        var context = new BenchSection.Context(pipeline, endpoint.grpcTarget(), endpoint.modelName(), endpoint.version(), modelDir,
+        return new BenchSection.Context(pipeline, endpoint.grpcTarget(), endpoint.modelName(), endpoint.version(), modelDir,
             images, sectionOptions, cpu);
+    }
+
+    /** The sections of other classes (--extra-sections), in their order. */
+    private void extraSections(BenchSection.Context context, List<Supplier<BenchSection>> extraSections) {
         var extra = new StringBuilder();
         for (var supplier : extraSections) {
             var section = supplier.get();
@@ -1002,7 +1009,9 @@ public final class Bench {
                     + " at fixed rates\": from the moment each drop was due to its prediction record, failures counted), then closed loop"
                     + " with %s pictures in flight, %s s warm-up then %s s measured (as \"Sustained throughput\": CPU per picture ="
                     + " utime + stime of each process over the window / the predictions timestamped in it). The fixed rate comes first so"
-                    + " that restarted services compile their hot code with CPU to spare, as at the run's start.",
+                    + " that restarted services compile their hot code with CPU to spare, as at the run's start. Before each row the bench"
+                    + " waits until the machine is quiet (at most 20 %% of its CPU busy over 2 s; at most 3 min), and the cost rows run"
+                    + " before the sections that start pipelines of their own (batching, scale, index at scale).",
                     options.get("cost-rate"), options.get("cost-warmup-seconds"), options.get("cost-seconds"),
                     options.get("saturation-in-flight"), options.get("cost-warmup-seconds"), options.get("cost-seconds"));
             }
@@ -1149,6 +1158,7 @@ public final class Bench {
 
     /** One configuration of a cost comparison: saturation with --saturation-in-flight, then open loop at --cost-rate. */
     private CostSections.Figures costFigures(String label) throws Exception {
+        CostSections.awaitQuiet();
         cpu = new Cpu(pipeline.pids());
         var load = CostSections.loadAverage();
         var warmup = Duration.ofSeconds(option("cost-warmup-seconds"));

@@ -370,6 +370,48 @@ final class CostSections {
         return Double.isNaN(a) || Double.isNaN(b) || b <= 0 ? "-" : String.format(Locale.ROOT, "%.2f×", a / b);
     }
 
+    /** The busiest share of all cores a row may start on (over {@link #QUIET_SAMPLE}), and how long the bench waits for it. */
+    static final double QUIET_BUSY = 0.20;
+    static final Duration QUIET_SAMPLE = Duration.ofSeconds(2);
+    static final Duration QUIET_WAIT = Duration.ofMinutes(3);
+
+    /**
+     * Waits until the machine is quiet: at most {@link #QUIET_BUSY} of all cores busy over {@link #QUIET_SAMPLE} (/proc/stat), for
+     * at most {@link #QUIET_WAIT}. A row that starts while a previous section's processes still work (RocksDB compactions, a broker
+     * cleaning its logs, JVMs exiting) measures their CPU too. Says what it found.
+     */
+    static String awaitQuiet() throws InterruptedException {
+        long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
+        long started = System.nanoTime();
+        double busy;
+        do {
+            long[] before = cpuTicks();
+            Thread.sleep(QUIET_SAMPLE.toMillis());
+            long[] after = cpuTicks();
+            long total = after[0] - before[0];
+            busy = total <= 0 ? Double.NaN : (double) (after[1] - before[1]) / total;
+        } while (!(Double.isNaN(busy) || busy <= QUIET_BUSY) && System.nanoTime() < deadline);
+        String found = Double.isNaN(busy) ? "machine load unknown (/proc/stat unreadable)"
+            : String.format(Locale.ROOT, "%.0f %% of the CPU busy after %.0f s of waiting%s", 100 * busy,
+                (System.nanoTime() - started) / 1e9, busy <= QUIET_BUSY ? "" : " (not quiet: the wait's bound)");
+        System.out.println("bench: before the row, " + found);
+        return found;
+    }
+
+    /** All cores' ticks from /proc/stat: {total, busy} (busy = total - idle - iowait); zeros when unreadable. */
+    private static long[] cpuTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < f.length && i <= 8; i++) {
+                total += Long.parseLong(f[i]);
+            }
+            return new long[] {total, total - Long.parseLong(f[4]) - Long.parseLong(f[5])};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
     /** The 1-minute load average now, from /proc/loadavg ("unknown" when unreadable). */
     static String loadAverage() {
         try {
