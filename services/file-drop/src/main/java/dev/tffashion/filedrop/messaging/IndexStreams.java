@@ -402,7 +402,13 @@ public final class IndexStreams implements AutoCloseable {
         // of 5000 records and 16 MiB fetches, they were promoted at every young collection, and a fresh replica reading 200,000
         // values ran about a hundred full collections; now none. The broker answers the next fetch while a poll is processed.
         config.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 250);
+        // Under a stream the index reads three values per picture (droppedFile, tensor, prediction), each from a transaction of
+        // its own: with fetch.min.bytes=1 the broker answered a fetch per committed transaction, several hundred a second at 100
+        // pictures/s, each a request for the broker and a poll for the index. Now a fetch waits for 64 KiB or 100 ms, whichever
+        // comes first: an index value is at most that late (drops are indexed at once by DropService), and reading a backlog is
+        // as fast as before (the bytes are there).
         config.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 100);
+        config.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MIN_BYTES_CONFIG), 64 * 1024);
         config.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 256 * 1024);
         config.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 256 * 1024);
         config.putAll(extra);

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -222,23 +223,30 @@ public class ValueIndex {
 
     /** The value with this id, decoded from its stored record (or the drop path's value, until the store has it). */
     public Optional<AnnotatedValue> get(String id) {
-        Optional<byte[]> stored = stored(id);
-        if (stored.isPresent()) {
-            return decode(stored.get());
-        }
-        synchronized (pending) {
-            return Optional.ofNullable(pending.get(id));
-        }
+        // The drop path's value first, then the store: the global thread writes the store before it takes a value out of
+        // pending, so a value is always in one of the two in this order. The other order missed a value that moved between the
+        // two looks (a GET right after its drop answered 404).
+        return lookUp(() -> {
+            synchronized (pending) {
+                return Optional.ofNullable(pending.get(id));
+            }
+        }, () -> stored(id).flatMap(this::decode));
+    }
+
+    /** A value from where the drop path put it, else from the store: the order that never misses a value moving between them. */
+    static <T> Optional<T> lookUp(Supplier<Optional<T>> pending, Supplier<Optional<T>> store) {
+        Optional<T> dropped = pending.get();
+        return dropped.isPresent() ? dropped : store.get();
     }
 
     /** Whether a value with this id is in the index (without decoding it). */
     public boolean contains(String id) {
-        if (stored(id).isPresent()) {
-            return true;
-        }
         synchronized (pending) {
-            return pending.containsKey(id);
+            if (pending.containsKey(id)) {
+                return true;
+            }
         }
+        return stored(id).isPresent();
     }
 
     /** The tensor converted from a dropped image (the latest). */
