@@ -40,6 +40,13 @@ public interface LearnConfig {
 
         /** Where downloads are kept; default {@code $XDG_CACHE_HOME/tf-fashion/fashion-mnist} or {@code ~/.cache/...}. */
         Optional<Path> cacheFolder();
+
+        /**
+         * How long the loaded dataset stays in memory after the last training used it (0: let go right after each training).
+         * The next training after that reads the files again.
+         */
+        @WithDefault("2m")
+        Duration keepLoaded();
     }
 
     /** How training runs and reports. */

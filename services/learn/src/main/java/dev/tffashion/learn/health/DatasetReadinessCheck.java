@@ -1,5 +1,6 @@
 package dev.tffashion.learn.health;
 
+import dev.tffashion.fashionmnist.DatasetFiles;
 import dev.tffashion.learn.training.DatasetProvider;
 import dev.tffashion.learn.training.TensorFlowRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,7 +11,7 @@ import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
 /**
- * Ready means "can train": Fashion-MNIST found, verified and loaded, and TensorFlow loaded. Both are prepared in the
+ * Ready means "can train": Fashion-MNIST found, verified and loaded once, and TensorFlow loaded. Both are prepared in the
  * background at start-up ({@link #prepare()}); until then, or when the dataset is missing, readiness is down with the reason.
  */
 @Readiness
@@ -32,7 +33,7 @@ public class DatasetReadinessCheck implements HealthCheck {
         Thread thread = new Thread(() -> {
             try {
                 tensorflow = TensorFlowRuntime.load();
-                datasets.get();
+                datasets.verify();
                 problem.set(null);
             } catch (RuntimeException e) {
                 problem.set(e.getMessage());
@@ -46,14 +47,15 @@ public class DatasetReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         String current = problem.get();
-        if (current == null && datasets.loaded() == null) {
+        DatasetFiles files = datasets.files();
+        if (current == null && files == null) {
             current = "Fashion-MNIST is not loaded";
         }
         if (current != null) {
             return HealthCheckResponse.named("learn").down().withData("reason", current).build();
         }
         return HealthCheckResponse.named("learn").up()
-            .withData("dataset", datasets.loaded().files().source() + " " + datasets.loaded().files().folder())
+            .withData("dataset", files.source() + " " + files.folder())
             .withData("tensorflow", tensorflow)
             .build();
     }

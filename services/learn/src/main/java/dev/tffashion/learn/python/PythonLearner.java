@@ -1,6 +1,6 @@
 package dev.tffashion.learn.python;
 
-import dev.tffashion.fashionmnist.FashionMnist;
+import dev.tffashion.fashionmnist.DatasetFiles;
 import dev.tffashion.learn.ExportedModel;
 import dev.tffashion.learn.LearnException;
 import dev.tffashion.learn.ProgressListener;
@@ -65,8 +65,7 @@ public class PythonLearner {
                 + "(env LEARN_PYTHON_COMMAND) to a Python with TensorFlow 2, e.g. python3, or drop a YAML recipe such as "
                 + "samples/recipes/mlp.yaml");
         }
-        FashionMnist data = datasets.get();
-        PythonExecutor runner = executor(data);
+        PythonExecutor runner = executor();
         Path output = work.resolve("output");
         ScriptRun run = new ScriptRun(valueId, modelId, work, work.resolve(SCRIPT), output);
         boolean resumed = runner.resumable(run);
@@ -85,7 +84,10 @@ public class PythonLearner {
         Path savedModel = savedModel(output).orElseThrow(() -> new LearnException("script", "the script finished but exported no "
             + "SavedModel: expected <output-dir>/1/saved_model.pb, e.g. tf.saved_model.save(model, os.path.join(sys.argv[1], '1'), "
             + "signatures={'serving_default': ...}) as in samples/learn_script.py"));
-        return ModelExporter.describeForeign(savedModel, data, outcome.seconds(), outcome.history(), runner.name());
+        // the script read the files itself; the test split evaluates what it exported
+        try (DatasetProvider.Lease lease = datasets.lease()) {
+            return ModelExporter.describeForeign(savedModel, lease.data(), outcome.seconds(), outcome.history(), runner.name());
+        }
     }
 
     /** The SavedModel a script exported: {@code <output>} itself, else its highest numbered sub-folder, else its only sub-folder. */
@@ -109,23 +111,29 @@ public class PythonLearner {
         return Files.isRegularFile(dir.resolve("saved_model.pb"));
     }
 
-    private PythonExecutor executor(FashionMnist data) {
+    private PythonExecutor executor() {
         if (executor == null) {
             synchronized (this) {
                 if (executor == null) {
-                    executor = createExecutor(data);
+                    executor = createExecutor();
                 }
             }
         }
         return executor;
     }
 
-    private PythonExecutor createExecutor(FashionMnist data) {
+    private PythonExecutor createExecutor() {
         LearnConfig.Python python = config.python();
         String command = python.command().orElseThrow();
         if (python.executor() == LearnConfig.Python.Executor.PROCESS) {
             Map<String, String> env = new LinkedHashMap<>();
-            env.put("FASHION_MNIST_DIR", data.files().folder().toString());
+            // the script reads the files itself: only where they are is needed here (verified at start-up)
+            DatasetFiles files = datasets.files();
+            if (files == null) {
+                datasets.verify();
+                files = datasets.files();
+            }
+            env.put("FASHION_MNIST_DIR", files.folder().toString());
             env.putAll(python.env());
             return new ProcessPythonExecutor(command, python.timeout(), env);
         }

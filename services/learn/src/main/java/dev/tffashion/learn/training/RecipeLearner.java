@@ -26,10 +26,12 @@ public class RecipeLearner {
 
     /** Trains {@code recipe} and exports the SavedModel into {@code directory}; progress goes to {@code listener}. */
     public ExportedModel learn(Recipe recipe, Path directory, ProgressListener listener) throws IOException {
-        FashionMnist data = datasets.get();
-        // each epoch a span under the recipe's (a no-op tracer when tracing is off)
-        TrainingRun run = new Trainer(listener, config.training().progressInterval(), config.training().threads(), tracing.tracer())
-            .train(recipe, data);
-        return ModelExporter.export(run, data, directory);
+        try (DatasetProvider.Lease lease = datasets.lease()) {
+            FashionMnist data = lease.data();
+            // each epoch a span under the recipe's (a no-op tracer when tracing is off)
+            TrainingRun run = new Trainer(listener, config.training().progressInterval(), config.training().threads(), tracing.tracer())
+                .train(recipe, data);
+            return ModelExporter.export(run, data, directory);
+        }
     }
 }
