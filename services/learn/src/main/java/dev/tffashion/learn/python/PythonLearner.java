@@ -1,6 +1,5 @@
 package dev.tffashion.learn.python;
 
-import dev.tffashion.fashionmnist.DatasetFiles;
 import dev.tffashion.learn.ExportedModel;
 import dev.tffashion.learn.LearnException;
 import dev.tffashion.learn.ProgressListener;
@@ -127,13 +126,8 @@ public class PythonLearner {
         String command = python.command().orElseThrow();
         if (python.executor() == LearnConfig.Python.Executor.PROCESS) {
             Map<String, String> env = new LinkedHashMap<>();
-            // the script reads the files itself: only where they are is needed here (verified at start-up)
-            DatasetFiles files = datasets.files();
-            if (files == null) {
-                datasets.verify();
-                files = datasets.files();
-            }
-            env.put("FASHION_MNIST_DIR", files.folder().toString());
+            // the script reads the files itself: only where they are is needed here
+            env.put("FASHION_MNIST_DIR", datasets.locate().folder().toString());
             env.putAll(python.env());
             return new ProcessPythonExecutor(command, python.timeout(), env);
         }

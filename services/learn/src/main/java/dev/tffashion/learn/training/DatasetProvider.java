@@ -79,12 +79,10 @@ public class DatasetProvider {
         }
         if (data == null) {
             try {
-                DatasetFiles known = files;
-                data = known == null ? FashionMnist.load(locator()) : FashionMnist.load(known);
+                data = FashionMnist.load(locate());
             } catch (IOException e) {
                 throw new UncheckedIOException("Fashion-MNIST could not be read: " + e.getMessage(), e);
             }
-            files = data.files();
         }
         leases++;
         return new Lease(data);
@@ -95,12 +93,24 @@ public class DatasetProvider {
         lease().close();
     }
 
-    /** The located and verified files (where a script finds them), or null before the first {@link #verify()}. */
+    /**
+     * The files, located and their checksums verified the first time (where a Python script finds them), without loading them.
+     *
+     * @throws dev.tffashion.fashionmnist.DatasetUnavailableException with instructions when they cannot be found
+     */
+    public synchronized DatasetFiles locate() {
+        if (files == null) {
+            files = locator().locate();
+        }
+        return files;
+    }
+
+    /** The located and verified files, or null while none has been located yet (never locates). */
     public DatasetFiles files() {
         return files;
     }
 
-    /** Whether the dataset is in memory now (for tests and the health data). */
+    /** Whether the dataset is in memory now. */
     public synchronized boolean inMemory() {
         return data != null;
     }
