@@ -110,6 +110,8 @@ class KafkaLeaderElectorTest {
             long killed = System.nanoTime();
             leader.kill();
             await().atMost(TAKEOVER_LIMIT).pollInterval(Duration.ofMillis(20)).until(standby::leading);
+            // the elector flags leadership on its consumer thread and tells the listener on its notifier thread, just after
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> recorder.started.get() > 0);
             long millis = TimeUnit.NANOSECONDS.toMillis(recorder.startedAt.get() - killed);
             System.out.printf("MEASURED kill -9 of the leader's process to the standby leading: %d ms%n", millis);
             assertThat(millis).isLessThan(TAKEOVER_LIMIT.toMillis());
