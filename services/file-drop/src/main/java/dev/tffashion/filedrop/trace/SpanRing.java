@@ -64,7 +64,8 @@ public class SpanRing {
     /**
      * The trace of a value: the trace of the newest span that produced or worked on the value with this id (a picture, a tensor, a
      * prediction), its spans, and the spans of batches that link to it (a batch of several pictures runs in the first one's trace and
-     * links the others) with their children. Empty when no span names the id.
+     * links the others) with their children, each span once (an exporter that sends a batch again after a timeout leaves two
+     * copies in the ring; the first is shown). Empty when no span names the id.
      */
     public List<StoredSpan> traceOf(String valueId) {
         List<StoredSpan> all = snapshot();
@@ -75,17 +76,15 @@ public class SpanRing {
         List<StoredSpan> trace = new ArrayList<>();
         Set<String> spanIds = new HashSet<>();
         for (StoredSpan span : all) {
-            if (span.traceId().equals(traceId)) {
+            if (span.traceId().equals(traceId) && spanIds.add(span.spanId())) {
                 trace.add(span);
-                spanIds.add(span.spanId());
             }
         }
         // Batches in another picture's trace that link to this one's spans, and what ran under them (the Predict call)
         Set<String> linked = new HashSet<>();
         for (StoredSpan span : all) {
             if (!span.traceId().equals(traceId) && span.links().stream().anyMatch(l -> l.traceId().equals(traceId)
-                    && spanIds.contains(l.spanId()))) {
-                linked.add(span.spanId());
+                    && spanIds.contains(l.spanId())) && linked.add(span.spanId())) {
                 trace.add(span.asLinked());
             }
         }
