@@ -255,8 +255,8 @@ public final class KafkaLocal implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
-        // A transaction that starts right after the previous one committed finds it still writing its markers: the broker retries
-        // the implicit add of the partition (transactions v2) after this backoff, 20 ms by default, a wait on every such hop
+        // A transaction that starts right after the previous one committed can find it still writing its markers: the broker
+        // retries the implicit add of the partition (transactions v2) after this backoff, 20 ms by default, a wait on that hop
         p.put("add.partitions.to.txn.retry.backoff.ms", "1");
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
         p.putAll(brokerProperties);

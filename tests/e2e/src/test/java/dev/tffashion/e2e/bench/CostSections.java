@@ -107,22 +107,21 @@ final class CostSections {
      */
     static Result tracing(Lab lab, Map<String, List<String>> on, Map<String, List<String>> off) throws Exception {
         var rows = new ArrayList<Figures>();
+        var onRows = new ArrayList<Figures>();
+        var offRows = new ArrayList<Figures>();
         String check = null;
-        int row = 0;
         for (boolean traced : List.of(false, true, true, false)) {
-            row++;
-            String label = (traced ? "tracing on" : "tracing off") + " (" + row + " of 4)";
+            int row = rows.size() + 1;
             System.out.printf(Locale.ROOT, "bench: tracing cost, row %d of 4, restarting the services with tracing %s%n", row,
                 traced ? "on (exporting to file-drop's receiver)" : "off");
             lab.restart(traced ? on : off);
-            var figures = lab.measure(label);
+            var figures = lab.measure((traced ? "tracing on" : "tracing off") + " (" + row + " of 4)");
             rows.add(figures);
+            (traced ? onRows : offRows).add(figures);
             if (traced && check == null) {
                 check = traceCheck(lab.pipeline(), figures);
             }
         }
-        var offRows = List.of(rows.get(0), rows.get(3));
-        var onRows = List.of(rows.get(1), rows.get(2));
         var text = new StringBuilder(String.format(Locale.ROOT, "The same pipeline (broker, topics and served model of the run), its"
             + " five services restarted four times over it, in the order off, on, on, off: tracing on as `bin/tf-fashion up` runs"
             + " them, every service exporting its spans over OTLP/HTTP to file-drop's own receiver (`quarkus.otel.sdk.disabled=false`,"
@@ -138,14 +137,15 @@ final class CostSections {
         double overhead = onMean / offMean - 1;
         boolean measured = !Double.isNaN(overhead) && !Double.isInfinite(overhead);
         boolean met = measured && overhead <= TRACING_TARGET_PERCENT / 100.0;
+        // the pairs as they ran: rows 2/1 (on after off) and rows 3/4 (on before off)
         String figure = measured ? String.format(Locale.ROOT, "%+.1f %% (mean of two rows each: %.3f ms off, %.3f ms on; by pair, rows"
             + " 2/1 %+.1f %%, rows 3/4 %+.1f %%)", 100 * overhead, offMean, onMean,
-            100 * (rows.get(1).cpuPerPicture() / rows.get(0).cpuPerPicture() - 1),
-            100 * (rows.get(2).cpuPerPicture() / rows.get(3).cpuPerPicture() - 1)) : "not measured (no predictions in a window)";
+            100 * (onRows.get(0).cpuPerPicture() / offRows.get(0).cpuPerPicture() - 1),
+            100 * (onRows.get(1).cpuPerPicture() / offRows.get(1).cpuPerPicture() - 1)) : "not measured (no predictions in a window)";
         text.append(String.format(Locale.ROOT, "%n| target (issue 18) | measured | result |%n|---|---|---|%n"
             + "| tracing costs ≤ %d %% of CPU per picture (all six processes, at saturation) | %s | %s |%n", TRACING_TARGET_PERCENT,
             figure, met ? "met" : "**NOT met**"));
-        return new Result(text.toString(), figure, met, rows.get(3));
+        return new Result(text.toString(), figure, met, offRows.get(1));
     }
 
     /** The mean of a figure over rows; NaN when a row has none. */
