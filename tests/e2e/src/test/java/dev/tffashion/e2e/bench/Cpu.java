@@ -14,6 +14,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * CPU time from /proc: user plus system time ({@code utime + stime} of /proc/PID/stat) of each pipeline process, of the bench's
  * own JVM, and, from the JVM's thread CPU clock, of the load generator's threads ({@value LoadGenerator#THREADS}* and the
  * HttpClient's selector). Windows are differences of two snapshots; a sampler keeps snapshots every 100 ms when asked.
+ * <p>
+ * Apart, the CPU of each pipeline process's JIT compiler threads (HotSpot's {@code C1 CompilerThreadN} and
+ * {@code C2 CompilerThreadN}, whose names /proc/PID/task/TID/comm shows cut to 15 characters): the part of a window's CPU that
+ * is the JVM still compiling, not the pipeline's work. A compiler thread that ends within a window (HotSpot stops extra ones
+ * when their queue is idle) takes its time with it.
  */
 final class Cpu {
 
@@ -22,22 +27,36 @@ final class Cpu {
 
     private static final long TICK_NANOS = 1_000_000_000L / clockTicksPerSecond();
 
-    /** CPU times at one moment: nanoseconds of CPU by process name (and {@link #BENCH}), the load generator's threads apart. */
-    record Snapshot(long nanoTime, long epochMillis, Map<String, Long> cpuNanos, long generatorNanos) {
+    /** How often the compiler threads of a process are looked for again (HotSpot starts more of them as their queues grow). */
+    private static final long COMPILERS_LOOKED_UP_EVERY_NANOS = 5_000_000_000L;
+
+    /**
+     * CPU times at one moment: nanoseconds of CPU by process name (and {@link #BENCH}), the load generator's threads apart, and of
+     * each pipeline process the CPU of its JIT compiler threads.
+     */
+    record Snapshot(long nanoTime, long epochMillis, Map<String, Long> cpuNanos, long generatorNanos, Map<String, Long> jitNanos) {
     }
 
-    /** CPU between two snapshots, in nanoseconds, by process; the wall time between them. */
-    record Window(Map<String, Long> cpuNanos, long generatorNanos, long wallNanos) {
+    /** CPU between two snapshots, in nanoseconds, by process; the wall time between them; of each process, its JIT compilers'. */
+    record Window(Map<String, Long> cpuNanos, long generatorNanos, long wallNanos, Map<String, Long> jitNanos) {
 
         /** The six pipeline processes together (the bench JVM excluded). */
         long pipelineNanos() {
             return cpuNanos.entrySet().stream().filter(e -> !e.getKey().equals(BENCH)).mapToLong(Map.Entry::getValue).sum();
+        }
+
+        /** The JIT compiler threads of the six pipeline processes together. */
+        long pipelineJitNanos() {
+            return jitNanos.values().stream().mapToLong(Long::longValue).sum();
         }
     }
 
     private final Map<String, Long> pids;
     private final List<Snapshot> samples = new CopyOnWriteArrayList<>();
     private volatile Thread sampler;
+    /** By pid: the task ids of its compiler threads, and when they were looked up (System.nanoTime). */
+    private final Map<Long, long[]> compilers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Long> compilersLookedUp = new java.util.concurrent.ConcurrentHashMap<>();
 
     Cpu(Map<String, Long> pids) {
         this.pids = new LinkedHashMap<>(pids);
@@ -45,15 +64,60 @@ final class Cpu {
 
     Snapshot snapshot() {
         var nanos = new LinkedHashMap<String, Long>();
-        pids.forEach((name, pid) -> nanos.put(name, ticks(pid) * TICK_NANOS));
+        var jit = new LinkedHashMap<String, Long>();
+        pids.forEach((name, pid) -> {
+            nanos.put(name, ticks(pid) * TICK_NANOS);
+            jit.put(name, compilerTicks(pid) * TICK_NANOS);
+        });
         nanos.put(BENCH, ticks(ProcessHandle.current().pid()) * TICK_NANOS);
-        return new Snapshot(System.nanoTime(), System.currentTimeMillis(), nanos, generatorNanos());
+        return new Snapshot(System.nanoTime(), System.currentTimeMillis(), nanos, generatorNanos(), jit);
     }
 
     static Window between(Snapshot from, Snapshot to) {
+        return new Window(difference(from.cpuNanos(), to.cpuNanos()), Math.max(0, to.generatorNanos() - from.generatorNanos()),
+            to.nanoTime() - from.nanoTime(), difference(from.jitNanos(), to.jitNanos()));
+    }
+
+    private static Map<String, Long> difference(Map<String, Long> from, Map<String, Long> to) {
         var nanos = new LinkedHashMap<String, Long>();
-        from.cpuNanos().forEach((name, before) -> nanos.put(name, Math.max(0, to.cpuNanos().getOrDefault(name, before) - before)));
-        return new Window(nanos, Math.max(0, to.generatorNanos() - from.generatorNanos()), to.nanoTime() - from.nanoTime());
+        from.forEach((name, before) -> nanos.put(name, Math.max(0, to.getOrDefault(name, before) - before)));
+        return nanos;
+    }
+
+    /** utime + stime of a process's JIT compiler threads in clock ticks (0 when there are none or it is gone). */
+    private long compilerTicks(long pid) {
+        long now = System.nanoTime();
+        Long lookedUp = compilersLookedUp.get(pid);
+        if (lookedUp == null || now - lookedUp > COMPILERS_LOOKED_UP_EVERY_NANOS) {
+            compilers.put(pid, compilerThreads(pid));
+            compilersLookedUp.put(pid, now);
+        }
+        long sum = 0;
+        for (long tid : compilers.get(pid)) {
+            sum += taskTicks(pid, tid);
+        }
+        return sum;
+    }
+
+    /** The task ids of a process's C1 and C2 compiler threads, from /proc/PID/task/TID/comm. */
+    private static long[] compilerThreads(long pid) {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.filter(task -> {
+                try {
+                    var comm = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII);
+                    return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).mapToLong(task -> Long.parseLong(task.getFileName().toString())).toArray();
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+    }
+
+    /** utime + stime of one thread in clock ticks, from /proc/PID/task/TID/stat; 0 when it is gone. */
+    private static long taskTicks(long pid, long tid) {
+        return statTicks(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "stat"));
     }
 
     /** Starts taking a snapshot every 100 ms (for windows whose ends are known only afterwards). */
@@ -92,8 +156,12 @@ final class Cpu {
 
     /** utime + stime of a process in clock ticks, from /proc/PID/stat; 0 when it is gone. */
     static long ticks(long pid) {
+        return statTicks(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    private static long statTicks(Path path) {
         try {
-            var stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            var stat = Files.readString(path, StandardCharsets.US_ASCII);
             var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         } catch (IOException | RuntimeException e) {
