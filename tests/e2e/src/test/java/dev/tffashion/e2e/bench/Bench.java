@@ -733,7 +733,7 @@ public final class Bench {
             return "";
         }
         return String.format(Locale.ROOT, " (%.0f %% of the window's pipeline CPU was the JVMs' JIT compilers)",
-            100.0 * window.pipelineJitNanos() / window.pipelineNanos());
+            window.pipelineJitPercent());
     }
 
     private String cpuTable(Phase saturation) {
@@ -764,7 +764,7 @@ public final class Bench {
         text.append("\n| of it, the JIT compilers (C1 and C2 threads of the six JVMs) |");
         phases.forEach(p -> text.append(String.format(Locale.ROOT, " %s |", p.cpu() == null || p.predictedInWindow == 0
             || p.cpu().pipelineNanos() == 0 ? "-" : String.format(Locale.ROOT, "%.3f ms (%.0f %%)", p.cpu().pipelineJitNanos() / 1e6
-            / p.predictedInWindow, 100.0 * p.cpu().pipelineJitNanos() / p.cpu().pipelineNanos()))));
+            / p.predictedInWindow, p.cpu().pipelineJitPercent()))));
         text.append("\n| load generator's threads (bench JVM) |");
         phases.forEach(p -> text.append(String.format(Locale.ROOT, " %s |", p.cpu() == null || p.drops.isEmpty() ? "-"
             : String.format(Locale.ROOT, "%.3f ms per drop", p.cpu().generatorNanos() / 1e6 / p.drops.size()))));

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -49,14 +50,23 @@ final class Cpu {
         long pipelineJitNanos() {
             return jitNanos.values().stream().mapToLong(Long::longValue).sum();
         }
+
+        /** The JIT compilers' share of the six pipeline processes' CPU, in percent; NaN when they used none. */
+        double pipelineJitPercent() {
+            long pipeline = pipelineNanos();
+            return pipeline == 0 ? Double.NaN : 100.0 * pipelineJitNanos() / pipeline;
+        }
     }
 
     private final Map<String, Long> pids;
     private final List<Snapshot> samples = new CopyOnWriteArrayList<>();
     private volatile Thread sampler;
-    /** By pid: the task ids of its compiler threads, and when they were looked up (System.nanoTime). */
-    private final Map<Long, long[]> compilers = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Long, Long> compilersLookedUp = new java.util.concurrent.ConcurrentHashMap<>();
+    /** By pid: the task ids of its compiler threads, as last looked up. */
+    private final Map<Long, Compilers> compilers = new ConcurrentHashMap<>();
+
+    /** The task ids of a process's compiler threads, and when they were looked up (System.nanoTime). */
+    private record Compilers(long[] tids, long lookedUpAt) {
+    }
 
     Cpu(Map<String, Long> pids) {
         this.pids = new LinkedHashMap<>(pids);
@@ -87,13 +97,13 @@ final class Cpu {
     /** utime + stime of a process's JIT compiler threads in clock ticks (0 when there are none or it is gone). */
     private long compilerTicks(long pid) {
         long now = System.nanoTime();
-        Long lookedUp = compilersLookedUp.get(pid);
-        if (lookedUp == null || now - lookedUp > COMPILERS_LOOKED_UP_EVERY_NANOS) {
-            compilers.put(pid, compilerThreads(pid));
-            compilersLookedUp.put(pid, now);
+        var known = compilers.get(pid);
+        if (known == null || now - known.lookedUpAt() > COMPILERS_LOOKED_UP_EVERY_NANOS) {
+            known = new Compilers(compilerThreads(pid), now);
+            compilers.put(pid, known);
         }
         long sum = 0;
-        for (long tid : compilers.get(pid)) {
+        for (long tid : known.tids()) {
             sum += taskTicks(pid, tid);
         }
         return sum;
