@@ -494,9 +494,11 @@ public final class Bench {
             + "|---|---|---|---|---|---|---|---|---|---|%n", count, rate,
             Arrays.stream(predicted).filter(t -> t != 0).count(), phase.endToEnd.failures()));
         var blocks = ColdBlocks.of(due, predicted, COLD_BLOCKS, rate);
+        double lastCost = Double.NaN;
         for (var block : blocks) {
             var window = Cpu.between(cpu.sampledAt(block.fromMillis()), cpu.sampledAt(block.toMillis()));
             int n = block.count();
+            lastCost = window.pipelineNanos() / 1e6 / n;
             var latency = new Latency();
             for (int i = block.first(); i < block.first() + n; i++) {
                 if (predicted[i] == 0) {
@@ -506,7 +508,7 @@ public final class Bench {
                 }
             }
             text.append(String.format(Locale.ROOT, "| %d-%d | %.2f ms | %s | %s | %s | %s | %s | %.2f ms | %d / %d | %s / %s |%n",
-                block.first() + 1, block.first() + n, window.pipelineNanos() / 1e6 / n, perPicture(window, "file-drop", n),
+                block.first() + 1, block.first() + n, lastCost, perPicture(window, "file-drop", n),
                 perPicture(window, "image-convert", n), perPicture(window, "predict", n), perPicture(window, "serve-manager", n),
                 perPicture(window, "kafka", n), window.pipelineJitNanos() / 1e6 / n, block.waitingAtStart(), block.waitingAtEnd(),
                 latency.at(50), latency.at(99)));
@@ -519,8 +521,7 @@ public final class Bench {
                 whole.pipelineNanos() / 1e6 / n, perPicture(whole, "file-drop", n), perPicture(whole, "image-convert", n),
                 perPicture(whole, "predict", n), perPicture(whole, "serve-manager", n), perPicture(whole, "kafka", n),
                 whole.pipelineJitNanos() / 1e6 / n, phase.endToEnd.at(50), phase.endToEnd.at(99)));
-            coldLastBlock = Cpu.between(cpu.sampledAt(last.fromMillis()), cpu.sampledAt(last.toMillis())).pipelineNanos() / 1e6
-                / last.count();
+            coldLastBlock = lastCost;
             coldLastWaiting = last.waiting();
         } else {
             coldLastBlock = Double.NaN;
@@ -884,25 +885,23 @@ public final class Bench {
     }
 
     private void coldTarget() {
+        String what = "A cold pipeline reaches steady cost within its first " + option("cold-pictures") + " pictures";
+        String goal = "CPU per picture of its last " + option("cold-pictures") / COLD_BLOCKS + " ≤ " + STEADY_TOLERANCE
+            + "× steady state at the same rate, with no more pictures waiting at either end of their window than the steady"
+            + " state's p99 holds (rate × p99)";
         var steady = fixedRates.get((double) coldRate);
         if (Double.isNaN(coldLastBlock) || steady == null || steady.cpu() == null || steady.predictedInWindow == 0) {
-            targets.put("cold", new Target("A cold pipeline reaches steady cost within its first 1000 pictures",
-                "last block ≤ " + STEADY_TOLERANCE + "× steady", "not measured (needs the cold run and the same rate's window)", false));
+            targets.put("cold", new Target(what, goal, "not measured (needs the cold run and the same rate's window)", false));
             return;
         }
         if (steady.predictedInWindow < 0.9 * steady.expected) {
-            targets.put("cold", new Target("A cold pipeline reaches steady cost within its first " + option("cold-pictures") + " pictures",
-                "last block ≤ " + STEADY_TOLERANCE + "× steady", String.format(Locale.ROOT, "no steady state to compare with: at %d/s"
-                    + " only %d of %d pictures were predicted within the window", coldRate, steady.predictedInWindow, steady.expected),
+            targets.put("cold", new Target(what, goal, String.format(Locale.ROOT, "no steady state to compare with: at %d/s"
+                + " only %d of %d pictures were predicted within the window", coldRate, steady.predictedInWindow, steady.expected),
                 false));
             return;
         }
         double steadyCost = steady.cpu().pipelineNanos() / 1e6 / steady.predictedInWindow;
         var steadyP99 = steady.endToEnd.millis(99);
-        String what = "A cold pipeline reaches steady cost within its first " + option("cold-pictures") + " pictures";
-        String goal = "CPU per picture of its last " + option("cold-pictures") / COLD_BLOCKS + " ≤ " + STEADY_TOLERANCE
-            + "× steady state at the same rate, with no more pictures waiting at either end of their window than the steady"
-            + " state's p99 holds (rate × p99)";
         if (steadyP99.isEmpty()) {
             targets.put("cold", new Target(what, goal, String.format(Locale.ROOT, "no steady state to compare with: the p99 at %d/s"
                 + " failed", coldRate), false));
