@@ -571,11 +571,12 @@ public final class PipelineProcesses implements AutoCloseable {
     /**
      * Every port this JVM handed out. A port found free is closed again at once, so the kernel may hand the same one to the
      * next search: two services were once given one port, the second failed to bind, and its readiness check was answered by
-     * the first. A port is therefore never handed out twice by one test JVM.
+     * the first. A port is therefore never handed out twice by one test JVM (the bench's other sections take theirs here too).
      */
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
-    private static int freePort() {
+    /** A free port on 127.0.0.1 that this JVM has not handed out before. */
+    public static int freePort() {
         for (int tries = 0; tries < 100; tries++) {
             int port;
             try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -1,11 +1,11 @@
 package dev.tffashion.e2e.bench;
 
 import com.google.protobuf.ByteString;
+import dev.tffashion.e2e.PipelineProcesses;
 import dev.tffashion.e2e.TestImages;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -115,10 +115,7 @@ public final class BatchingBench {
     /** One server process in one mode: the concurrent one-picture pattern, then the pipeline pattern. */
     private static Run[] run(String mode, Path modelBase, List<float[]> pictures, int clients, int pipelineBatch, Duration perMode,
                              Path work, List<String> extraFlags) throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = PipelineProcesses.freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", System.getProperty("java.class.path"), "dev.tffashion.modelserver.ModelServerMain",
             "--port=" + port, "--rest_api_port=0", "--host=127.0.0.1", "--model_name=" + MODEL,

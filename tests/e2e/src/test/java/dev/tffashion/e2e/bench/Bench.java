@@ -75,6 +75,8 @@ public final class Bench {
     private final Path root = PipelineProcesses.projectRoot();
     private final Map<String, String> options;
     private final Map<String, String> doc = new LinkedHashMap<>();
+    /** The waits for a quiet machine before the run's phases (not the cost rows'), in order: what each found. */
+    private final List<String> quietWaits = new ArrayList<>();
     private final Map<String, Target> targets = new LinkedHashMap<>();
     private final long epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private PipelineProcesses pipeline;
@@ -192,6 +194,9 @@ public final class Bench {
         }
         var out = root.resolve(options.get("out"));
         var rates = Arrays.stream(options.get("rates").split(",")).map(String::trim).mapToDouble(Double::parseDouble).toArray();
+        // A run that starts on a busy machine (a build, CI or a soak just ended) measures their tail too: its first windows then
+        // read slower than the same pipeline does on a quiet machine. So it waits, twice, and says what it found.
+        awaitQuiet("the generator's check");
         var machine = Machine.now(root);
         System.out.println("bench: " + machine.line());
         var work = Files.createDirectories(root.resolve("tests/e2e/target/bench")).resolve("run-" + System.currentTimeMillis());
@@ -220,6 +225,7 @@ public final class Bench {
         pipeline = PipelineProcesses.start(work, own);
         try {
             var endpoint = trainAndServe(recipe);
+            awaitQuiet("the cold start (after the training)");
             records = new PipelineRecords(pipeline.bootstrap());
             generator = new LoadGenerator(pipeline.fileDrop());
             cpu = new Cpu(pipeline.pids());
@@ -1060,10 +1066,11 @@ public final class Bench {
                     + " with %s pictures in flight, %s s warm-up then %s s measured (as \"Sustained throughput\": CPU per picture ="
                     + " utime + stime of each process over the window / the predictions timestamped in it). The fixed rate comes first so"
                     + " that restarted services compile their hot code with CPU to spare, as at the run's start. Before each row the bench"
-                    + " waits until the machine is quiet (at most 20 %% of its CPU busy over 2 s; at most 3 min), and the cost rows run"
+                    + " waits until the machine is quiet (%s), and the cost rows run"
                     + " before the sections that start pipelines of their own (batching, scale, index at scale).",
                     options.get("cost-rate"), options.get("cost-warmup-seconds"), options.get("cost-seconds"),
-                    options.get("saturation-in-flight"), options.get("cost-warmup-seconds"), options.get("cost-seconds"));
+                    options.get("saturation-in-flight"), options.get("cost-warmup-seconds"), options.get("cost-seconds"),
+                    CostSections.quietRule());
             }
         };
         if (tracingCost) {
@@ -1206,9 +1213,14 @@ public final class Bench {
         throw new IllegalStateException("version " + version + " was not live 60 s after POST /v1/rollout/" + model + "/" + action);
     }
 
+    /** Waits for a quiet machine before {@code next}, and keeps what it found for "The run". */
+    private void awaitQuiet(String next) throws InterruptedException {
+        quietWaits.add("before " + next + ", " + CostSections.awaitQuiet(next));
+    }
+
     /** One configuration of a cost comparison: saturation with --saturation-in-flight, then open loop at --cost-rate. */
     private CostSections.Figures costFigures(String label) throws Exception {
-        CostSections.awaitQuiet();
+        CostSections.awaitQuiet("the row");
         cpu = new Cpu(pipeline.pids());
         var load = CostSections.loadAverage();
         var warmup = Duration.ofSeconds(option("cost-warmup-seconds"));
@@ -1332,6 +1344,10 @@ public final class Bench {
         text.append("- commit ").append(start.commit()).append(start.dirty()).append('\n');
         text.append("- machine: ").append(start.hardware()).append('\n');
         text.append("- load average (1, 5, 15 min) at start ").append(start.load()).append(", at the end ").append(end.load()).append('\n');
+        if (!quietWaits.isEmpty()) {
+            text.append("- the wait for a quiet machine (").append(CostSections.quietRule()).append("): ")
+                .append(String.join("; ", quietWaits)).append('\n');
+        }
         text.append("- ").append(doc.getOrDefault("recipe", "recipe " + options.get("recipe") + ": not trained")).append('\n');
         text.append("- options: ");
         options.forEach((name, value) -> text.append("--").append(name).append(' ').append(value).append(' '));

@@ -402,12 +402,20 @@ final class CostSections {
     static final Duration QUIET_SAMPLE = Duration.ofSeconds(2);
     static final Duration QUIET_WAIT = Duration.ofMinutes(3);
 
+    /** The rule of {@link #awaitQuiet}, for the text of docs/benchmarks.md. */
+    static String quietRule() {
+        return String.format(Locale.ROOT, "at most %.0f %% of the CPU busy over %d s; at most %d min", QUIET_BUSY * 100,
+            QUIET_SAMPLE.toSeconds(), QUIET_WAIT.toMinutes());
+    }
+
     /**
      * Waits until the machine is quiet: at most {@link #QUIET_BUSY} of all cores busy over {@link #QUIET_SAMPLE} (/proc/stat), for
      * at most {@link #QUIET_WAIT}. A row that starts while a previous section's processes still work (RocksDB compactions, a broker
      * cleaning its logs, JVMs exiting) measures their CPU too. Says what it found.
+     *
+     * @param next what is about to start (for the message)
      */
-    static String awaitQuiet() throws InterruptedException {
+    static String awaitQuiet(String next) throws InterruptedException {
         long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
         long started = System.nanoTime();
         double busy;
@@ -421,7 +429,7 @@ final class CostSections {
         String found = Double.isNaN(busy) ? "machine load unknown (/proc/stat unreadable)"
             : String.format(Locale.ROOT, "%.0f %% of the CPU busy after %.0f s of waiting%s", 100 * busy,
                 (System.nanoTime() - started) / 1e9, busy <= QUIET_BUSY ? "" : " (not quiet: the wait's bound)");
-        System.out.println("bench: before the row, " + found);
+        System.out.println("bench: before " + next + ", " + found);
         return found;
     }
 
