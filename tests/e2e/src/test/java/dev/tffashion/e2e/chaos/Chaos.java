@@ -107,6 +107,15 @@ public final class Chaos {
     /** The longest a service is frozen before its kill, waiting for pictures to pile up in flight. */
     private static final Duration FREEZE_LIMIT = Duration.ofSeconds(30);
 
+    /** The consumer session of every service in a fault run: short, so that a killed member's partitions move on soon. */
+    private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(8);
+
+    /**
+     * With replicas, the longest freeze: the frozen replica must die before its session ends, or the group hands its partitions to
+     * another replica while it is still frozen, that replica drains the pile, and the kill hits nothing (seen: seed 992640).
+     */
+    private static final Duration REPLICA_FREEZE_LIMIT = SESSION_TIMEOUT.minusSeconds(2);
+
     private final Options options;
     private final Path root = PipelineProcesses.projectRoot();
     private final List<DropClient.Drop> imageDrops = new ArrayList<>();
@@ -186,7 +195,7 @@ public final class Chaos {
         var images = TestImages.load();
         var machine = Report.machine();
         var work = Files.createDirectories(root.resolve("tests/e2e/target/chaos")).resolve("run-" + System.currentTimeMillis());
-        var shortSessions = List.of("-Dkafka.session.timeout.ms=8000", "-Dkafka.heartbeat.interval.ms=1000");
+        var shortSessions = List.of("-Dkafka.session.timeout.ms=" + SESSION_TIMEOUT.toMillis(), "-Dkafka.heartbeat.interval.ms=1000");
         var jvmOptions = new HashMap<String, List<String>>();
         PipelineProcesses.SERVICES.forEach(s -> jvmOptions.put(s, shortSessions));
         long started = System.nanoTime();
@@ -351,13 +360,15 @@ public final class Chaos {
 
     /**
      * Freezes the target (SIGSTOP) until at least {@link Report#minInFlight} accepted pictures are due and have no outcome,
-     * or {@link #FREEZE_LIMIT} passes, so that its SIGKILL lands while work is in flight; says how many were.
+     * or {@link #FREEZE_LIMIT} passes ({@link #REPLICA_FREEZE_LIMIT} with replicas), so that its SIGKILL lands while work is in
+     * flight; says how many were.
      */
     private String freezeUntilWorkPilesUp(String target) throws IOException, InterruptedException {
         long frozen = System.currentTimeMillis();
+        long limit = (options.replicas() > 1 ? REPLICA_FREEZE_LIMIT : FREEZE_LIMIT).toMillis();
         pipeline.suspend(target);
         int inFlight = 0;
-        while (System.currentTimeMillis() - frozen < FREEZE_LIMIT.toMillis()) {
+        while (System.currentTimeMillis() - frozen < limit) {
             var outcomes = Report.Index.of(topics);
             long now = System.currentTimeMillis();
             inFlight = (int) List.copyOf(imageDrops).stream()
