@@ -107,14 +107,19 @@ public final class Chaos {
     /** The longest a service is frozen before its kill, waiting for pictures to pile up in flight. */
     private static final Duration FREEZE_LIMIT = Duration.ofSeconds(30);
 
-    /** The consumer session of every service in a fault run: short, so that a killed member's partitions move on soon. */
-    private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(8);
+    /**
+     * The consumer session of every service in a fault run: short, so that a killed member's partitions move on soon, and long
+     * enough for a frozen replica that owns one partition of three to gather the in-flight minimum before its session ends.
+     */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * With replicas, the longest freeze: the frozen replica must die before its session ends, or the group hands its partitions to
-     * another replica while it is still frozen, that replica drains the pile, and the kill hits nothing (seen: seed 992640).
+     * another replica while it is still frozen, that replica drains the pile, and the kill hits nothing (seen: seed 992640). The
+     * margin covers the heartbeat interval (1 s: the session counts from the last heartbeat before the freeze) and a look at the
+     * topics.
      */
-    private static final Duration REPLICA_FREEZE_LIMIT = SESSION_TIMEOUT.minusSeconds(2);
+    private static final Duration REPLICA_FREEZE_LIMIT = SESSION_TIMEOUT.minusSeconds(3);
 
     private final Options options;
     private final Path root = PipelineProcesses.projectRoot();

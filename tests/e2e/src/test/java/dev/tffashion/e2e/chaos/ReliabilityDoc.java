@@ -34,7 +34,7 @@ final class ReliabilityDoc {
     private static final String HOW = """
         `bin/chaos` (or `bin/tf-fashion chaos`; options `--seed N`, `--images N`, `--stream-seconds S`) and the IT
         `FaultIT` run `dev.tffashion.e2e.chaos.Chaos`: it starts its own pipeline (kafka-local and the five packaged services as
-        processes on free loopback ports, each service's Kafka consumers with an 8 s session so a restarted member takes its
+        processes on free loopback ports, each service's Kafka consumers with a %d s session so a restarted member takes its
         partitions in seconds), then streams 500 image drops (Fashion-MNIST test PNGs, 10 of them blank pictures or PNGs cut before
         their end, which imageConvert must dead-letter) and 2 recipe drops (`samples/recipes/quick.yaml`, seeds 42 and 7) through
         `POST /imageInput` and `POST /scriptInput`. The client behaves as a user's: each drop has its own `Idempotency-Key`, and a
@@ -94,7 +94,7 @@ final class ReliabilityDoc {
 
     /** Replaces (or adds) the Faults section of the file with this run's figures. */
     static void writeFaults(Path file, Report report) throws IOException {
-        String section = FAULTS + "\n\n" + HOW + "\n### Last run\n\n" + report.markdown();
+        String section = FAULTS + "\n\n" + HOW.formatted(Chaos.SESSION_TIMEOUT.toSeconds()) + "\n### Last run\n\n" + report.markdown();
         if (!Files.exists(file)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, String.format(NEW_FILE, section.strip()), StandardCharsets.UTF_8);
