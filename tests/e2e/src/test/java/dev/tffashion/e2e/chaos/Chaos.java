@@ -113,13 +113,16 @@ public final class Chaos {
      */
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How often every service's consumers tell the group they are alive, in a fault run. */
+    private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
     /**
      * With replicas, the longest freeze: the frozen replica must die before its session ends, or the group hands its partitions to
      * another replica while it is still frozen, that replica drains the pile, and the kill hits nothing (seen: seed 992640). The
-     * margin covers the heartbeat interval (1 s: the session counts from the last heartbeat before the freeze) and a look at the
-     * topics.
+     * session counts from the last heartbeat before the freeze, so one heartbeat interval comes off, and 2 s more for a look at the
+     * topics and the kill itself.
      */
-    private static final Duration REPLICA_FREEZE_LIMIT = SESSION_TIMEOUT.minusSeconds(3);
+    private static final Duration REPLICA_FREEZE_LIMIT = SESSION_TIMEOUT.minus(HEARTBEAT_INTERVAL).minusSeconds(2);
 
     private final Options options;
     private final Path root = PipelineProcesses.projectRoot();
@@ -200,7 +203,8 @@ public final class Chaos {
         var images = TestImages.load();
         var machine = Report.machine();
         var work = Files.createDirectories(root.resolve("tests/e2e/target/chaos")).resolve("run-" + System.currentTimeMillis());
-        var shortSessions = List.of("-Dkafka.session.timeout.ms=" + SESSION_TIMEOUT.toMillis(), "-Dkafka.heartbeat.interval.ms=1000");
+        var shortSessions = List.of("-Dkafka.session.timeout.ms=" + SESSION_TIMEOUT.toMillis(),
+            "-Dkafka.heartbeat.interval.ms=" + HEARTBEAT_INTERVAL.toMillis());
         var jvmOptions = new HashMap<String, List<String>>();
         PipelineProcesses.SERVICES.forEach(s -> jvmOptions.put(s, shortSessions));
         long started = System.nanoTime();
