@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -25,6 +28,10 @@ import dev.tffashion.tfserving.client.ServingSignature;
  * sends tensors of the same shape together in Predict calls of at most {@code predict.batch-size}, and isolates the tensors TF Serving
  * refuses (INVALID_ARGUMENT) by retrying a refused group one tensor at a time. Transient failures propagate: the caller waits and
  * tries the whole batch again.
+ *
+ * <p>A newly announced endpoint is prepared before its first tensor ({@link #prepare}): its signature read, the gRPC channel
+ * connected and one Predict call of zeros made, so the first picture does not wait for the channel, gRPC's classes and the first call's
+ * code paths (seconds on a busy two-core machine).
  */
 @ApplicationScoped
 public class Predictor {
@@ -44,7 +51,16 @@ public class Predictor {
     public record Refused(TensorInput input, RejectedInputException reason) implements Outcome {
     }
 
+    /** The most values a preparing Predict call sends (an instance of a larger input is not worth a warm-up). */
+    static final long PREPARE_MAX_VALUES = 1 << 20;
+
     private final Map<Endpoint, ServingSignature> signatures = new ConcurrentHashMap<>();
+
+    private final ExecutorService preparing = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "predict-prepare");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     @Inject
     PredictionClient client;
@@ -61,11 +77,65 @@ public class Predictor {
         if (cached != null) {
             return cached;
         }
-        ServingSignature signature = client.metadata(endpoint);
+        return remember(endpoint, client.metadata(endpoint));
+    }
+
+    private ServingSignature remember(Endpoint endpoint, ServingSignature signature) {
         signatures.keySet().removeIf(e -> !e.valueId().equals(endpoint.valueId()) || !e.grpcTarget().equals(endpoint.grpcTarget()));
         signatures.put(endpoint, signature);
         LOG.infof("model %s: %s", endpoint.describe(), signature.describe());
         return signature;
+    }
+
+    /**
+     * Prepares a newly announced endpoint in the background: reads its signature once, outside the retries and the circuit breaker
+     * (the readiness probe's call), and, when the signature fixes every dimension of an instance, sends one Predict call of one instance
+     * of zeros, whose answer is dropped (it counts in no metric of predict). Nothing depends on it: a failure is logged, and the first
+     * tensor then reads the signature itself as before.
+     */
+    public void prepare(Endpoint endpoint) {
+        preparing.execute(() -> {
+            long start = System.nanoTime();
+            try {
+                ServingSignature signature = client.probe(endpoint, config.health().deadline());
+                if (!signatures.containsKey(endpoint)) {
+                    remember(endpoint, signature);
+                }
+                long[] dims = warmupDims(signature.inputDims());
+                if (dims != null) {
+                    long values = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+                    client.predict(endpoint, signature, FloatBatch.ofRawRows(dims, List.of(new byte[(int) values * Float.BYTES])));
+                }
+                LOG.infof("model %s prepared in %d ms (%s)", endpoint.describe(), (System.nanoTime() - start) / 1_000_000, dims == null
+                    ? "signature read; no Predict call: an instance's shape is not fixed" : "signature read, one Predict call");
+            } catch (RuntimeException e) {
+                LOG.infof("model %s not prepared (its first tensor reads the signature itself): %s", endpoint.describe(), e.getMessage());
+            }
+        });
+    }
+
+    /** The dimensions of one instance when the model fixes them all and they hold at most {@link #PREPARE_MAX_VALUES} values. */
+    static long[] warmupDims(long[] modelDims) {
+        if (modelDims == null || modelDims.length < 2) {
+            return null;
+        }
+        long[] dims = Arrays.copyOfRange(modelDims, 1, modelDims.length);
+        long values = 1;
+        for (long dim : dims) {
+            if (dim <= 0) {
+                return null;
+            }
+            values *= dim;
+            if (values > PREPARE_MAX_VALUES) {
+                return null;
+            }
+        }
+        return dims;
+    }
+
+    @PreDestroy
+    void stop() {
+        preparing.shutdownNow();
     }
 
     /**

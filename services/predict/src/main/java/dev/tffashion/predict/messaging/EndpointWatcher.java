@@ -21,6 +21,7 @@ import dev.tffashion.pipeline.quarkus.follow.TopicFollowers;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.predict.Endpoint;
 import dev.tffashion.predict.Predictions;
+import dev.tffashion.predict.Predictor;
 import dev.tffashion.predict.client.PredictionClient;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -44,6 +45,9 @@ public class EndpointWatcher {
 
     @Inject
     PredictionClient client;
+
+    @Inject
+    Predictor predictor;
 
     @Inject
     TaskStatus status;
@@ -110,6 +114,7 @@ public class EndpointWatcher {
         if (endpoint == null) {
             status.waiting("no model is served yet: tensors wait on Kafka until serve announces an endpoint");
         } else {
+            predictor.prepare(endpoint);
             status.idle("model " + endpoint.describe() + " announced; waiting for tensors", Map.of("model", endpoint.modelName(),
                 "grpcTarget", endpoint.grpcTarget()));
         }
@@ -139,6 +144,7 @@ public class EndpointWatcher {
             LOG.infof("serving endpoint: %s, signature %s (value %s)", endpoint.describe(), endpoint.signatureName(), endpoint.valueId());
             client.retainOnly(endpoint.grpcTarget());
             if (caughtUp()) {
+                predictor.prepare(endpoint);
                 status.idle("model " + endpoint.describe() + " announced", Map.of("model", endpoint.modelName(), "grpcTarget",
                     endpoint.grpcTarget()));
             }
