@@ -44,6 +44,17 @@ public interface ImageConvertConfig {
     @WithDefault("20000")
     int repeatWindow();
 
+    /**
+     * Pictures the service draws and preprocesses in the background when it starts, so the JVM compiles the decode and fit code
+     * before the first real picture ({@link dev.tffashion.imageconvert.PreprocessorWarmup}); 0 turns the warm-up off.
+     */
+    @WithDefault("2000")
+    int warmupPictures();
+
+    /** The most time the start-up warm-up may take; it stops at whichever of this and {@link #warmupPictures} comes first. */
+    @WithDefault("10s")
+    java.time.Duration warmupBudget();
+
     /** These settings as preprocessor options. */
     default PreprocessorOptions toOptions() {
         return new PreprocessorOptions(maxPixels(), maxDecodeSide(), centering(), foregroundThreshold(), minContrast());
