@@ -100,7 +100,8 @@ public enum PhotoForm {
         return target;
     }
 
-    private static byte[] encode(BufferedImage image, String format) {
+    /** The picture in an ImageIO format ({@code png}, {@code jpg}, {@code gif}, {@code bmp}). */
+    static byte[] encode(BufferedImage image, String format) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, format, out)) {

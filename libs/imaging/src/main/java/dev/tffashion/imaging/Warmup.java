@@ -3,14 +3,9 @@ package dev.tffashion.imaging;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import javax.imageio.ImageIO;
 
 /**
  * Runs a preprocessor over pictures it draws itself, so that the JVM loads and compiles the decode and fit code before the first
@@ -48,12 +43,16 @@ public final class Warmup {
     /** The drawn pictures, encoded. */
     static List<byte[]> pictures() {
         List<byte[]> all = new ArrayList<>();
-        all.add(encode(garment(28, 28, BufferedImage.TYPE_BYTE_GRAY, Color.BLACK, new Color(220, 220, 220)), "png"));
-        all.add(encode(garment(56, 56, BufferedImage.TYPE_INT_RGB, new Color(250, 248, 240), new Color(40, 60, 120)), "jpg"));
-        all.add(encode(garment(100, 120, BufferedImage.TYPE_INT_ARGB, new Color(255, 255, 255, 0), new Color(30, 30, 30)), "png"));
-        all.add(encode(garment(64, 64, BufferedImage.TYPE_BYTE_INDEXED, Color.WHITE, new Color(120, 20, 20)), "gif"));
-        all.add(encode(garment(48, 40, BufferedImage.TYPE_3BYTE_BGR, new Color(10, 10, 10), new Color(200, 180, 90)), "bmp"));
+        all.add(drawn(28, 28, BufferedImage.TYPE_BYTE_GRAY, Color.BLACK, new Color(220, 220, 220), "png"));
+        all.add(drawn(56, 56, BufferedImage.TYPE_INT_RGB, new Color(250, 248, 240), new Color(40, 60, 120), "jpg"));
+        all.add(drawn(100, 120, BufferedImage.TYPE_INT_ARGB, new Color(255, 255, 255, 0), new Color(30, 30, 30), "png"));
+        all.add(drawn(64, 64, BufferedImage.TYPE_BYTE_INDEXED, Color.WHITE, new Color(120, 20, 20), "gif"));
+        all.add(drawn(48, 40, BufferedImage.TYPE_3BYTE_BGR, new Color(10, 10, 10), new Color(200, 180, 90), "bmp"));
         return all;
+    }
+
+    private static byte[] drawn(int width, int height, int type, Color ground, Color garment, String format) {
+        return PhotoForm.encode(garment(width, height, type, ground, garment), format);
     }
 
     /** A T-shirt-like shape (body and sleeves) of one colour on a ground of another. */
@@ -71,17 +70,5 @@ public final class Warmup {
             g.dispose();
         }
         return image;
-    }
-
-    private static byte[] encode(BufferedImage image, String format) {
-        var out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(image, format, out)) {
-                throw new IllegalStateException("the JDK has no " + format + " writer");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 }
