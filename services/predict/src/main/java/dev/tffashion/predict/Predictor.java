@@ -101,12 +101,11 @@ public class Predictor {
                 if (!signatures.containsKey(endpoint)) {
                     remember(endpoint, signature);
                 }
-                long[] dims = warmupDims(signature.inputDims());
-                if (dims != null) {
-                    long values = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
-                    client.predict(endpoint, signature, FloatBatch.ofRawRows(dims, List.of(new byte[(int) values * Float.BYTES])));
+                FloatBatch zeros = zeroInstance(signature.inputDims());
+                if (zeros != null) {
+                    client.predict(endpoint, signature, zeros);
                 }
-                LOG.infof("model %s prepared in %d ms (%s)", endpoint.describe(), (System.nanoTime() - start) / 1_000_000, dims == null
+                LOG.infof("model %s prepared in %d ms (%s)", endpoint.describe(), (System.nanoTime() - start) / 1_000_000, zeros == null
                     ? "signature read; no Predict call: an instance's shape is not fixed" : "signature read, one Predict call");
             } catch (RuntimeException e) {
                 LOG.infof("model %s not prepared (its first tensor reads the signature itself): %s", endpoint.describe(), e.getMessage());
@@ -114,8 +113,11 @@ public class Predictor {
         });
     }
 
-    /** The dimensions of one instance when the model fixes them all and they hold at most {@link #PREPARE_MAX_VALUES} values. */
-    static long[] warmupDims(long[] modelDims) {
+    /**
+     * One instance of zeros, as a batch of one, when the model fixes every dimension of an instance and they hold at most
+     * {@link #PREPARE_MAX_VALUES} values; otherwise null.
+     */
+    static FloatBatch zeroInstance(long[] modelDims) {
         if (modelDims == null || modelDims.length < 2) {
             return null;
         }
@@ -130,7 +132,7 @@ public class Predictor {
                 return null;
             }
         }
-        return dims;
+        return FloatBatch.ofRawRows(dims, List.of(new byte[(int) values * Float.BYTES]));
     }
 
     @PreDestroy

@@ -9,17 +9,17 @@ class PredictorPrepareTest {
 
     @Test
     void aPreparingCallSendsOneInstanceOfTheDeclaredShape() {
-        assertArrayEquals(new long[] {28, 28}, Predictor.warmupDims(new long[] {-1, 28, 28}));
-        assertArrayEquals(new long[] {784}, Predictor.warmupDims(new long[] {-1, 784}));
-        assertArrayEquals(new long[] {28, 28, 1}, Predictor.warmupDims(new long[] {8, 28, 28, 1}));
+        assertArrayEquals(new long[] {1, 28, 28}, Predictor.zeroInstance(new long[] {-1, 28, 28}).shape());
+        assertArrayEquals(new long[] {1, 784}, Predictor.zeroInstance(new long[] {-1, 784}).shape());
+        assertArrayEquals(new long[] {1, 28, 28, 1}, Predictor.zeroInstance(new long[] {8, 28, 28, 1}).shape());
     }
 
     @Test
     void noPreparingCallWhenAnInstanceIsNotFixedOrTooLarge() {
-        assertNull(Predictor.warmupDims(null));
-        assertNull(Predictor.warmupDims(new long[] {-1}));
-        assertNull(Predictor.warmupDims(new long[] {-1, -1, 28}));
-        assertNull(Predictor.warmupDims(new long[] {-1, 0}));
-        assertNull(Predictor.warmupDims(new long[] {-1, 4096, 4096}));
+        assertNull(Predictor.zeroInstance(null));
+        assertNull(Predictor.zeroInstance(new long[] {-1}));
+        assertNull(Predictor.zeroInstance(new long[] {-1, -1, 28}));
+        assertNull(Predictor.zeroInstance(new long[] {-1, 0}));
+        assertNull(Predictor.zeroInstance(new long[] {-1, 4096, 4096}));
     }
 }
