@@ -532,10 +532,28 @@ public final class Bench {
         } else {
             coldLastBlock = Double.NaN;
         }
+        text.append(coldCompilers(blocks));
         coldRate = rate;
         doc.put("cold", text.toString());
         records.forget(ids(phase.drops));
         return null;
+    }
+
+    /** The cold start's JIT compiler CPU per picture, by process and block: which JVM was still compiling when. */
+    private String coldCompilers(List<ColdBlocks.Block> blocks) {
+        var processes = List.of("file-drop", "image-convert", "predict", "serve-manager", "kafka", "learn");
+        var text = new StringBuilder(String.format(Locale.ROOT, "%nOf it, each process's JIT compiler threads (C1 and C2, from"
+            + " /proc/PID/task), per picture of the block:%n%n| pictures | %s |%n|---|%s%n", String.join(" | ", processes),
+            "---|".repeat(processes.size())));
+        for (var block : blocks) {
+            var window = Cpu.between(cpu.sampledAt(block.fromMillis()), cpu.sampledAt(block.toMillis()));
+            text.append(String.format(Locale.ROOT, "| %d-%d |", block.first() + 1, block.first() + block.count()));
+            for (String process : processes) {
+                text.append(String.format(Locale.ROOT, " %.3f ms |", window.jitNanos().getOrDefault(process, 0L) / 1e6 / block.count()));
+            }
+            text.append(System.lineSeparator());
+        }
+        return text.toString();
     }
 
     private double coldLastBlock = Double.NaN;
