@@ -501,8 +501,10 @@ public final class Bench {
             Arrays.stream(predicted).filter(t -> t != 0).count(), phase.endToEnd.failures()));
         var blocks = ColdBlocks.of(due, predicted, COLD_BLOCKS, rate);
         double lastCost = Double.NaN;
+        var windows = new ArrayList<Cpu.Window>();
         for (var block : blocks) {
             var window = Cpu.between(cpu.sampledAt(block.fromMillis()), cpu.sampledAt(block.toMillis()));
+            windows.add(window);
             int n = block.count();
             lastCost = window.pipelineNanos() / 1e6 / n;
             var latency = new Latency();
@@ -532,24 +534,31 @@ public final class Bench {
         } else {
             coldLastBlock = Double.NaN;
         }
-        text.append(coldCompilers(blocks));
+        text.append(coldCompilers(blocks, windows));
         coldRate = rate;
         doc.put("cold", text.toString());
         records.forget(ids(phase.drops));
         return null;
     }
 
-    /** The cold start's JIT compiler CPU per picture, by process and block: which JVM was still compiling when. */
-    private String coldCompilers(List<ColdBlocks.Block> blocks) {
-        var processes = List.of("file-drop", "image-convert", "predict", "serve-manager", "kafka", "learn");
+    /**
+     * The cold start's JIT compiler CPU per picture, by process and block (each block's CPU window, as its row above used it):
+     * which JVM was still compiling when. The processes are the ones the bench samples.
+     */
+    static String coldCompilers(List<ColdBlocks.Block> blocks, List<Cpu.Window> windows) {
+        if (windows.isEmpty()) {
+            return "";
+        }
+        var processes = List.copyOf(windows.get(0).jitNanos().keySet());
         var text = new StringBuilder(String.format(Locale.ROOT, "%nOf it, each process's JIT compiler threads (C1 and C2, from"
             + " /proc/PID/task), per picture of the block:%n%n| pictures | %s |%n|---|%s%n", String.join(" | ", processes),
             "---|".repeat(processes.size())));
-        for (var block : blocks) {
-            var window = Cpu.between(cpu.sampledAt(block.fromMillis()), cpu.sampledAt(block.toMillis()));
+        for (int i = 0; i < blocks.size(); i++) {
+            var block = blocks.get(i);
             text.append(String.format(Locale.ROOT, "| %d-%d |", block.first() + 1, block.first() + block.count()));
             for (String process : processes) {
-                text.append(String.format(Locale.ROOT, " %.3f ms |", window.jitNanos().getOrDefault(process, 0L) / 1e6 / block.count()));
+                text.append(String.format(Locale.ROOT, " %.3f ms |", windows.get(i).jitNanos().getOrDefault(process, 0L) / 1e6
+                    / block.count()));
             }
             text.append(System.lineSeparator());
         }
