@@ -66,7 +66,8 @@ public final class Preprocessor {
         if (gray.passesThrough()) {
             pixels = gray.scaledToUnit(background);
         } else {
-            GarmentFit fit = GarmentFit.of(gray, background, options);
+            // The gray levels are not read after this: the fit turns them into ink in place
+            GarmentFit fit = GarmentFit.of(gray, background, options, gray.values());
             notes.put(ModelInput.Notes.CROP, fit.crop().note());
             notes.put(ModelInput.Notes.CENTERING, options.centering().noteName());
             pixels = fit.canvas();
