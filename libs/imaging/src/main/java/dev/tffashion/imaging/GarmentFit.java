@@ -33,18 +33,9 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
     }
 
     /**
-     * Fits the garment of a picture.
-     *
-     * @throws ImageRejectedException BLANK when the garment barely differs from the background
-     */
-    static GarmentFit of(GrayImage gray, Background background, PreprocessorOptions options) throws ImageRejectedException {
-        return of(gray, background, options, new float[gray.values().length]);
-    }
-
-    /**
-     * Fits the garment of a picture, its ink written into {@code ink} (the picture's size): the preprocessor passes the gray
+     * Fits the garment of a picture, its ink written into {@code ink} (the picture's size). The preprocessor passes the gray
      * levels' own array, which it no longer needs, so that a photo costs one picture-sized array less (a 1024x768 photo's levels
-     * are 3 MB, and a small heap collects them in full).
+     * are 3 MB, and a small heap collects them in full); the pictures of docs/preprocessing.md pass a fresh one, to keep both.
      *
      * @throws ImageRejectedException BLANK when the garment barely differs from the background
      */

@@ -41,7 +41,7 @@ class PreprocessingStepsGenerator {
         if (gray.passesThrough()) {
             write("6-canvas", zoom(levels(scaled(input.pixels()), ModelInput.SIDE, ModelInput.SIDE)));
         } else {
-            GarmentFit fit = GarmentFit.of(gray, background, options);
+            GarmentFit fit = GarmentFit.of(gray, background, options, new float[gray.values().length]);
             write("3-ink", levels(fit.ink(), gray.width(), gray.height()));
             write("4-crop", withBox(levels(fit.ink(), gray.width(), gray.height()), fit.crop()));
             write("5-scaled", zoom(levels(fit.scaled(), fit.scaledWidth(), fit.scaledHeight())));
