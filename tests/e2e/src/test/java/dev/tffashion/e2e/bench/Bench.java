@@ -21,7 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -229,6 +231,7 @@ public final class Bench {
             records = new PipelineRecords(pipeline.bootstrap());
             generator = new LoadGenerator(pipeline.fileDrop());
             cpu = new Cpu(pipeline.pids());
+            broker = new BrokerWork(pipeline.pids().get(PipelineProcesses.BROKER));
             try {
                 var context = measure(rates, endpoint);
                 doc.put("memory", memory(tracingCost || shadowCost));
@@ -239,6 +242,8 @@ public final class Bench {
             } finally {
                 generator.close();
                 records.close();
+                broker.close();
+                brokerReader.shutdownNow();
             }
             var end = Machine.now(root);
             if (tracing != null) {
@@ -297,6 +302,7 @@ public final class Bench {
         doc.put("rates", ratesTable());
         var saturation = attempt("saturation", () -> saturation());
         doc.put("cpu", cpuTable(saturation));
+        doc.put("broker", brokerTable(saturation));
         attempt("grpc", () -> directGrpc(endpoint, saturation));
         coldTarget();
         overheadTarget(saturation);
@@ -419,6 +425,8 @@ public final class Bench {
         long endNanos;
         Cpu.Snapshot cpuFrom;
         Cpu.Snapshot cpuTo;
+        CompletableFuture<BrokerWork.Snapshot> brokerFrom;
+        CompletableFuture<BrokerWork.Snapshot> brokerTo;
         double[] batchFrom;
         double[] batchTo;
         long predictedInWindow;
@@ -461,10 +469,12 @@ public final class Bench {
         return new LoadGenerator.Marks(() -> {
             phase.markNanos = System.nanoTime();
             phase.cpuFrom = cpu.snapshot();
+            phase.brokerFrom = brokerSnapshot();
             phase.batchFrom = batchSizes();
         }, () -> {
             phase.endNanos = System.nanoTime();
             phase.cpuTo = cpu.snapshot();
+            phase.brokerTo = brokerSnapshot();
             phase.batchTo = batchSizes();
         });
     }
@@ -664,6 +674,13 @@ public final class Bench {
         return phase;
     }
 
+    private BrokerWork broker;
+    private final ExecutorService brokerReader = Executors.newSingleThreadExecutor(r -> {
+        var thread = new Thread(r, "bench-broker-reader");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private double saturationThroughput = Double.NaN;
     private double saturationCpuPerPicture = Double.NaN;
     private double modelServerCpuPerPicture = Double.NaN;
@@ -837,6 +854,64 @@ public final class Bench {
         if (generator.isPresent() && generator.getAsDouble() > 0) {
             text.append(String.format(Locale.ROOT, "%nThe load generator's own CPU, at most %.3f ms per drop above, would let it offer"
                 + " about %.0f drops/s on one core.%n", generator.getAsDouble(), 1000 / generator.getAsDouble()));
+        }
+        return text.toString();
+    }
+
+    /** The broker's counts, read off the generator's scheduling thread (JMX takes milliseconds); null when there is no broker reader. */
+    private CompletableFuture<BrokerWork.Snapshot> brokerSnapshot() {
+        var reader = broker;
+        if (reader == null) {
+            return null;
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return reader.snapshot();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, brokerReader);
+    }
+
+    /** The broker's requests by API and its CPU by thread group, per picture predicted, in the fixed-rate and saturation windows. */
+    private String brokerTable(Phase saturation) {
+        var phases = new ArrayList<Phase>(fixedRates.values());
+        if (saturation != null) {
+            phases.add(saturation);
+        }
+        var columns = new ArrayList<String>();
+        var windows = new ArrayList<BrokerWork.Window>();
+        var pictures = new ArrayList<Long>();
+        var failures = new ArrayList<String>();
+        for (var phase : phases) {
+            try {
+                if (phase.brokerFrom == null || phase.brokerTo == null) {
+                    failures.add(phase.name + ": no reading");
+                    continue;
+                }
+                windows.add(BrokerWork.between(phase.brokerFrom.get(30, TimeUnit.SECONDS), phase.brokerTo.get(30, TimeUnit.SECONDS)));
+                columns.add(phase.name);
+                pictures.add(phase.predictedInWindow);
+            } catch (Exception e) {
+                failures.add(phase.name + ": " + (e.getCause() != null ? e.getCause() : e));
+            }
+        }
+        var text = new StringBuilder("The same windows as the table above, divided by the same pictures. Requests: what the broker"
+            + " handled, by API, from its own request metrics (`kafka.network:type=RequestMetrics,name=RequestsPerSec`, the"
+            + " cumulative `Count` over the API's versions, read over JMX through the JDK's attach API; a fetch is counted once,"
+            + " FetchConsumer and FetchFollower left out; kafka-local's controller shares the registry, with no request on a picture's"
+            + " path). \"(transaction)\" marks the transaction protocol: image-convert and predict"
+            + " publish each batch and its consumed offsets in one transaction, so each batch costs the broker those requests"
+            + " besides the produce and the fetches of its values (docs/configuration.md, \"Exactly once\"); the broker sends the"
+            + " verification"
+            + " (AddPartitionsToTxn) and the markers (WriteTxnMarkers) to itself. CPU: the broker's threads by name"
+            + " (/proc/PID/task), the same utime + stime as its row above.\n\n");
+        if (windows.isEmpty()) {
+            return text.append("not measured: ").append(String.join("; ", failures)).append('\n').toString();
+        }
+        text.append(BrokerWork.table(columns, windows, pictures));
+        if (!failures.isEmpty()) {
+            text.append("\nNot read: ").append(String.join("; ", failures)).append('\n');
         }
         return text.toString();
     }
@@ -1401,6 +1476,7 @@ public final class Bench {
         text.append("## Latency at fixed rates (open loop)\n\n").append(doc.getOrDefault("rates", "not measured\n")).append('\n');
         text.append("## Sustained throughput (saturation)\n\n").append(doc.getOrDefault("saturation", "not measured\n")).append('\n');
         text.append("## CPU per picture, by process\n\n").append(doc.getOrDefault("cpu", "not measured\n")).append('\n');
+        text.append("## The broker's work per picture\n\n").append(doc.getOrDefault("broker", "not measured\n")).append('\n');
         text.append("## Direct gRPC Predict (reference)\n\n").append(doc.getOrDefault("grpc", "not measured\n")).append('\n');
         text.append("## Cold start\n\n").append(doc.getOrDefault("cold", "not measured\n")).append('\n');
         text.append("## Agreement through the preprocessing\n\n").append(doc.getOrDefault("agreement", "not measured\n")).append('\n');

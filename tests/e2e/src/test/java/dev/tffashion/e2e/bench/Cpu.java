@@ -26,7 +26,8 @@ final class Cpu {
     /** The bench JVM as a whole (load generator, record reader, everything else), in {@link Snapshot#ticks}. */
     static final String BENCH = "bench JVM";
 
-    private static final long TICK_NANOS = 1_000_000_000L / clockTicksPerSecond();
+    /** Nanoseconds per clock tick of /proc/PID/stat's times. */
+    static final long TICK_NANOS = 1_000_000_000L / clockTicksPerSecond();
 
     /** How often the compiler threads of a process are looked for again (HotSpot starts more of them as their queues grow). */
     private static final long COMPILERS_LOOKED_UP_EVERY_NANOS = 5_000_000_000L;
