@@ -898,12 +898,11 @@ public final class Bench {
         }
         var text = new StringBuilder("The same windows as the table above, divided by the same pictures. Requests: what the broker"
             + " handled, by API, from its own request metrics (`kafka.network:type=RequestMetrics,name=RequestsPerSec`, the"
-            + " cumulative `Count` over the API's versions, read over JMX through the JDK's attach API; a fetch is counted once,"
-            + " FetchConsumer and FetchFollower left out; kafka-local's controller shares the registry, with no request on a picture's"
-            + " path). \"(transaction)\" marks the transaction protocol: image-convert and predict"
-            + " publish each batch and its consumed offsets in one transaction, so each batch costs the broker those requests"
-            + " besides the produce and the fetches of its values (docs/configuration.md, \"Exactly once\"); the broker sends the"
-            + " verification"
+            + " cumulative `Count` over the API's versions, read over JMX through the JDK's attach API at both ends of the window; a"
+            + " fetch is counted once, FetchConsumer and FetchFollower left out; kafka-local's controller shares the registry, with"
+            + " no request on a picture's path). \"(transaction)\" marks the transaction protocol: image-convert and predict publish"
+            + " each batch and its consumed offsets in one transaction, so each batch costs the broker those requests besides the"
+            + " produce and the fetches of its values (docs/configuration.md, \"Exactly once\"); the broker sends the verification"
             + " (AddPartitionsToTxn) and the markers (WriteTxnMarkers) to itself. CPU: the broker's threads by name"
             + " (/proc/PID/task), the same utime + stime as its row above.\n\n");
         if (windows.isEmpty()) {
