@@ -2,6 +2,7 @@ package dev.tffashion.imaging;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -33,11 +34,8 @@ class GarmentFitInPlaceTest {
                 photo + ": the preprocessor's fit in place");
         }
         GrayImage small = GrayImage.of(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_3BYTE_BGR));
-        try {
-            GarmentFit.of(small, Background.of(small), options, new float[5]);
-            throw new AssertionError("an ink array of the wrong size is refused");
-        } catch (IllegalArgumentException expected) {
-            assertTrue(expected.getMessage().contains("16"), expected.getMessage());
-        }
+        var refused = assertThrows(IllegalArgumentException.class, () -> GarmentFit.of(small, Background.of(small), options, new float[5]),
+            "an ink array of the wrong size is refused");
+        assertTrue(refused.getMessage().contains("16"), refused.getMessage());
     }
 }

@@ -227,11 +227,12 @@ public final class Bench {
         pipeline = PipelineProcesses.start(work, own);
         try {
             var endpoint = trainAndServe(recipe);
+            broker = new BrokerWork(pipeline.pids().get(PipelineProcesses.BROKER));
+            primeBrokerReader();
             awaitQuiet("the cold start (after the training)");
             records = new PipelineRecords(pipeline.bootstrap());
             generator = new LoadGenerator(pipeline.fileDrop());
             cpu = new Cpu(pipeline.pids());
-            broker = new BrokerWork(pipeline.pids().get(PipelineProcesses.BROKER));
             try {
                 var context = measure(rates, endpoint);
                 doc.put("memory", memory(tracingCost || shadowCost));
@@ -242,8 +243,6 @@ public final class Bench {
             } finally {
                 generator.close();
                 records.close();
-                broker.close();
-                brokerReader.shutdownNow();
             }
             var end = Machine.now(root);
             if (tracing != null) {
@@ -251,6 +250,10 @@ public final class Bench {
             }
             write(out, smoke, machine, end, (System.nanoTime() - started) / 1e9);
         } finally {
+            if (broker != null) {
+                broker.close();
+            }
+            brokerReader.shutdownNow();
             pipeline.close();
             if (tracing != null) {
                 tracing.close();
@@ -810,11 +813,17 @@ public final class Bench {
             window.pipelineJitPercent());
     }
 
-    private String cpuTable(Phase saturation) {
+    /** The fixed rates' phases, then saturation's when it was measured: the columns of the CPU and broker tables. */
+    private List<Phase> measuredPhases(Phase saturation) {
         var phases = new ArrayList<Phase>(fixedRates.values());
         if (saturation != null) {
             phases.add(saturation);
         }
+        return phases;
+    }
+
+    private String cpuTable(Phase saturation) {
+        var phases = measuredPhases(saturation);
         if (phases.isEmpty()) {
             return "not measured\n";
         }
@@ -858,6 +867,18 @@ public final class Bench {
         return text.toString();
     }
 
+    /**
+     * Connects to the broker once before anything is measured: the attach API starts its JVM's management agent, work of the
+     * broker's that would otherwise fall into the first window read. A failure here is reported by the windows' own reads.
+     */
+    private void primeBrokerReader() {
+        try {
+            brokerSnapshot().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.out.println("bench: the broker's request metrics cannot be read yet: " + e);
+        }
+    }
+
     /** The broker's counts, read off the generator's scheduling thread (JMX takes milliseconds); null when there is no broker reader. */
     private CompletableFuture<BrokerWork.Snapshot> brokerSnapshot() {
         var reader = broker;
@@ -875,10 +896,7 @@ public final class Bench {
 
     /** The broker's requests by API and its CPU by thread group, per picture predicted, in the fixed-rate and saturation windows. */
     private String brokerTable(Phase saturation) {
-        var phases = new ArrayList<Phase>(fixedRates.values());
-        if (saturation != null) {
-            phases.add(saturation);
-        }
+        var phases = measuredPhases(saturation);
         var columns = new ArrayList<String>();
         var windows = new ArrayList<BrokerWork.Window>();
         var pictures = new ArrayList<Long>();

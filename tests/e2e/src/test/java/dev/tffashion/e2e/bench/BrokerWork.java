@@ -78,7 +78,7 @@ final class BrokerWork implements AutoCloseable {
         groups.put("group coordinator (offsets, transactional offset commits)", List.of("group-coordinat"));
         groups.put("transaction markers (TxnMarkerSender)", List.of("TxnMarkerSender"));
         groups.put("transaction verification (AddPartitionsToTxn sender)", List.of("AddPartitionsTo"));
-        groups.put("JIT compilers", List.of("C1 CompilerThre", "C2 CompilerThre"));
+        groups.put("JIT compilers", Cpu.COMPILER_THREADS);
         groups.put("garbage collector and VM", List.of("VM Thread", "GC Thread", "VM Periodic Tas"));
         return groups;
     }
@@ -96,13 +96,7 @@ final class BrokerWork implements AutoCloseable {
     }
 
     static Window between(Snapshot from, Snapshot to) {
-        return new Window(difference(from.requests(), to.requests()), difference(from.threadNanos(), to.threadNanos()));
-    }
-
-    private static Map<String, Long> difference(Map<String, Long> from, Map<String, Long> to) {
-        var out = new LinkedHashMap<String, Long>();
-        to.forEach((name, after) -> out.put(name, Math.max(0, after - from.getOrDefault(name, 0L))));
-        return out;
+        return new Window(Cpu.difference(from.requests(), to.requests()), Cpu.difference(from.threadNanos(), to.threadNanos()));
     }
 
     private MBeanServerConnection connection() throws Exception {
@@ -140,10 +134,8 @@ final class BrokerWork implements AutoCloseable {
             tasks.forEach(task -> {
                 try {
                     String comm = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip();
-                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                    nanos.merge(groupOf(comm), ticks * Cpu.TICK_NANOS, Long::sum);
+                    long tid = Long.parseLong(task.getFileName().toString());
+                    nanos.merge(groupOf(comm), Cpu.taskTicks(pid, tid) * Cpu.TICK_NANOS, Long::sum);
                 } catch (IOException | RuntimeException e) {
                     // the thread ended between the listing and the read: its time is gone with it
                 }

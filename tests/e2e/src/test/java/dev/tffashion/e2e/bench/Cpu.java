@@ -29,6 +29,9 @@ final class Cpu {
     /** Nanoseconds per clock tick of /proc/PID/stat's times. */
     static final long TICK_NANOS = 1_000_000_000L / clockTicksPerSecond();
 
+    /** HotSpot's JIT compiler threads, by the start of the name /proc/PID/task/TID/comm shows (cut to 15 characters). */
+    static final List<String> COMPILER_THREADS = List.of("C1 CompilerThre", "C2 CompilerThre");
+
     /** How often the compiler threads of a process are looked for again (HotSpot starts more of them as their queues grow). */
     private static final long COMPILERS_LOOKED_UP_EVERY_NANOS = 5_000_000_000L;
 
@@ -89,10 +92,15 @@ final class Cpu {
             to.nanoTime() - from.nanoTime(), difference(from.jitNanos(), to.jitNanos()));
     }
 
-    private static Map<String, Long> difference(Map<String, Long> from, Map<String, Long> to) {
-        var nanos = new LinkedHashMap<String, Long>();
-        from.forEach((name, before) -> nanos.put(name, Math.max(0, to.getOrDefault(name, before) - before)));
-        return nanos;
+    /**
+     * Counter by counter, how much it grew between two readings, never negative: one only in {@code from} (a process gone) grew
+     * by 0, one only in {@code to} (a counter that appeared) from 0. In {@code from}'s order, then the new ones.
+     */
+    static Map<String, Long> difference(Map<String, Long> from, Map<String, Long> to) {
+        var grown = new LinkedHashMap<String, Long>();
+        from.forEach((name, before) -> grown.put(name, Math.max(0, to.getOrDefault(name, before) - before)));
+        to.forEach((name, after) -> grown.putIfAbsent(name, Math.max(0, after)));
+        return grown;
     }
 
     /** utime + stime of a process's JIT compiler threads in clock ticks (0 when there are none or it is gone). */
@@ -116,7 +124,7 @@ final class Cpu {
             return tasks.filter(task -> {
                 try {
                     var comm = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII);
-                    return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
+                    return COMPILER_THREADS.stream().anyMatch(comm::startsWith);
                 } catch (IOException e) {
                     return false;
                 }
@@ -127,7 +135,7 @@ final class Cpu {
     }
 
     /** utime + stime of one thread in clock ticks, from /proc/PID/task/TID/stat; 0 when it is gone. */
-    private static long taskTicks(long pid, long tid) {
+    static long taskTicks(long pid, long tid) {
         return statTicks(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "stat"));
     }
 
