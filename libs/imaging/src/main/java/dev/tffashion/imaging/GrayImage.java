@@ -23,6 +23,11 @@ record GrayImage(int width, int height, float[] values, boolean grayOnly, boolea
     /** The border ring is 2 % of the short side (at least 1 pixel). */
     private static final int RING_FRACTION = 50;
 
+    /** Gray levels of a decoded picture, alpha flattened onto white, turned upright by its EXIF orientation. */
+    static GrayImage upright(DecodedImage decoded) {
+        return of(decoded.image()).oriented(decoded.orientation());
+    }
+
     /** Gray levels of a decoded picture, alpha flattened onto white. */
     static GrayImage of(BufferedImage image) {
         int w = image.getWidth();

@@ -49,7 +49,7 @@ public final class Preprocessor {
      */
     public ModelInput preprocess(byte[] bytes) throws ImageRejectedException {
         DecodedImage decoded = decoder.decode(bytes);
-        GrayImage gray = GrayImage.of(decoded.image()).oriented(decoded.orientation());
+        GrayImage gray = GrayImage.upright(decoded);
         Background background = Background.of(gray);
 
         Map<String, String> notes = new LinkedHashMap<>();

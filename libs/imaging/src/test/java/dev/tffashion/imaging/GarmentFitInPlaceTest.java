@@ -25,7 +25,7 @@ class GarmentFitInPlaceTest {
             Path photo = SampleImages.DIR.resolve(sample.file());
             byte[] bytes = Files.readAllBytes(photo);
             DecodedImage decoded = new ImageDecoder(options).decode(bytes);
-            GrayImage gray = GrayImage.of(decoded.image()).oriented(decoded.orientation());
+            GrayImage gray = GrayImage.upright(decoded);
             assertFalse(gray.passesThrough(), photo + " is fitted, not passed through");
             float[] levels = gray.values().clone();
             GarmentFit fresh = GarmentFit.of(gray, Background.of(gray), options, new float[levels.length]);

@@ -34,7 +34,7 @@ class PreprocessingStepsGenerator {
 
         DecodedImage decoded = new ImageDecoder(options).decode(bytes);
         write("1-decoded", decoded.image());
-        GrayImage gray = GrayImage.of(decoded.image()).oriented(decoded.orientation());
+        GrayImage gray = GrayImage.upright(decoded);
         write("2-gray", levels(gray.values(), gray.width(), gray.height()));
         Background background = Background.of(gray);
         ModelInput input = new Preprocessor(options).preprocess(bytes);

@@ -142,8 +142,7 @@ public final class PipelineProcesses implements AutoCloseable {
 
     private void startAll() throws IOException {
         Files.createDirectories(logs);
-        var version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
-        kafkaJar = requireFile(root.resolve("libs/kafka-local/target/kafka-local-" + version + ".jar"));
+        kafkaJar = kafkaLocalJar(root);
         for (var service : SERVICES) {
             requireFile(serviceJar(service));
         }
@@ -173,17 +172,29 @@ public final class PipelineProcesses implements AutoCloseable {
     private void startBroker() throws IOException {
         long started = System.nanoTime();
         long logged = Files.exists(log("kafka")) ? Files.size(log("kafka")) : 0;
-        // The broker's JVM options are bin/tf-fashion's: libs/kafka-local/jvm.options (a java @file), beside the jar's module.
-        kafka = launch("kafka", List.of(java(), "@" + kafkaJar.getParent().getParent().resolve("jvm.options"), "-jar",
-            kafkaJar.toString(),
-            "--host", "127.0.0.1", "--port", Integer.toString(kafkaPort), "--controller-port", Integer.toString(controllerPort),
-            "--data-dir", work.resolve("kafka").toString()), Map.of());
+        kafka = launch("kafka", brokerCommand(kafkaJar, kafkaPort, controllerPort, work.resolve("kafka")), Map.of());
         await("Kafka ready line in " + log("kafka")).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
             .until(() -> {
                 requireAlive("kafka", kafka);
                 return logSince("kafka", logged).contains("Kafka ready at");
             });
         System.out.printf("e2e: Kafka ready at %s (pid %d) in %.1f s%n", bootstrap(), kafka.pid(), (System.nanoTime() - started) / 1e9);
+    }
+
+    /** kafka-local's jar as the build left it (libs/kafka-local/target), or a clear failure that says to build first. */
+    public static Path kafkaLocalJar(Path root) {
+        var version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+        return requireFile(root.resolve("libs/kafka-local/target/kafka-local-" + version + ".jar"));
+    }
+
+    /**
+     * The command that starts kafka-local on 127.0.0.1 as bin/tf-fashion starts it: this JVM's java, with the broker's JVM
+     * options from libs/kafka-local/jvm.options (a java @file, beside the jar's module). It prints "Kafka ready at" when ready.
+     */
+    public static List<String> brokerCommand(Path kafkaJar, int port, int controllerPort, Path dataDir) {
+        return List.of(java(), "@" + kafkaJar.getParent().getParent().resolve("jvm.options"), "-jar", kafkaJar.toString(),
+            "--host", "127.0.0.1", "--port", Integer.toString(port), "--controller-port", Integer.toString(controllerPort),
+            "--data-dir", dataDir.toString());
     }
 
     private String logSince(String name, long offset) throws IOException {

@@ -428,6 +428,8 @@ public final class Bench {
         long endNanos;
         Cpu.Snapshot cpuFrom;
         Cpu.Snapshot cpuTo;
+        /** Whether the broker's counts are read at the window's ends (the fixed rates and saturation, which the broker table shows). */
+        boolean readsBroker;
         CompletableFuture<BrokerWork.Snapshot> brokerFrom;
         CompletableFuture<BrokerWork.Snapshot> brokerTo;
         double[] batchFrom;
@@ -472,12 +474,12 @@ public final class Bench {
         return new LoadGenerator.Marks(() -> {
             phase.markNanos = System.nanoTime();
             phase.cpuFrom = cpu.snapshot();
-            phase.brokerFrom = brokerSnapshot();
+            phase.brokerFrom = phase.readsBroker ? brokerSnapshot() : null;
             phase.batchFrom = batchSizes();
         }, () -> {
             phase.endNanos = System.nanoTime();
             phase.cpuTo = cpu.snapshot();
-            phase.brokerTo = brokerSnapshot();
+            phase.brokerTo = phase.readsBroker ? brokerSnapshot() : null;
             phase.batchTo = batchSizes();
         });
     }
@@ -585,7 +587,7 @@ public final class Bench {
 
     private Void fixedRate(double rate) throws Exception {
         var phase = openLoopPhase(String.format(Locale.ROOT, "%.0f/s", rate), rate, Duration.ofSeconds(option("warmup-seconds")),
-            Duration.ofSeconds(option("seconds")));
+            Duration.ofSeconds(option("seconds")), true, window -> { });
         fixedRates.put(rate, phase);
         return null;
     }
@@ -595,14 +597,18 @@ public final class Bench {
      * from the due time, hops, CPU, predict's batches). The drops are forgotten by the record reader afterwards.
      */
     private Phase openLoopPhase(String name, double rate, Duration warmup, Duration measured) throws Exception {
-        return openLoopPhase(name, rate, warmup, measured, phase -> { });
+        return openLoopPhase(name, rate, warmup, measured, false, phase -> { });
     }
 
-    /** {@link #openLoopPhase(String, double, Duration, Duration)}, {@code outcomes} reading the window's records before they go. */
-    private Phase openLoopPhase(String name, double rate, Duration warmup, Duration measured,
+    /**
+     * {@link #openLoopPhase(String, double, Duration, Duration)}, {@code outcomes} reading the window's records before they go;
+     * {@code readBroker}: the broker's request counts read at both ends of the window, for the broker table.
+     */
+    private Phase openLoopPhase(String name, double rate, Duration warmup, Duration measured, boolean readBroker,
             java.util.function.Consumer<Phase> outcomes) throws Exception {
         var phase = new Phase();
         phase.name = name;
+        phase.readsBroker = readBroker;
         long start = System.nanoTime() + 50_000_000L;
         System.out.printf(Locale.ROOT, "bench: %s open loop, %d s warm-up then %d s measured%n", phase.name, warmup.toSeconds(),
             measured.toSeconds());
@@ -630,7 +636,7 @@ public final class Bench {
         var warmup = Duration.ofSeconds(option("warmup-seconds"));
         var measured = Duration.ofSeconds(option("seconds"));
         int inFlight = option("saturation-in-flight");
-        var phase = closedLoopPhase("saturation", inFlight, warmup, measured);
+        var phase = closedLoopPhase("saturation", inFlight, warmup, measured, true);
         double throughput = phase.throughput();
         double perPicture = phase.cpuPerPicture();
         var text = String.format(Locale.ROOT, "Closed loop over the whole pipeline: %d pictures kept in flight from HTTP drop to"
@@ -656,9 +662,10 @@ public final class Bench {
      * Closed loop: {@code inFlight} pictures kept in the pipeline for {@code warmup} plus {@code measured}; the drops sent in the
      * measured window evaluated, the predictions timestamped in it counted. The drops are forgotten by the record reader afterwards.
      */
-    private Phase closedLoopPhase(String name, int inFlight, Duration warmup, Duration measured) throws Exception {
+    private Phase closedLoopPhase(String name, int inFlight, Duration warmup, Duration measured, boolean readBroker) throws Exception {
         var phase = new Phase();
         phase.name = name;
+        phase.readsBroker = readBroker;
         System.out.printf(Locale.ROOT, "bench: %s, %d pictures in the pipeline, %d s warm-up then %d s measured%n", name, inFlight,
             warmup.toSeconds(), measured.toSeconds());
         var all = generator.closedLoop(inFlight, warmup.plus(measured), i -> pngs[i % pngs.length], records, DRAIN,
@@ -1249,7 +1256,7 @@ public final class Bench {
         try {
             var versions = new ConcurrentHashMap<String, PipelineRecords.Trace>();
             var stream = pool.submit(() -> openLoopPhase(String.format(Locale.ROOT, "rollback, %.0f/s", rate), rate, warmup, measured,
-                window -> window.drops.forEach(drop -> {
+                false, window -> window.drops.forEach(drop -> {
                     var trace = drop.id == null ? null : records.trace(drop.id);
                     if (trace != null) {
                         versions.put(drop.id, trace);
@@ -1349,7 +1356,7 @@ public final class Bench {
         // services did at their start (cold start, then the fixed rates). Saturated at once, the JIT's compiler threads share two
         // busy cores with the work, and much of the hot code ran interpreted for minutes (JFR: most samples in interpreted frames).
         var atRate = openLoopPhase(String.format(Locale.ROOT, "%s, %.0f/s", label, rate), rate, warmup, measured);
-        var saturation = closedLoopPhase(label + ", saturation", option("saturation-in-flight"), warmup, measured);
+        var saturation = closedLoopPhase(label + ", saturation", option("saturation-in-flight"), warmup, measured, false);
         // the trace to look up: a picture of the last window (the receiver keeps only the most recent spans)
         String sample = null;
         for (var drop : saturation.drops) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +35,10 @@ class BrokerWorkTest {
 
     @Test
     void aRealBrokersRequestsAreCountedByApiAndItsThreadsCpuByGroup(@TempDir Path work) throws Exception {
-        var root = PipelineProcesses.projectRoot();
-        var jar = root.resolve("libs/kafka-local/target/kafka-local-" + System.getProperty("project.version", "0.1.0-SNAPSHOT") + ".jar");
-        assertTrue(Files.isRegularFile(jar), "kafka-local is built before tests/e2e: " + jar);
-        int port = freePort();
+        var jar = PipelineProcesses.kafkaLocalJar(PipelineProcesses.projectRoot());
+        int port = PipelineProcesses.freePort();
         var log = work.resolve("kafka.log");
-        var process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "@" + root.resolve("libs/kafka-local/jvm.options"), "-jar", jar.toString(), "--host", "127.0.0.1", "--port",
-            Integer.toString(port), "--controller-port", Integer.toString(freePort()), "--data-dir", work.resolve("kafka").toString())
+        var process = new ProcessBuilder(PipelineProcesses.brokerCommand(jar, port, PipelineProcesses.freePort(), work.resolve("kafka")))
             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try (var broker = new BrokerWork(process.pid())) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -132,11 +126,5 @@ class BrokerWorkTest {
             + "| **CPU, all the broker's threads** | **2.000 ms** | **0.400 ms** |" + n
             + "| CPU per request | 0.571 ms | 0.364 ms |" + n,
             BrokerWork.table(List.of("10/s", "saturation"), List.of(slow, fast), List.of(20L, 100L)));
-    }
-
-    private static int freePort() throws IOException {
-        try (var socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
