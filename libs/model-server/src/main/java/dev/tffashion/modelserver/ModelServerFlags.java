@@ -80,14 +80,18 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         if (!help && basePath == null && configFile == null) {
             throw new IllegalArgumentException("Set --model_base_path (with --model_name) or --model_config_file");
         }
-        if (basePath != null && configFile != null) {
-            throw new IllegalArgumentException("Set either --model_base_path or --model_config_file, not both");
+        // As tensorflow_model_server: with --model_config_file, --model_name and --model_base_path are ignored. tensorflow/serving's
+        // image always passes both from MODEL_NAME and MODEL_BASE_PATH, and a config file given as an argument must win over them.
+        String modelName = values.getOrDefault("model_name", "default");
+        if (configFile != null) {
+            basePath = null;
+            modelName = "default";
         }
         long pollWait = integer(values, "file_system_poll_wait_seconds", 1, 0, Integer.MAX_VALUE);
         return new ModelServerFlags(
             (int) integer(values, "port", 8500, 0, 65535),
             (int) integer(values, "rest_api_port", 0, 0, 65535),
-            values.getOrDefault("model_name", "default"),
+            modelName,
             basePath,
             configFile,
             pollWait,

@@ -1,6 +1,7 @@
 package dev.tffashion.modelserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,16 @@ class ModelServerFlagsTest {
         assertEquals(0, flags.restApiPort());
         assertEquals("default", flags.modelName());
         assertEquals(1, flags.pollWaitSeconds());
+    }
+
+    @Test
+    void aConfigFileWinsOverNameAndBasePathAsInTfServing() {
+        // tensorflow/serving's entry point passes --model_name and --model_base_path before the container's own arguments
+        ModelServerFlags flags = ModelServerFlags.parse("--model_name=fashion", "--model_base_path=/models/fashion",
+            "--model_config_file=/models/models.config");
+        assertEquals("/models/models.config", flags.modelConfigFile());
+        assertNull(flags.modelBasePath(), "ignored, as tensorflow_model_server ignores it");
+        assertEquals("default", flags.modelName());
     }
 
     @Test

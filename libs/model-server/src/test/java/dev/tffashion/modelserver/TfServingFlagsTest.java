@@ -100,6 +100,18 @@ class TfServingFlagsTest {
     }
 
     @Test
+    void aConfigFileServesItsModelsWhateverNameAndBasePathSay() throws Exception {
+        // tensorflow/serving's image: --model_name and --model_base_path from its environment, then the config file as argument
+        Path elsewhere = Files.createDirectories(tmp.resolve("models/fashion"));
+        try (ModelServer server = start("--model_name=fashion", "--model_base_path=" + elsewhere,
+                "--model_config_file=" + configFile(twoVersionsConfig("")))) {
+            assertEquals(List.of("124:AVAILABLE"), states(server, "half"));
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/half/versions/124:predict"));
+            assertEquals(404, get(server, "/v1/models/fashion").statusCode(), "the ignored --model_name is not served");
+        }
+    }
+
+    @Test
     void versionPoliciesOfTheTwoVersionModel() throws Exception {
         try (ModelServer server = start("--model_config_file=" + configFile(twoVersionsConfig("")))) {
             assertEquals(List.of("124:AVAILABLE"), states(server, "half"));
