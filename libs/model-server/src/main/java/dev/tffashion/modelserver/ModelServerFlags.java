@@ -15,7 +15,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --rest_api_port=0                   REST API port (0: no REST API, as in TF Serving)
           --model_name=default                the model's name in requests
           --model_base_path=PATH              folder of numeric version folders: PATH/<version>/saved_model.pb
-          --model_config_file=FILE            a ModelServerConfig in protobuf text format, instead of the two above
+          --model_config_file=FILE            a ModelServerConfig in protobuf text format; when set, the two above are
+                                              ignored (as in TF Serving)
           --file_system_poll_wait_seconds=1   seconds between polls of the base path (0: only at startup)
           --rest_api_num_threads=N            threads serving REST requests
           --enable_batching[=true]            merge concurrent requests into one session run
