@@ -5,15 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** deploy/compose.yaml validates with docker-compose (alone and with the end-to-end override) and wires what it should. */
 class ComposeTest {
@@ -137,6 +149,88 @@ class ComposeTest {
         }
         assertTrue(overridden.path("kafka").path("image").asText().startsWith("tf-fashion-e2e/"));
         assertTrue(overridden.path("tf-serving").path("image").asText().startsWith("tf-fashion-e2e/"));
+    }
+
+    /**
+     * TF Serving's service as the compose file runs it, on the end-to-end stand-in (libs/model-server's jar, as
+     * deploy/e2e/model-server runs it): tensorflow/serving's entry point passes --model_name and --model_base_path from
+     * MODEL_NAME and MODEL_BASE_PATH, then the service's command; the models volume is a temporary folder holding TF Serving's
+     * half_plus_two test model as the config file's model. The server must start and serve that model.
+     */
+    @Test
+    void tfServingsEnvironmentAndCommandServeTheConfigFilesModelOnTheStandIn(@TempDir Path volume) throws Exception {
+        JsonNode tfServing = resolved(List.of(COMPOSE)).path("services").path("tf-serving");
+        String mount = "/models";
+        assertTrue(mounts(tfServing).contains("models:" + mount), "TF Serving reads the models volume at " + mount);
+        String version = System.getProperty("project.version");
+        Path jar = Manifests.ROOT.resolve("libs/model-server/target/model-server-" + version + ".jar");
+        assertTrue(Files.isRegularFile(jar), jar + " is built before tests/deploy (./mvnw -B install -DskipTests)");
+        Path testModel = Manifests.ROOT.getParent().resolve("shared/tfserving-testdata/saved_model_half_plus_two_cpu/00000123");
+        assertTrue(Files.isDirectory(testModel), "TF Serving's test model in ../shared/tfserving-testdata: " + testModel);
+
+        JsonNode env = tfServing.path("environment");
+        List<String> args = new ArrayList<>(List.of("--model_name=" + env.path("MODEL_NAME").asText(),
+            "--model_base_path=" + env.path("MODEL_BASE_PATH").asText() + "/" + env.path("MODEL_NAME").asText()));
+        Path configFile = null;
+        for (JsonNode arg : tfServing.path("command")) {
+            String flag = arg.asText().replace("=" + mount + "/", "=" + volume + "/");
+            args.add(flag);
+            if (flag.startsWith("--model_config_file=")) {
+                configFile = Path.of(flag.substring("--model_config_file=".length()));
+            }
+        }
+        assertTrue(configFile != null, "TF Serving reads its models from a config file: " + tfServing.path("command"));
+        Path served = Files.createDirectories(volume.resolve("served/123"));
+        try (var files = Files.walk(testModel)) {
+            for (Path from : files.toList()) {
+                Path to = served.resolve(testModel.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        Files.writeString(configFile, "model_config_list { config { name: \"served\" base_path: \"" + volume.resolve("served")
+            + "\" model_platform: \"tensorflow\" } }\n");
+        int rest;
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            rest = socket.getLocalPort();
+        }
+        // Later flags win: ports and address for a test, the rest as the container has them
+        args.addAll(List.of("--port=0", "--rest_api_port=" + rest, "--host=127.0.0.1"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m", "-jar", jar.toString()));
+        command.addAll(args);
+        Path log = volume.resolve("model-server.log");
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            var client = HttpClient.newHttpClient();
+            var status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + rest + "/v1/models/served"))
+                .timeout(Duration.ofSeconds(5)).build();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            String body = "";
+            while (!body.contains("AVAILABLE")) {
+                assertTrue(server.isAlive(), "the model server stopped with " + args + ": " + Files.readString(log));
+                assertTrue(System.nanoTime() < deadline, "not AVAILABLE within 120 s: " + body + "\n" + Files.readString(log));
+                Thread.sleep(200);
+                try {
+                    body = client.send(status, HttpResponse.BodyHandlers.ofString()).body();
+                } catch (IOException notYet) {
+                    body = "";
+                }
+            }
+            var predict = HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + rest + "/v1/models/served:predict"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"instances\": [1.0, 2.0]}")).build();
+            assertEquals("{\"predictions\":[2.5,3.0]}",
+                client.send(predict, HttpResponse.BodyHandlers.ofString()).body().replaceAll("\\s", ""));
+        } finally {
+            server.destroy();
+            if (!server.waitFor(30, TimeUnit.SECONDS)) {
+                server.destroyForcibly().waitFor();
+            }
+        }
     }
 
     private static final Map<List<String>, String> RESOLVED = new ConcurrentHashMap<>();
