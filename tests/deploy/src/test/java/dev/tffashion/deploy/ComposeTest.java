@@ -180,17 +180,7 @@ class ComposeTest {
             }
         }
         assertTrue(configFile != null, "TF Serving reads its models from a config file: " + tfServing.path("command"));
-        Path served = Files.createDirectories(volume.resolve("served/123"));
-        try (var files = Files.walk(testModel)) {
-            for (Path from : files.toList()) {
-                Path to = served.resolve(testModel.relativize(from).toString());
-                if (Files.isDirectory(from)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(from, to);
-                }
-            }
-        }
+        Manifests.copyTree(testModel, volume.resolve("served/123"));
         Files.writeString(configFile, "model_config_list { config { name: \"served\" base_path: \"" + volume.resolve("served")
             + "\" model_platform: \"tensorflow\" } }\n");
         int rest;

@@ -42,7 +42,7 @@ class KedaTest {
 
     @BeforeAll
     static void render(@TempDir Path copy) throws IOException {
-        KustomizeBaseTest.copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
+        Manifests.copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
         Path overlay = Files.createDirectories(copy.resolve("with-keda"));
         Files.writeString(overlay.resolve("kustomization.yaml"),
                 "namespace: default\nresources:\n  - ../k8s\ncomponents:\n  - ../k8s/keda\n");

@@ -78,7 +78,7 @@ class KustomizeBaseTest {
     @Test
     void aNamespaceSetInTheBaseMovesEverythingAndTheHost(@TempDir Path copy) throws IOException {
         Path base = copy.resolve("k8s");
-        copyTree(Manifests.KUSTOMIZE_BASE, base);
+        Manifests.copyTree(Manifests.KUSTOMIZE_BASE, base);
         Path kustomization = base.resolve("kustomization.yaml");
         Files.writeString(kustomization, Files.readString(kustomization).replace("\nnamespace: default\n", "\nnamespace: shop\n"));
         List<HasMetadata> moved = Manifests.typed(Manifests.kustomize(base));
@@ -89,7 +89,7 @@ class KustomizeBaseTest {
 
     @Test
     void strimziComponentProvidesTheDefaultBootstrap(@TempDir Path copy) throws IOException {
-        copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
+        Manifests.copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
         Path overlay = Files.createDirectories(copy.resolve("with-strimzi"));
         Files.writeString(overlay.resolve("kustomization.yaml"),
                 "namespace: default\nresources:\n  - ../k8s\ncomponents:\n  - ../k8s/strimzi\n");
@@ -118,7 +118,7 @@ class KustomizeBaseTest {
 
     @Test
     void s3StoreComponentTakesTheBucketAndCredentialsFromASecret(@TempDir Path copy) throws IOException {
-        copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
+        Manifests.copyTree(Manifests.KUSTOMIZE_BASE, copy.resolve("k8s"));
         Path overlay = Files.createDirectories(copy.resolve("with-s3"));
         Files.writeString(overlay.resolve("kustomization.yaml"),
                 "namespace: default\nresources:\n  - ../k8s\ncomponents:\n  - ../k8s/s3-store\n");
@@ -145,19 +145,6 @@ class KustomizeBaseTest {
             } else {
                 assertTrue(data.getPersistentVolumeClaim() == null && data.getEmptyDir() != null,
                         name + " needs no shared volume with the bucket: " + data);
-            }
-        }
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (var files = Files.walk(from)) {
-            for (Path source : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target);
-                }
             }
         }
     }

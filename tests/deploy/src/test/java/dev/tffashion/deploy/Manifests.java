@@ -118,6 +118,20 @@ final class Manifests {
         }
     }
 
+    /** Copies a folder with everything under it into {@code to}, which may exist. */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+    }
+
     /** Runs a command in the project root; its standard output, or an error with its standard error. */
     static String run(List<String> command, String whatToInstall) {
         return run(command, Map.of(), whatToInstall);
