@@ -22,6 +22,10 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
     private static final int SIDE = ModelInput.SIDE;
     /** The contrast estimate ignores up to this many brightest pixels (specks, hot pixels). */
     private static final int CONTRAST_OUTLIERS = 24;
+    /** On a grainy backdrop the crop leaves out this fraction of the garment's ink at each side (specks of grain far from it). */
+    private static final double EDGE_INK = 0.002;
+    /** A backdrop whose noise floor reaches this many gray levels is grainy: only then is the crop's edge ink left out. */
+    private static final float GRAINY = 2f;
 
     /** A rectangle in source pixels. */
     record Box(int x, int y, int width, int height) {
@@ -47,7 +51,7 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
         if (ink.length != levels.length) {
             throw new IllegalArgumentException("ink needs " + levels.length + " values, got " + ink.length);
         }
-        for (int i = 0; i < ink.length; i++) ink[i] = background.ink(levels[i]);
+        for (int y = 0; y < h; y++) background.ink(y, w, levels, ink, y * w);
 
         int contrast = contrast(ink);
         if (contrast < options.minContrast()) {
@@ -55,7 +59,8 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
                 + " from the background by " + contrast + " gray levels of 255): there is nothing to classify. Send a photo"
                 + " of one garment, dark on a light background or light on a dark one.");
         }
-        Box crop = crop(ink, w, h, Math.max(1f, options.foregroundThreshold() * contrast));
+        Box crop = crop(ink, w, h, Math.max(1f, options.foregroundThreshold() * contrast),
+            background.noise() >= GRAINY ? EDGE_INK : 0.0);
 
         int longest = Math.max(crop.width(), crop.height());
         int tw = Math.max(1, Math.round(crop.width() * (float) SIDE / longest));
@@ -98,8 +103,16 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
         return 0;
     }
 
-    /** The bounding box of the pixels whose ink is above the threshold. */
-    private static Box crop(float[] ink, int w, int h, float threshold) {
+    /**
+     * The box of the pixels whose ink is above the threshold, less the outermost {@code edgeInk} of their ink on each side. On
+     * a grainy backdrop ({@link #EDGE_INK}) a few specks of grain far from the garment carry almost no ink, and no longer
+     * stretch the box to the picture's edges; on a clean one (0) the box is exact, to the faintest pixel of the garment.
+     */
+    private static Box crop(float[] ink, int w, int h, float threshold, double edgeInk) {
+        return edgeInk > 0 ? trimmedBox(ink, w, h, threshold, edgeInk) : exactBox(ink, w, h, threshold);
+    }
+
+    private static Box exactBox(float[] ink, int w, int h, float threshold) {
         int x0 = w;
         int y0 = h;
         int x1 = -1;
@@ -115,6 +128,50 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
             }
         }
         return new Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    }
+
+    private static Box trimmedBox(float[] ink, int w, int h, float threshold, double edgeInk) {
+        double[] columns = new double[w];
+        double[] rows = new double[h];
+        double total = 0;
+        for (int y = 0; y < h; y++) {
+            double inRow = 0;
+            for (int x = 0; x < w; x++) {
+                float value = ink[y * w + x];
+                if (value > threshold) {
+                    columns[x] += value;
+                    inRow += value;
+                }
+            }
+            rows[y] = inRow;
+            total += inRow;
+        }
+        double trim = total * edgeInk;
+        int x0 = first(columns, trim);
+        int x1 = last(columns, trim);
+        int y0 = first(rows, trim);
+        int y1 = last(rows, trim);
+        return new Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    }
+
+    /** The first index where the running sum of {@code mass} passes {@code trim}. */
+    private static int first(double[] mass, double trim) {
+        double sum = 0;
+        for (int i = 0; i < mass.length; i++) {
+            sum += mass[i];
+            if (sum > trim) return i;
+        }
+        return mass.length - 1;
+    }
+
+    /** The last index where the running sum of {@code mass}, from the end, passes {@code trim}. */
+    private static int last(double[] mass, double trim) {
+        double sum = 0;
+        for (int i = mass.length - 1; i >= 0; i--) {
+            sum += mass[i];
+            if (sum > trim) return i;
+        }
+        return 0;
     }
 
     /** The scaled garment on a dark 28x28 canvas, divided by its brightest value so that it reaches 1. */

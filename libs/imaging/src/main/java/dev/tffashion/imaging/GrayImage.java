@@ -174,7 +174,7 @@ record GrayImage(int width, int height, float[] values, boolean grayOnly, boolea
 
     /** The median gray level of a thin frame along the border (1 pixel, or 2 % of the short side): the background's level. */
     float borderMedian() {
-        int ring = Math.max(1, Math.min(width, height) / RING_FRACTION);
+        int ring = ring();
         int[] histogram = new int[256];
         int count = 0;
         for (int y = 0; y < height; y++) {
@@ -193,6 +193,11 @@ record GrayImage(int width, int height, float[] values, boolean grayOnly, boolea
             if (seen >= half) return level;
         }
         return 255;
+    }
+
+    /** The width of the border frame the background is read from: 2 % of the short side, at least 1 pixel. */
+    int ring() {
+        return Math.max(1, Math.min(width, height) / RING_FRACTION);
     }
 
     /**

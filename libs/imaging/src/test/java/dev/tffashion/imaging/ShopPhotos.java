@@ -99,7 +99,7 @@ final class ShopPhotos {
     }
 
     /** The garment's 0..255 intensities enlarged to side x side, bilinear (by AWT, not by the code under test). */
-    private static float[] enlarge(byte[] garment, int side, boolean sharpSilhouette) {
+    static float[] enlarge(byte[] garment, int side, boolean sharpSilhouette) {
         BufferedImage small = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < 784; i++) {
             int v = garment[i] & 0xFF;
