@@ -1,5 +1,7 @@
 package dev.tffashion.imaging;
 
+import java.util.Arrays;
+
 /**
  * The background of a gray picture, read from a thin frame along its border.
  *
@@ -47,6 +49,8 @@ record Background(float level, boolean light, Surface surface, float noise) {
 
     static Background of(GrayImage gray) {
         float level = gray.borderMedian();
+        // A 28x28 gray picture passes through, only inverted when light: its level is all it needs
+        if (gray.passesThrough()) return flat(level);
         Frame frame = Frame.of(gray);
         boolean[] kept = new boolean[frame.count];
         for (int i = 0; i < frame.count; i++) kept[i] = Math.abs(frame.median[i] - level) <= FIRST_TOLERANCE;
@@ -110,7 +114,7 @@ record Background(float level, boolean light, Surface surface, float noise) {
 
     private static float median(float[] values) {
         float[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         return sorted.length == 0 ? 0f : sorted[sorted.length / 2];
     }
 
@@ -147,6 +151,8 @@ record Background(float level, boolean light, Surface surface, float noise) {
         final int[] side;
         /** Each piece's pixels: x0, y0, x1, y1 (exclusive). */
         final int[][] box;
+        /** Scratch space for a piece's median. */
+        private final int[] histogram = new int[256];
 
         private Frame(int count) {
             this.count = count;
@@ -181,7 +187,7 @@ record Background(float level, boolean light, Surface surface, float noise) {
         }
 
         private int piece(GrayImage gray, int n, int where, int x0, int y0, int x1, int y1) {
-            int[] histogram = new int[256];
+            Arrays.fill(histogram, 0);
             int pixels = 0;
             float[] values = gray.values();
             for (int yy = y0; yy < y1; yy++) {
