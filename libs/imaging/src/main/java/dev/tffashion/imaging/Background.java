@@ -196,18 +196,9 @@ record Background(float level, boolean light, Surface surface, float noise) {
                     pixels++;
                 }
             }
-            int seen = 0;
-            int level = 255;
-            for (int l = 0; l < 256; l++) {
-                seen += histogram[l];
-                if (seen * 2 >= pixels) {
-                    level = l;
-                    break;
-                }
-            }
             x[n] = (x0 + x1 - 1) / 2f;
             y[n] = (y0 + y1 - 1) / 2f;
-            median[n] = level;
+            median[n] = GrayImage.medianBin(histogram, pixels);
             side[n] = where;
             box[n] = new int[] {x0, y0, x1, y1};
             return n + 1;
@@ -238,7 +229,7 @@ record Background(float level, boolean light, Surface surface, float noise) {
         /** Least squares over the first {@code terms} terms of {@link Surface}; null when the system is singular. */
         private Surface solve(boolean[] kept, int width, int height, int terms) {
             double[][] a = new double[terms][terms + 1];
-            Surface scale = new Surface(new float[Surface.TERMS], width, height);
+            Surface surface = new Surface(new float[Surface.TERMS], width, height);
             for (int i = 0; i < count; i++) {
                 if (!kept[i]) continue;
                 double u = width > 1 ? 2.0 * x[i] / (width - 1) - 1 : 0;
@@ -266,9 +257,9 @@ record Background(float level, boolean light, Surface surface, float noise) {
                     for (int c = col; c <= terms; c++) a[r][c] -= f * a[col][c];
                 }
             }
-            float[] c = scale.c();
+            float[] c = surface.c();
             for (int r = 0; r < terms; r++) c[r] = (float) (a[r][terms] / a[r][r]);
-            return scale;
+            return surface;
         }
 
         /** The median absolute difference between the kept pieces' pixels and the surface: the backdrop's grain. */
@@ -287,12 +278,7 @@ record Background(float level, boolean light, Surface surface, float noise) {
                     }
                 }
             }
-            int seen = 0;
-            for (int step = 0; step < histogram.length; step++) {
-                seen += histogram[step];
-                if (seen * 2 >= pixels) return (step + 0.5f) / DEVIATION_STEPS;
-            }
-            return 0f;
+            return (GrayImage.medianBin(histogram, pixels) + 0.5f) / DEVIATION_STEPS;
         }
     }
 }

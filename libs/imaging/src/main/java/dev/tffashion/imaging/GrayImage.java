@@ -186,13 +186,17 @@ record GrayImage(int width, int height, float[] values, boolean grayOnly, boolea
                 }
             }
         }
-        int half = (count + 1) / 2;
+        return medianBin(histogram, count);
+    }
+
+    /** The bin that holds the median of {@code count} values counted into {@code histogram}: the first where half are reached. */
+    static int medianBin(int[] histogram, int count) {
         int seen = 0;
-        for (int level = 0; level < 256; level++) {
-            seen += histogram[level];
-            if (seen >= half) return level;
+        for (int bin = 0; bin < histogram.length; bin++) {
+            seen += histogram[bin];
+            if (seen * 2 >= count) return bin;
         }
-        return 255;
+        return histogram.length - 1;
     }
 
     /** The width of the border frame the background is read from: 2 % of the short side, at least 1 pixel. */
