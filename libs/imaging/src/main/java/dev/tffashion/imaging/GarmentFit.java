@@ -4,20 +4,23 @@ import dev.tffashion.imaging.ImageRejectedException.Reason;
 
 /**
  * The garment of a gray picture fitted to the model's canvas: background subtracted (inverted when light), cropped to the
- * garment, its longest side scaled to 28 keeping the aspect ratio ({@link Resampler}), placed on a dark 28x28 canvas
- * ({@link Centering}) and stretched so that its brightest pixel is 1. Each step's result is kept, for the pictures of
+ * garment, turned back upright when it was photographed askew ({@link Tilt}) and cropped again, its longest side scaled to 28
+ * keeping the aspect ratio ({@link Resampler}), placed on a dark 28x28 canvas ({@link Centering}) and stretched so that its
+ * brightest pixel is 1. Each step's result is kept, for the pictures of
  * docs/preprocessing.md.
  *
  * @param ink      how far each source pixel stands out from the background, 0..255, the source's size
  * @param contrast the ink level reached by the brightest pixels, ignoring a few specks
  * @param crop     the garment's box in source pixels
+ * @param turned   how far the garment leaned, in degrees clockwise on the picture, when it was turned back upright ({@link Tilt})
+ *                 and cropped again before it was scaled; 0 when it was not turned
  * @param scaled   the cropped garment scaled to {@code scaledWidth x scaledHeight}, ink levels
  * @param offsetX  where the scaled garment starts on the canvas, from the left
  * @param offsetY  where the scaled garment starts on the canvas, from the top
  * @param canvas   the 28x28 result in [0,1]
  */
-record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scaledWidth, int scaledHeight, int offsetX,
-                  int offsetY, float[] canvas) {
+record GarmentFit(float[] ink, int contrast, Box crop, double turned, float[] scaled, int scaledWidth, int scaledHeight,
+                  int offsetX, int offsetY, float[] canvas) {
 
     private static final int SIDE = ModelInput.SIDE;
     /** The contrast estimate ignores up to this many brightest pixels (specks, hot pixels). */
@@ -59,13 +62,30 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
                 + " from the background by " + contrast + " gray levels of 255): there is nothing to classify. Send a photo"
                 + " of one garment, dark on a light background or light on a dark one.");
         }
-        Box crop = crop(ink, w, h, Math.max(1f, options.foregroundThreshold() * contrast),
-            background.noise() >= GRAINY ? EDGE_INK : 0.0);
+        float threshold = Math.max(1f, options.foregroundThreshold() * contrast);
+        double edgeInk = background.noise() >= GRAINY ? EDGE_INK : 0.0;
+        Box crop = crop(ink, w, h, threshold, edgeInk);
 
-        int longest = Math.max(crop.width(), crop.height());
-        int tw = Math.max(1, Math.round(crop.width() * (float) SIDE / longest));
-        int th = Math.max(1, Math.round(crop.height() * (float) SIDE / longest));
-        float[] scaled = Resampler.resize(ink, w, crop.x(), crop.y(), crop.width(), crop.height(), tw, th);
+        // Straightened: the garment turned back upright, then cropped again in the turned picture
+        Tilt tilt = options.straighten() ? Tilt.of(ink, w, h, crop) : Tilt.UPRIGHT;
+        float[] garment = ink;
+        int stride = w;
+        Box fitted = crop;
+        Tilt.Turned turned = tilt.worthTurning(crop) ? tilt.turnBack(ink, w, crop) : null;
+        Box turnedCrop = turned == null ? null : crop(turned.values(), turned.width(), turned.height(), threshold, edgeInk);
+        if (turnedCrop != null && turnedCrop.width() > 0 && turnedCrop.height() > 0) {
+            garment = turned.values();
+            stride = turned.width();
+            fitted = turnedCrop;
+        } else {
+            // upright, or a garment so faint that turning it blurred every pixel under the threshold: fitted as it is
+            tilt = Tilt.UPRIGHT;
+        }
+
+        int longest = Math.max(fitted.width(), fitted.height());
+        int tw = Math.max(1, Math.round(fitted.width() * (float) SIDE / longest));
+        int th = Math.max(1, Math.round(fitted.height() * (float) SIDE / longest));
+        float[] scaled = Resampler.resize(garment, stride, fitted.x(), fitted.y(), fitted.width(), fitted.height(), tw, th);
 
         int ox;
         int oy;
@@ -87,7 +107,7 @@ record GarmentFit(float[] ink, int contrast, Box crop, float[] scaled, int scale
             ox = (SIDE - tw + 1) / 2;
             oy = (SIDE - th + 1) / 2;
         }
-        return new GarmentFit(ink, contrast, crop, scaled, tw, th, ox, oy, stretched(scaled, tw, th, ox, oy));
+        return new GarmentFit(ink, contrast, crop, tilt.degrees(), scaled, tw, th, ox, oy, stretched(scaled, tw, th, ox, oy));
     }
 
     /** The ink level reached by at least a few pixels: the brightest garment level, robust to isolated specks. */

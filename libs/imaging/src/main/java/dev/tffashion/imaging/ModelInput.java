@@ -38,6 +38,11 @@ public record ModelInput(float[] pixels, Map<String, String> notes) {
         public static final String PASSTHROUGH = "passthrough";
         /** The garment's box in source pixels, "x,y,width,height" (absent on passthrough). */
         public static final String CROP = "crop";
+        /**
+         * How far a garment photographed askew leaned, in degrees clockwise on the picture, e.g. "12.4", when it was turned back
+         * upright before it was fitted (absent when it was not turned, and on passthrough).
+         */
+        public static final String STRAIGHTENED = "straightened";
         /** How the garment was placed on the canvas: "boundingBox" or "centerOfMass" (absent on passthrough). */
         public static final String CENTERING = "centering";
 

@@ -1,6 +1,7 @@
 package dev.tffashion.imaging;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -8,10 +9,11 @@ import java.util.Map;
  * model's input, 28x28 gray values in [0,1], light garment on a dark background, as Fashion-MNIST stores its images.
  *
  * <p>Decode ({@link ImageDecoder}), flatten alpha onto white and gray by luma, turned upright ({@link GrayImage}), invert
- * when the background is light ({@link Background}), crop to the garment, scale the longest side to 28 keeping the aspect
- * ratio, centre on a dark 28x28 canvas and scale to [0,1] ({@link GarmentFit}); and a preview PNG ({@link PreviewPng}). A
- * 28x28 grayscale picture is only inverted when its background is light, never cropped, scaled or stretched: a
- * Fashion-MNIST image gives exactly {@code pixel / 255f}. The steps, with pictures: docs/preprocessing.md.
+ * when the background is light ({@link Background}), crop to the garment, turn it back upright when it was photographed
+ * askew ({@link Tilt}), scale the longest side to 28 keeping the aspect ratio, centre on a dark 28x28 canvas and scale to
+ * [0,1] ({@link GarmentFit}); and a preview PNG ({@link PreviewPng}). A 28x28 grayscale picture is only inverted when its
+ * background is light, never cropped, scaled or stretched: a Fashion-MNIST image gives exactly {@code pixel / 255f}. The
+ * steps, with pictures: docs/preprocessing.md.
  *
  * <p>Thread-safe and stateless: one instance serves concurrent calls.
  */
@@ -69,6 +71,9 @@ public final class Preprocessor {
             // The gray levels are not read after this: the fit turns them into ink in place
             GarmentFit fit = GarmentFit.of(gray, background, options, gray.values());
             notes.put(ModelInput.Notes.CROP, fit.crop().note());
+            if (fit.turned() != 0) {
+                notes.put(ModelInput.Notes.STRAIGHTENED, String.format(Locale.ROOT, "%.1f", fit.turned()));
+            }
             notes.put(ModelInput.Notes.CENTERING, options.centering().noteName());
             pixels = fit.canvas();
         }

@@ -9,9 +9,10 @@ package dev.tffashion.imaging;
  * @param foregroundThreshold a pixel belongs to the garment when it differs from the background by more than this
  *                            fraction of the picture's contrast (0..1)
  * @param minContrast         gray levels (0..255) between background and garment below which a picture is blank
+ * @param straighten          turn a garment photographed askew back upright ({@link Tilt}) before it is cropped
  */
 public record PreprocessorOptions(long maxPixels, int maxDecodeSide, Centering centering, float foregroundThreshold,
-                                  int minContrast) {
+                                  int minContrast, boolean straighten) {
 
     /**
      * 50 megapixels: a 48 MP phone photo passes, a decompression bomb does not. The one pixel limit of the pipeline: file-drop
@@ -43,24 +44,29 @@ public record PreprocessorOptions(long maxPixels, int maxDecodeSide, Centering c
         }
     }
 
-    /** The defaults: 50 MP, decode at 1024, bounding-box centring, threshold 0.1, min contrast 12. */
+    /** The defaults: 50 MP, decode at 1024, bounding-box centring, threshold 0.1, min contrast 12, straightened. */
     public static PreprocessorOptions defaults() {
         return new PreprocessorOptions(DEFAULT_MAX_PIXELS, DEFAULT_MAX_DECODE_SIDE, Centering.BOUNDING_BOX,
-            DEFAULT_FOREGROUND_THRESHOLD, DEFAULT_MIN_CONTRAST);
+            DEFAULT_FOREGROUND_THRESHOLD, DEFAULT_MIN_CONTRAST, true);
     }
 
     /** A copy with another pixel limit. */
     public PreprocessorOptions withMaxPixels(long value) {
-        return new PreprocessorOptions(value, maxDecodeSide, centering, foregroundThreshold, minContrast);
+        return new PreprocessorOptions(value, maxDecodeSide, centering, foregroundThreshold, minContrast, straighten);
     }
 
     /** A copy with another centring. */
     public PreprocessorOptions withCentering(Centering value) {
-        return new PreprocessorOptions(maxPixels, maxDecodeSide, value, foregroundThreshold, minContrast);
+        return new PreprocessorOptions(maxPixels, maxDecodeSide, value, foregroundThreshold, minContrast, straighten);
     }
 
     /** A copy with another foreground threshold. */
     public PreprocessorOptions withForegroundThreshold(float value) {
-        return new PreprocessorOptions(maxPixels, maxDecodeSide, centering, value, minContrast);
+        return new PreprocessorOptions(maxPixels, maxDecodeSide, centering, value, minContrast, straighten);
+    }
+
+    /** A copy that straightens garments photographed askew, or leaves them as they are. */
+    public PreprocessorOptions withStraighten(boolean value) {
+        return new PreprocessorOptions(maxPixels, maxDecodeSide, centering, foregroundThreshold, minContrast, value);
     }
 }

@@ -55,8 +55,16 @@ public interface ImageConvertConfig {
     @WithDefault("10s")
     java.time.Duration warmupBudget();
 
+    /**
+     * Whether a garment photographed askew (2 to 30 degrees from upright) is turned back upright before it is cropped
+     * (docs/preprocessing.md, step 6). Keep it as learn measures photo accuracy: on.
+     */
+    @WithDefault("true")
+    boolean straighten();
+
     /** These settings as preprocessor options. */
     default PreprocessorOptions toOptions() {
-        return new PreprocessorOptions(maxPixels(), maxDecodeSide(), centering(), foregroundThreshold(), minContrast());
+        return new PreprocessorOptions(maxPixels(), maxDecodeSide(), centering(), foregroundThreshold(), minContrast(),
+            straighten());
     }
 }

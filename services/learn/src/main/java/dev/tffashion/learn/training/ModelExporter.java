@@ -156,6 +156,7 @@ public final class ModelExporter {
             "convert to grayscale",
             "invert when the background is light (the model knows light garments on dark)",
             "crop to the garment",
+            "turn a garment photographed askew (3 to 35 degrees) back upright, and crop it again",
             "scale the longest side to 28 pixels, keeping the aspect ratio",
             "centre on a 28x28 dark canvas",
             "scale to [0,1]"));
