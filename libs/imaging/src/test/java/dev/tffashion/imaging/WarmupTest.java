@@ -30,6 +30,14 @@ class WarmupTest {
             }
             assertTrue(max > 0.5f, "the garment shows light on dark: " + input.notes());
         }
+        long straightened = Warmup.pictures().stream().filter(bytes -> {
+            try {
+                return new Preprocessor().preprocess(bytes).notes().containsKey(ModelInput.Notes.STRAIGHTENED);
+            } catch (ImageRejectedException e) {
+                throw new AssertionError(e);
+            }
+        }).count();
+        assertEquals(1, straightened, "one drawn picture leans, so the turn is compiled too");
     }
 
     @Test
