@@ -67,7 +67,7 @@ record GarmentFit(float[] ink, int contrast, Box crop, double turned, float[] sc
         Box crop = crop(ink, w, h, threshold, edgeInk);
 
         // Straightened: the garment turned back upright, then cropped again in the turned picture
-        Tilt tilt = options.straighten() ? Tilt.of(ink, w, h, crop) : Tilt.UPRIGHT;
+        Tilt tilt = options.straighten() && Tilt.readable(crop) ? Tilt.of(ink, w, h, crop) : Tilt.UPRIGHT;
         float[] garment = ink;
         int stride = w;
         Box fitted = crop;

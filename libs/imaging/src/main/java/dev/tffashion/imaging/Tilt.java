@@ -63,11 +63,15 @@ record Tilt(double degrees, double concentration) {
         return new Tilt(Math.toDegrees(Math.atan2(sin4, cos4) / 4), Math.hypot(cos4, sin4) / total);
     }
 
+    /** Whether a garment of this box is large enough to read a tilt from ({@link #MIN_SIDE}). */
+    static boolean readable(GarmentFit.Box box) {
+        return Math.max(box.width(), box.height()) >= MIN_SIDE;
+    }
+
     /** Whether a garment of this box is to be turned back by this tilt. */
     boolean worthTurning(GarmentFit.Box box) {
         double size = Math.abs(degrees);
-        return size >= MIN_DEGREES && size <= MAX_DEGREES && concentration >= MIN_CONCENTRATION
-            && Math.max(box.width(), box.height()) >= MIN_SIDE;
+        return size >= MIN_DEGREES && size <= MAX_DEGREES && concentration >= MIN_CONCENTRATION && readable(box);
     }
 
     /** Ink turned upright: {@code width x height} values, row-major. */
