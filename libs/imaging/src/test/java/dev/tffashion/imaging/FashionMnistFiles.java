@@ -30,6 +30,13 @@ final class FashionMnistFiles {
             return out;
         }
 
+        /** The image as the model reads it: pixel / 255, row-major. */
+        float[] unit(int index) {
+            float[] out = new float[PIXELS];
+            for (int i = 0; i < PIXELS; i++) out[i] = (pixels[index * PIXELS + i] & 0xFF) / 255f;
+            return out;
+        }
+
         int label(int index) {
             return labels[index];
         }

@@ -49,9 +49,7 @@ class ShopPhotoAgreementTest {
         FashionMnistFiles.Images test = FashionMnistFiles.test();
         Result result = new Result();
         for (int n = 0; n < photos.length; n++) {
-            byte[] garment = test.image(n);
-            float[] original = new float[784];
-            for (int i = 0; i < 784; i++) original[i] = (garment[i] & 0xFF) / 255f;
+            float[] original = test.unit(n);
             float[] seen = preprocessor.preprocess(photos[n].bytes()).pixels();
             double diff = 0;
             for (int i = 0; i < 784; i++) diff += Math.abs(seen[i] - original[i]);

@@ -58,7 +58,7 @@ class TiltedPhotoTest {
                 double tilt = random.nextBoolean() ? degrees : -degrees;
                 byte[] jpeg = photo(garment, tilt, random);
                 ModelInput seen = straightening.preprocess(jpeg);
-                originalsRight += model.predict(original(garment)) == test.label(index) ? 1 : 0;
+                originalsRight += model.predict(test.unit(index)) == test.label(index) ? 1 : 0;
                 straightenedRight += model.predict(seen.pixels()) == test.label(index) ? 1 : 0;
                 unstraightenedRight += model.predict(not.preprocess(jpeg).pixels()) == test.label(index) ? 1 : 0;
                 String note = seen.notes().get(ModelInput.Notes.STRAIGHTENED);
@@ -108,12 +108,6 @@ class TiltedPhotoTest {
         assertTrue(turned <= n / 10, turned + " of " + n + " upright photos were turned");
         assertTrue(straightenedRight >= unstraightenedRight - n / 100,
             "upright photos: " + straightenedRight + " right with straightening, " + unstraightenedRight + " without");
-    }
-
-    private static float[] original(byte[] garment) {
-        float[] original = new float[784];
-        for (int i = 0; i < 784; i++) original[i] = (garment[i] & 0xFF) / 255f;
-        return original;
     }
 
     /**

@@ -65,8 +65,7 @@ class UnevenBackdropTest {
             for (int n = 0; n < PER_BACKDROP; n++) {
                 int index = FIRST_IMAGE + n;
                 byte[] garment = test.image(index);
-                float[] original = new float[784];
-                for (int i = 0; i < 784; i++) original[i] = (garment[i] & 0xFF) / 255f;
+                float[] original = test.unit(index);
                 Photo photo = photo(garment, backdrop, random);
                 ModelInput seen = preprocessor.preprocess(photo.jpeg());
                 originalsRight += model.predict(original) == test.label(index) ? 1 : 0;
