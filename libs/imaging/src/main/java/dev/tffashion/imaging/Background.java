@@ -5,8 +5,10 @@ import java.util.Arrays;
 /**
  * The background of a gray picture, read from a thin frame along its border.
  *
- * <p>Its <b>level</b> is the frame's median: light (at least 128 of 255) means a dark garment on a light background, which
- * is inverted, since the model knows light garments on dark (Fashion-MNIST's border medians are all at most 91).
+ * <p>Its <b>level</b> is the frame's median. A garment darker than its background is inverted, since the model knows light
+ * garments on dark (Fashion-MNIST's border medians are all at most 91); which side the garment is on is weighed from the
+ * pixels that stand out ({@link #garmentDarker}), the level (light, at least 128 of 255, meaning a dark garment) deciding only
+ * a 28x28 gray picture that passes through, or a picture where nothing stands out.
  *
  * <p>Photos are rarely lit evenly: a backdrop darkens towards one side, or towards the corners (a lens's vignetting). So the
  * background is a <b>surface</b> fitted to the medians of short pieces of the frame: a quadratic in x and y when pieces on all
@@ -17,13 +19,13 @@ import java.util.Arrays;
  * floor about 0: the ink is then what the level alone gave.
  *
  * @param level   the border median, 0..255, before inversion
- * @param light   whether the picture is inverted
+ * @param light   whether the picture is inverted: the garment is darker than its background
  * @param surface the background's level at each pixel
  * @param noise   gray levels taken off every pixel's ink: the backdrop's grain, {@link #NOISE_SPREADS} of its spread
  */
 record Background(float level, boolean light, Surface surface, float noise) {
 
-    /** Background brighter than this (0..255) counts as light: the picture is dark on light and gets inverted. */
+    /** Background brighter than this (0..255) counts as light, a dark garment's, when the pixels cannot tell. */
     static final float LIGHT_BACKGROUND = 128f;
     /** The noise floor is this many robust standard deviations (1.4826 x the median absolute deviation) of the frame. */
     static final float NOISE_SPREADS = 3f;
@@ -39,6 +41,8 @@ record Background(float level, boolean light, Surface surface, float noise) {
     private static final int QUADRATIC_PIECES = 12;
     private static final int PLANE_PIECES = 4;
     private static final float MAD_TO_SIGMA = 1.4826f;
+    /** The garment's side of the background is weighed on a grid of about this many pixels. */
+    private static final int POLARITY_SAMPLES = 65_536;
     /** The grain's median is read to a quarter of a gray level. */
     private static final int DEVIATION_STEPS = 4;
 
@@ -55,7 +59,10 @@ record Background(float level, boolean light, Surface surface, float noise) {
         boolean[] kept = new boolean[frame.count];
         for (int i = 0; i < frame.count; i++) kept[i] = Math.abs(frame.median[i] - level) <= FIRST_TOLERANCE;
         Surface surface = frame.fit(kept, gray.width(), gray.height());
-        if (surface == null) return flat(level);
+        if (surface == null) {
+            Surface flat = Surface.flat(level);
+            return new Background(level, garmentDarker(gray, flat, 0f, level >= LIGHT_BACKGROUND), flat, 0f);
+        }
         float[] residual = new float[frame.count];
         for (int i = 0; i < frame.count; i++) {
             residual[i] = Math.abs(frame.median[i] - surface.at(frame.x[i], frame.y[i]));
@@ -65,7 +72,46 @@ record Background(float level, boolean light, Surface surface, float noise) {
         Surface refit = frame.fit(kept, gray.width(), gray.height());
         if (refit != null) surface = refit;
         float noise = NOISE_SPREADS * MAD_TO_SIGMA * frame.deviation(gray, kept, surface);
-        return new Background(level, level >= LIGHT_BACKGROUND, surface, noise);
+        return new Background(level, garmentDarker(gray, surface, noise, level >= LIGHT_BACKGROUND), surface, noise);
+    }
+
+    /**
+     * Whether the garment is darker than its background (the picture is then inverted). The background's level alone says so
+     * on most photos (dark on white, light on black), but not on a backdrop of middle or light gray: a white sneaker on a
+     * light-gray floor, black jeans on a dark-gray wall. So how far the pixels stand out from the background (beyond the noise
+     * floor) is summed on either side of it, on a grid of about {@link #POLARITY_SAMPLES} pixels, and the heavier side is the
+     * garment's; the level decides only when nothing stands out either way (a blank picture, refused later).
+     */
+    private static boolean garmentDarker(GrayImage gray, Surface surface, float noise, boolean byLevel) {
+        int w = gray.width();
+        int h = gray.height();
+        float[] levels = gray.values();
+        int step = Math.max(1, (int) Math.round(Math.sqrt((double) w * h / POLARITY_SAMPLES)));
+        double darker = 0;
+        double lighter = 0;
+        float[] c = surface.c();
+        float du = surface.width() > 1 ? 2f / (surface.width() - 1) : 0f;
+        float u0 = surface.width() > 1 ? -1f : 0f;
+        for (int y = step / 2; y < h; y += step) {
+            // along the row the surface is a + b u + c3 u^2, as in ink()
+            float v = surface.height() > 1 ? 2f * y / (surface.height() - 1) - 1f : 0f;
+            float a = c[0] + c[2] * v + c[4] * v * v;
+            float b = c[1] + c[5] * v;
+            float rowLighter = 0f;
+            float rowDarker = 0f;
+            for (int x = step / 2; x < w; x += step) {
+                float u = x * du + u0;
+                float d = levels[y * w + x] - (a + (b + c[3] * u) * u);
+                if (d > noise) {
+                    rowLighter += d - noise;
+                } else if (d < -noise) {
+                    rowDarker += -d - noise;
+                }
+            }
+            lighter += rowLighter;
+            darker += rowDarker;
+        }
+        return darker == lighter ? byLevel : darker > lighter;
     }
 
     /**

@@ -60,7 +60,7 @@ record GarmentFit(float[] ink, int contrast, Box crop, double turned, float[] sc
         if (contrast < options.minContrast()) {
             throw new ImageRejectedException(Reason.BLANK, "The picture is almost one uniform colour (the garment differs"
                 + " from the background by " + contrast + " gray levels of 255): there is nothing to classify. Send a photo"
-                + " of one garment, dark on a light background or light on a dark one.");
+                + " of one garment that stands out from its background, lighter or darker than it.");
         }
         float threshold = Math.max(1f, options.foregroundThreshold() * contrast);
         double edgeInk = background.noise() >= GRAINY ? EDGE_INK : 0.0;

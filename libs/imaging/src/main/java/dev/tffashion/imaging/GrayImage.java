@@ -9,8 +9,9 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 
 /**
- * A decoded picture as gray levels 0..255 (float), row-major: transparency flattened onto white, colour to luma
- * (0.299 R + 0.587 G + 0.114 B, Rec. 601, as PIL's {@code L}), turned upright by its EXIF orientation.
+ * A decoded picture as gray levels 0..255 (float), row-major: transparency flattened onto white (onto black when the picture is a
+ * light garment cut out on a transparent background, see {@link Flattening}), colour to luma (0.299 R + 0.587 G + 0.114 B,
+ * Rec. 601, as PIL's {@code L}), turned upright by its EXIF orientation.
  *
  * @param grayOnly        the source had no colour: one gray channel, or R = G = B everywhere
  * @param hadTransparency some pixel was not fully opaque
@@ -23,12 +24,12 @@ record GrayImage(int width, int height, float[] values, boolean grayOnly, boolea
     /** The border ring is 2 % of the short side (at least 1 pixel). */
     private static final int RING_FRACTION = 50;
 
-    /** Gray levels of a decoded picture, alpha flattened onto white, turned upright by its EXIF orientation. */
+    /** Gray levels of a decoded picture, alpha flattened ({@link Flattening}), turned upright by its EXIF orientation. */
     static GrayImage upright(DecodedImage decoded) {
         return of(decoded.image()).oriented(decoded.orientation());
     }
 
-    /** Gray levels of a decoded picture, alpha flattened onto white. */
+    /** Gray levels of a decoded picture, alpha flattened ({@link Flattening}). */
     static GrayImage of(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
@@ -86,7 +87,98 @@ record GrayImage(int width, int height, float[] values, boolean grayOnly, boolea
                 }
             }
         }
+        if (transparent && Flattening.cutOut(image)) Flattening.ontoBlackWhenLight(image, values);
         return new GrayImage(w, h, values, grayOnly, transparent);
+    }
+
+    /**
+     * Where transparency is flattened: onto <b>white</b>, as shop photos are dark garments on white, so that a cut-out on a
+     * transparent background becomes the same picture as on white (and is inverted like it); but onto <b>black</b> when the
+     * picture is a cut-out (at least half of its outermost ring of pixels more transparent than opaque) of a light garment (its
+     * pixels' mean gray, weighted by their opacity, {@link #LIGHT_GARMENT} or more): a white sneaker on white would leave
+     * nothing to see. A picture whose background is opaque (a photo with transparent rounded corners) stays on white. Every
+     * picture is flattened onto white while it is read; only a cut-out reads its alpha again, and a light one is then moved
+     * onto black, so an opaque picture pays nothing for this.
+     */
+    static final class Flattening {
+
+        /** A cut-out whose pixels are at least this light on average, weighted by opacity (0..255), is flattened onto black. */
+        static final float LIGHT_GARMENT = 128f;
+        private static final int HALF_OPAQUE = 128;
+
+        private Flattening() {
+        }
+
+        /** At least half of the picture's outermost ring of pixels is more transparent than opaque. */
+        static boolean cutOut(BufferedImage image) {
+            int w = image.getWidth();
+            int h = image.getHeight();
+            int ring = 0;
+            int clear = 0;
+            for (int y = 0; y < h; y++) {
+                // the first and last rows whole, the others at their first and last pixel
+                int step = y == 0 || y == h - 1 || w == 1 ? 1 : w - 1;
+                for (int x = 0; x < w; x += step) {
+                    ring++;
+                    clear += image.getRGB(x, y) >>> 24 < HALF_OPAQUE ? 1 : 0;
+                }
+            }
+            return 2 * clear >= ring;
+        }
+
+        /**
+         * Moves a cut-out flattened onto white onto black when its garment is light. A pixel of gray g and opacity a was
+         * flattened to {@code a g + (1 - a) 255}: less 255 (1 - a), it is {@code a g}, the pixel on black, and summed with the
+         * opacities they give the garment's mean gray. The opacity is read as 8 bits (within half a gray level of a finer
+         * alpha channel), once to weigh the garment and once more to move a light one.
+         */
+        static void ontoBlackWhenLight(BufferedImage image, float[] values) {
+            int w = image.getWidth();
+            int h = image.getHeight();
+            AlphaRows alpha = AlphaRows.of(image);
+            int[] row = new int[w];
+            double opaqueGray = 0;
+            double opacity = 0;
+            for (int y = 0; y < h; y++) {
+                alpha.read(y, row);
+                float rowGray = 0f;
+                int rowOpacity = 0;
+                for (int x = 0; x < w; x++) {
+                    rowGray += values[y * w + x] - (255 - row[x]);
+                    rowOpacity += row[x];
+                }
+                opaqueGray += rowGray;
+                opacity += rowOpacity / 255.0;
+            }
+            if (opacity <= 0 || opaqueGray / opacity < LIGHT_GARMENT) return;
+            for (int y = 0; y < h; y++) {
+                alpha.read(y, row);
+                for (int x = 0; x < w; x++) {
+                    values[y * w + x] = Math.max(0f, values[y * w + x] - (255 - row[x]));
+                }
+            }
+        }
+
+        /** Reads a row's opacities, 0..255: from the alpha band when it has 8 bits, else from the ARGB values. */
+        @FunctionalInterface
+        interface AlphaRows {
+
+            void read(int y, int[] alpha);
+
+            static AlphaRows of(BufferedImage image) {
+                int w = image.getWidth();
+                Raster band = image.getAlphaRaster();
+                ColorModel cm = image.getColorModel();
+                if (band != null && !cm.isAlphaPremultiplied() && cm.getComponentSize(cm.getNumComponents() - 1) == 8) {
+                    return (y, alpha) -> band.getSamples(0, y, w, 1, 0, alpha);
+                }
+                RowReader rows = RowReader.of(image);
+                return (y, alpha) -> {
+                    rows.read(y, alpha);
+                    for (int x = 0; x < w; x++) alpha[x] = alpha[x] >>> 24;
+                };
+            }
+        }
     }
 
     /**

@@ -28,7 +28,7 @@ public record ModelInput(float[] pixels, Map<String, String> notes) {
         public static final String SOURCE_HEIGHT = "sourceHeight";
         /** Decoding step when a large source was subsampled while decoding, e.g. "3". */
         public static final String SUBSAMPLING = "subsampling";
-        /** "true" when transparent parts were flattened onto white. */
+        /** "true" when transparent parts were flattened (onto white, or onto black for a light garment cut out). */
         public static final String ALPHA_FLATTENED = "alphaFlattened";
         /** Estimated background gray level of the source, 0..255, before inversion. */
         public static final String BACKGROUND = "background";

@@ -19,7 +19,7 @@ public enum PhotoForm {
     JPEG_56_RGB("56x56 RGB JPEG, tinted", PhotoForm::jpeg56),
     /**
      * 100x120 RGBA PNG, dark garment on white: the picture inverted and scaled 3x (84x84, bilinear) onto an opaque white square
-     * at (8, 20); the rest of the canvas transparent (alpha 0), which the preprocessing flattens onto white.
+     * at (8, 20); the rest of the canvas transparent (alpha 0), which the preprocessing flattens onto white (the garment is dark).
      */
     PNG_100X120_RGBA("100x120 RGBA PNG, dark on white, transparent margin", PhotoForm::png100x120);
 

@@ -8,8 +8,8 @@ import java.util.Map;
  * The preprocessing contract shared by training and prediction: turns the bytes of a picture of one garment into the
  * model's input, 28x28 gray values in [0,1], light garment on a dark background, as Fashion-MNIST stores its images.
  *
- * <p>Decode ({@link ImageDecoder}), flatten alpha onto white and gray by luma, turned upright ({@link GrayImage}), invert
- * when the background is light ({@link Background}), crop to the garment, turn it back upright when it was photographed
+ * <p>Decode ({@link ImageDecoder}), flatten alpha and gray by luma, turned upright ({@link GrayImage}), invert when the
+ * garment is darker than its background ({@link Background}), crop to the garment, turn it back upright when it was photographed
  * askew ({@link Tilt}), scale the longest side to 28 keeping the aspect ratio, centre on a dark 28x28 canvas and scale to
  * [0,1] ({@link GarmentFit}); and a preview PNG ({@link PreviewPng}). A 28x28 grayscale picture is only inverted when its
  * background is light, never cropped, scaled or stretched: a Fashion-MNIST image gives exactly {@code pixel / 255f}. The

@@ -151,10 +151,10 @@ public final class ModelExporter {
             "polarity", "light-on-dark", "background", "dark (0.0)", "layout", "row-major [row][column]"));
         contract.put("scale", ordered("from", List.of(0, 255), "to", List.of(0.0, 1.0), "formula", "value = pixel / 255.0"));
         contract.put("steps", List.of(
-            "decode (PNG, JPEG, GIF, BMP)",
-            "flatten alpha onto the background",
+            "decode (PNG, JPEG, GIF, BMP, WebP, TIFF)",
+            "flatten alpha onto white (onto black for a light garment cut out on transparency)",
             "convert to grayscale",
-            "invert when the background is light (the model knows light garments on dark)",
+            "invert when the garment is darker than its background (the model knows light garments on dark)",
             "crop to the garment",
             "turn a garment photographed askew (3 to 35 degrees) back upright, and crop it again",
             "scale the longest side to 28 pixels, keeping the aspect ratio",
