@@ -54,64 +54,25 @@ class BackdropShadeTest {
 
     @Test
     void garmentsLighterOrDarkerThanAGrayBackdropAreFoundOnTheirSide() throws Exception {
-        FashionMnistFiles.Images test = FashionMnistFiles.test();
-        Preprocessor preprocessor = new Preprocessor();
         List<String> failures = new ArrayList<>();
         for (Shades row : ROWS) {
-            Random random = new Random(row.name().hashCode());
-            int originalsRight = 0;
-            int photosRight = 0;
-            int rightSide = 0;
-            List<String> refused = new ArrayList<>();
-            for (int n = 0; n < PER_ROW; n++) {
-                int index = FIRST_IMAGE + n;
-                int garment = row.garmentFrom() + random.nextInt(row.garmentTo() - row.garmentFrom() + 1);
+            failures.addAll(row(row.name(), row.darkGarment(), (garment, random) -> {
+                int shade = row.garmentFrom() + random.nextInt(row.garmentTo() - row.garmentFrom() + 1);
                 int backdrop = row.backdropFrom() + random.nextInt(row.backdropTo() - row.backdropFrom() + 1);
-                byte[] jpeg = photo(test.image(index), garment, backdrop, random);
-                originalsRight += model.predict(test.unit(index)) == test.label(index) ? 1 : 0;
-                try {
-                    ModelInput seen = preprocessor.preprocess(jpeg);
-                    photosRight += model.predict(seen.pixels()) == test.label(index) ? 1 : 0;
-                    boolean inverted = Boolean.parseBoolean(seen.notes().get(ModelInput.Notes.INVERTED));
-                    rightSide += inverted == row.darkGarment() ? 1 : 0;
-                } catch (ImageRejectedException e) {
-                    refused.add(index + " (" + e.reason() + ")");
-                }
-            }
-            failures.addAll(judge(row.name(), originalsRight, photosRight, rightSide, refused));
+                return photo(garment, shade, backdrop, random);
+            }));
         }
         assertTrue(failures.isEmpty(), String.join("; ", failures));
     }
 
     @Test
     void lightGarmentsCutOutOnTransparencyAreFlattenedOntoBlack() throws Exception {
-        FashionMnistFiles.Images test = FashionMnistFiles.test();
-        Preprocessor preprocessor = new Preprocessor();
+        // a light cut-out lands on black (not inverted), a dark one on white (inverted), as before
         List<String> failures = new ArrayList<>();
-        for (boolean light : new boolean[] {true, false}) {
-            Random random = new Random(light ? 5 : 6);
-            int originalsRight = 0;
-            int photosRight = 0;
-            int rightSide = 0;
-            List<String> refused = new ArrayList<>();
-            for (int n = 0; n < PER_ROW; n++) {
-                int index = FIRST_IMAGE + n;
-                int garment = light ? 200 + random.nextInt(56) : 10 + random.nextInt(80);
-                byte[] png = cutOut(test.image(index), garment, random);
-                originalsRight += model.predict(test.unit(index)) == test.label(index) ? 1 : 0;
-                try {
-                    ModelInput seen = preprocessor.preprocess(png);
-                    photosRight += model.predict(seen.pixels()) == test.label(index) ? 1 : 0;
-                    boolean inverted = Boolean.parseBoolean(seen.notes().get(ModelInput.Notes.INVERTED));
-                    // a light cut-out lands on black (not inverted), a dark one on white (inverted), as before
-                    rightSide += inverted != light ? 1 : 0;
-                } catch (ImageRejectedException e) {
-                    refused.add(index + " (" + e.reason() + ")");
-                }
-            }
-            failures.addAll(judge((light ? "light" : "dark") + " garments cut out on transparency", originalsRight, photosRight,
-                rightSide, refused));
-        }
+        failures.addAll(row("light garments cut out on transparency", false,
+            (garment, random) -> cutOut(garment, 200 + random.nextInt(56), random)));
+        failures.addAll(row("dark garments cut out on transparency", true,
+            (garment, random) -> cutOut(garment, 10 + random.nextInt(80), random)));
         assertTrue(failures.isEmpty(), String.join("; ", failures));
     }
 
@@ -136,7 +97,36 @@ class BackdropShadeTest {
         assertEquals("110,80,80,140", seen.notes().get(ModelInput.Notes.CROP));
     }
 
-    private static List<String> judge(String name, int originalsRight, int photosRight, int rightSide, List<String> refused) {
+    /** Makes the photo of a Fashion-MNIST garment (784 bytes, light on dark). */
+    @FunctionalInterface
+    private interface PhotoMaker {
+        byte[] photo(byte[] garment, Random random);
+    }
+
+    /**
+     * One row: a photo of each of {@link #PER_ROW} test images, preprocessed and classified, against the originals; its
+     * figures printed, and what fails.
+     */
+    private static List<String> row(String name, boolean darkGarment, PhotoMaker maker) throws Exception {
+        FashionMnistFiles.Images test = FashionMnistFiles.test();
+        Preprocessor preprocessor = new Preprocessor();
+        Random random = new Random(name.hashCode());
+        int originalsRight = 0;
+        int photosRight = 0;
+        int rightSide = 0;
+        List<String> refused = new ArrayList<>();
+        for (int n = 0; n < PER_ROW; n++) {
+            int index = FIRST_IMAGE + n;
+            byte[] photo = maker.photo(test.image(index), random);
+            originalsRight += model.predict(test.unit(index)) == test.label(index) ? 1 : 0;
+            try {
+                ModelInput seen = preprocessor.preprocess(photo);
+                photosRight += model.predict(seen.pixels()) == test.label(index) ? 1 : 0;
+                rightSide += Boolean.parseBoolean(seen.notes().get(ModelInput.Notes.INVERTED)) == darkGarment ? 1 : 0;
+            } catch (ImageRejectedException e) {
+                refused.add(index + " (" + e.reason() + ")");
+            }
+        }
         float originals = 100f * originalsRight / PER_ROW;
         float photos = 100f * photosRight / PER_ROW;
         System.out.printf(Locale.ROOT, "%-40s n=%d  originals %.1f%%  photos %.1f%%  on the right side %d  refused %d%n", name,
