@@ -26,8 +26,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>{@link #inspect} reads only what the header says (format from the first bytes, width and height from ImageIO's reader,
  * the container's end from its structure) and builds no pixel; {@link #decode} does the same checks, then decodes the
- * pixels once, subsampled when the source is large. PNG, JPEG, GIF and BMP use the JDK's readers; WebP and TIFF
- * TwelveMonkeys', instantiated directly (not found by service scanning, so class loaders do not matter).
+ * pixels once, subsampled when the source is large. PNG, JPEG, GIF and BMP use the JDK's readers (a CMYK or YCCK JPEG's
+ * samples are turned into RGB by {@link CmykJpeg}); WebP and TIFF TwelveMonkeys', instantiated directly (not found by service
+ * scanning, so class loaders do not matter).
  *
  * <p>Thread-safe and stateless: one instance serves concurrent calls.
  */
@@ -90,7 +91,8 @@ public final class ImageDecoder {
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             BufferedImage image;
             try {
-                image = reader.read(0, param);
+                boolean fourComponents = format == ImageFormat.JPEG && CmykJpeg.components(bytes) == 4;
+                image = fourComponents ? CmykJpeg.read(reader, param, bytes) : reader.read(0, param);
             } catch (IOException | RuntimeException e) {
                 throw damaged(format, bytes, e);
             }
