@@ -150,19 +150,11 @@ class BackdropShadeTest {
         int margin = 20 + random.nextInt(60);
         int size = side + 2 * margin;
         float[] ink = ShopPhotos.enlarge(garment, side, random.nextBoolean());
-        int[] rgb = new int[size * size];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                int gx = x - margin;
-                int gy = y - margin;
-                double a = gx >= 0 && gx < side && gy >= 0 && gy < side ? ink[gy * side + gx] / 255.0 : 0;
-                int level = (int) Math.max(0, Math.min(255, Math.round(backdrop * (1 - a) + shade * a)));
-                rgb[y * size + x] = level << 16 | level << 8 | level;
-            }
-        }
-        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(0, 0, size, size, rgb, 0, size);
-        return ShopPhotos.encode(image, ShopPhotos.Kind.JPEG);
+        return ShopPhotos.grayJpeg(size, backdrop, shade, (x, y) -> {
+            int gx = x - margin;
+            int gy = y - margin;
+            return gx >= 0 && gx < side && gy >= 0 && gy < side ? ink[gy * side + gx] / 255.0 : 0;
+        });
     }
 
     /** A PNG of the garment in one gray, its opacity the garment's intensity, on a fully transparent background. */

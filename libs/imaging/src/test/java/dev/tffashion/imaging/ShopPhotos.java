@@ -135,6 +135,27 @@ final class ShopPhotos {
         return image;
     }
 
+    /** How much of the garment covers a pixel of a photo: 0 (paper only) to 1 (garment only). */
+    @FunctionalInterface
+    interface Coverage {
+        double at(int x, int y);
+    }
+
+    /** A gray JPEG photo, {@code size} pixels square: each pixel the paper's level mixed with the garment's by its coverage. */
+    static byte[] grayJpeg(int size, double paper, double garment, Coverage coverage) {
+        int[] rgb = new int[size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                double a = coverage.at(x, y);
+                int level = (int) Math.max(0, Math.min(255, Math.round(paper * (1 - a) + garment * a)));
+                rgb[y * size + x] = level << 16 | level << 8 | level;
+            }
+        }
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, size, size, rgb, 0, size);
+        return encode(image, Kind.JPEG);
+    }
+
     static byte[] encode(BufferedImage image, Kind kind) {
         String format = switch (kind) {
             case JPEG -> "jpeg";

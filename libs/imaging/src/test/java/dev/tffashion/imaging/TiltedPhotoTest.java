@@ -2,7 +2,6 @@ package dev.tffashion.imaging;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -124,21 +123,13 @@ class TiltedPhotoTest {
         double cos = Math.cos(radians);
         double sin = Math.sin(radians);
         double centre = size / 2.0;
-        int[] rgb = new int[size * size];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
-                // the garment's point that lands on (x, y): (x, y) turned back about the centre
-                double u = cos * (x - centre) + sin * (y - centre) + side / 2.0;
-                double v = -sin * (x - centre) + cos * (y - centre) + side / 2.0;
-                int gx = (int) Math.floor(u);
-                int gy = (int) Math.floor(v);
-                double a = gx >= 0 && gx < side && gy >= 0 && gy < side ? ink[gy * side + gx] / 255.0 : 0;
-                int level = (int) Math.max(0, Math.min(255, Math.round(paper * (1 - a) + colour * a)));
-                rgb[y * size + x] = level << 16 | level << 8 | level;
-            }
-        }
-        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(0, 0, size, size, rgb, 0, size);
-        return ShopPhotos.encode(image, ShopPhotos.Kind.JPEG);
+        return ShopPhotos.grayJpeg(size, paper, colour, (x, y) -> {
+            // the garment's point that lands on (x, y): (x, y) turned back about the centre
+            double u = cos * (x - centre) + sin * (y - centre) + side / 2.0;
+            double v = -sin * (x - centre) + cos * (y - centre) + side / 2.0;
+            int gx = (int) Math.floor(u);
+            int gy = (int) Math.floor(v);
+            return gx >= 0 && gx < side && gy >= 0 && gy < side ? ink[gy * side + gx] / 255.0 : 0;
+        });
     }
 }
