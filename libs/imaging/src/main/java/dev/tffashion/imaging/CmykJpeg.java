@@ -29,7 +29,7 @@ final class CmykJpeg {
     /** The number of components of the JPEG's frame (its SOF header), or 0 when the markers before the scan have none. */
     static int components(byte[] jpeg) {
         // SOF0..SOF15, less DHT (C4), JPG (C8) and DAC (CC): length, precision, height, width, components
-        int sof = segment(jpeg, (marker, pos, length) -> marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8
+        int sof = JpegSegments.find(jpeg, (marker, pos, length) -> marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8
             && marker != 0xCC);
         return sof >= 0 && sof + 9 < jpeg.length ? jpeg[sof + 9] & 0xFF : 0;
     }
@@ -37,29 +37,9 @@ final class CmykJpeg {
     /** The colour transform of the JPEG's Adobe (APP14) segment, or -1 when it has none. */
     static int adobeTransform(byte[] jpeg) {
         // "Adobe", version (2), flags0 (2), flags1 (2), transform (1)
-        int adobe = segment(jpeg, (marker, pos, length) -> marker == 0xEE && length >= 14 && pos + 15 < jpeg.length
+        int adobe = JpegSegments.find(jpeg, (marker, pos, length) -> marker == 0xEE && length >= 14 && pos + 15 < jpeg.length
             && jpeg[pos + 4] == 'A' && jpeg[pos + 5] == 'd' && jpeg[pos + 6] == 'o' && jpeg[pos + 7] == 'b' && jpeg[pos + 8] == 'e');
         return adobe >= 0 ? jpeg[adobe + 15] & 0xFF : -1;
-    }
-
-    /** Which segment is wanted: its marker, where it starts (its FF) and its length (after the marker). */
-    @FunctionalInterface
-    private interface Wanted {
-        boolean test(int marker, int pos, int length);
-    }
-
-    /** Where the first wanted segment before the scan starts (its FF), or -1. */
-    private static int segment(byte[] jpeg, Wanted wanted) {
-        int pos = 2;
-        while (pos + 4 <= jpeg.length && (jpeg[pos] & 0xFF) == 0xFF) {
-            int marker = jpeg[pos + 1] & 0xFF;
-            if (marker == 0xDA || marker == 0xD9) break;
-            int length = ((jpeg[pos + 2] & 0xFF) << 8) | (jpeg[pos + 3] & 0xFF);
-            if (length < 2) break;
-            if (wanted.test(marker, pos, length)) return pos;
-            pos += 2 + length;
-        }
-        return -1;
     }
 
     /** Decodes a four-component JPEG's samples (subsampled as {@code param} says) and turns them into an RGB picture. */

@@ -10,20 +10,10 @@ final class ExifOrientation {
 
     /** The orientation 1..8 from the JPEG's APP1 Exif segment, or 1 (upright) when there is none or it cannot be read. */
     static int of(byte[] jpeg) {
-        int pos = 2;
-        while (pos + 4 <= jpeg.length && (jpeg[pos] & 0xFF) == 0xFF) {
-            int marker = jpeg[pos + 1] & 0xFF;
-            if (marker == 0xDA || marker == 0xD9) break;
-            int length = u16(jpeg, pos + 2, true);
-            if (length < 2) break;
-            int start = pos + 4;
-            if (marker == 0xE1 && start + 14 <= jpeg.length && jpeg[start] == 'E' && jpeg[start + 1] == 'x'
-                && jpeg[start + 2] == 'i' && jpeg[start + 3] == 'f' && jpeg[start + 4] == 0) {
-                return fromTiff(jpeg, start + 6, Math.min(jpeg.length, pos + 2 + length));
-            }
-            pos += 2 + length;
-        }
-        return 1;
+        // APP1: "Exif", 0, padding, then a TIFF header and its first directory
+        int app1 = JpegSegments.find(jpeg, (marker, pos, length) -> marker == 0xE1 && pos + 18 <= jpeg.length
+            && jpeg[pos + 4] == 'E' && jpeg[pos + 5] == 'x' && jpeg[pos + 6] == 'i' && jpeg[pos + 7] == 'f' && jpeg[pos + 8] == 0);
+        return app1 < 0 ? 1 : fromTiff(jpeg, app1 + 10, Math.min(jpeg.length, app1 + 2 + JpegSegments.length(jpeg, app1)));
     }
 
     private static int fromTiff(byte[] b, int tiff, int end) {
