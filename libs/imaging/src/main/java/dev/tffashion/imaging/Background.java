@@ -89,19 +89,18 @@ record Background(float level, boolean light, Surface surface, float noise) {
         int step = Math.max(1, (int) Math.round(Math.sqrt((double) w * h / POLARITY_SAMPLES)));
         double darker = 0;
         double lighter = 0;
-        float[] c = surface.c();
-        float du = surface.width() > 1 ? 2f / (surface.width() - 1) : 0f;
-        float u0 = surface.width() > 1 ? -1f : 0f;
+        float c3 = surface.c()[3];
+        float du = surface.du();
+        float u0 = surface.u0();
         for (int y = step / 2; y < h; y += step) {
-            // along the row the surface is a + b u + c3 u^2, as in ink()
-            float v = surface.height() > 1 ? 2f * y / (surface.height() - 1) - 1f : 0f;
-            float a = c[0] + c[2] * v + c[4] * v * v;
-            float b = c[1] + c[5] * v;
+            float v = surface.v(y);
+            float a = surface.rowA(v);
+            float b = surface.rowB(v);
             float rowLighter = 0f;
             float rowDarker = 0f;
             for (int x = step / 2; x < w; x += step) {
                 float u = x * du + u0;
-                float d = levels[y * w + x] - (a + (b + c[3] * u) * u);
+                float d = levels[y * w + x] - (a + (b + c3 * u) * u);
                 if (d > noise) {
                     rowLighter += d - noise;
                 } else if (d < -noise) {
@@ -120,14 +119,12 @@ record Background(float level, boolean light, Surface surface, float noise) {
      * places.
      */
     void ink(int y, int width, float[] levels, float[] ink, int from) {
-        float[] c = surface.c();
-        float v = surface.height() > 1 ? 2f * y / (surface.height() - 1) - 1f : 0f;
-        // Along the row the surface is a + b u + c3 u^2, u running from -1 to 1 (0 on a picture one pixel wide)
-        float a = c[0] + c[2] * v + c[4] * v * v;
-        float b = c[1] + c[5] * v;
-        float c3 = c[3];
-        float step = surface.width() > 1 ? 2f / (surface.width() - 1) : 0f;
-        float u0 = surface.width() > 1 ? -1f : 0f;
+        float v = surface.v(y);
+        float a = surface.rowA(v);
+        float b = surface.rowB(v);
+        float c3 = surface.c()[3];
+        float step = surface.du();
+        float u0 = surface.u0();
         float first = surface.width() > 1 ? a - b + c3 : a;
         float last = surface.width() > 1 ? a + b + c3 : a;
         float vertex = c3 != 0f && Math.abs(b / (2f * c3)) < 1f ? a - b * b / (4f * c3) : first;
@@ -174,6 +171,32 @@ record Background(float level, boolean light, Surface surface, float noise) {
 
         static Surface flat(float level) {
             return new Surface(new float[] {level, 0f, 0f, 0f, 0f, 0f}, 1, 1);
+        }
+
+        /** Row {@code y}'s place across the height, -1 to 1 (0 on a picture one pixel high). */
+        float v(int y) {
+            return height > 1 ? 2f * y / (height - 1) - 1f : 0f;
+        }
+
+        /**
+         * Along the row at {@code v} the surface is {@code a + b u + c3 u^2}, u running from {@link #u0()} by {@link #du()} a
+         * pixel (-1 to 1; 0 on a picture one pixel wide), c3 being {@code c[3]}: this is a.
+         */
+        float rowA(float v) {
+            return c[0] + c[2] * v + c[4] * v * v;
+        }
+
+        /** ... and this b. */
+        float rowB(float v) {
+            return c[1] + c[5] * v;
+        }
+
+        float du() {
+            return width > 1 ? 2f / (width - 1) : 0f;
+        }
+
+        float u0() {
+            return width > 1 ? -1f : 0f;
         }
 
         float at(float x, float y) {
