@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -69,6 +70,13 @@ public class ImageConsumer implements BatchTask<KafkaRecord<String, byte[]>> {
 
     void started(@Observes StartupEvent event) {
         runner.report(TaskState.IDLE, "waiting for pictures", Map.of());
+    }
+
+    /** The consumer was assigned these partitions at these positions: their windows of repeated keys are read back now. */
+    void assigned(Map<TopicPartition, Long> positions) {
+        if (repeats != null) {
+            repeats.prefetch(positions);
+        }
     }
 
     @Incoming(Channels.IMAGES)

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,6 +68,29 @@ class RepeatedKeysTest {
         // A new process starts at the committed offset 4: "b" at offset 5 is a copy of offset 1, read back from the topic
         assertFalse(repeats.repeated("drops", 0, 4, "d"));
         assertTrue(repeats.repeated("drops", 0, 5, "b"), "the original at offset 1 was read back");
+    }
+
+    @Test
+    void aReadBackStartedAtAssignmentServesThePartitionsFirstRecord() {
+        RepeatedKeys repeats = new RepeatedKeys(settings, 100);
+        // Assigned at offset 2: offsets 0 and 1 (a, b) are read back in the background. The first record then comes at offset 4, so
+        // offset 3 was no data for that consumer (a control record, say): the window is the prefetched one, which does not hold "c"
+        repeats.prefetch(Map.of(new TopicPartition("drops", 0), 2L));
+        assertFalse(repeats.repeated("drops", 0, 4, "c"), "the prefetch, read back to offset 2, stands for the window");
+        assertTrue(repeats.repeated("drops", 0, 5, "b"), "the original at offset 1 came with the prefetch");
+        // A prefetch for a partition already seen changes nothing
+        repeats.prefetch(Map.of(new TopicPartition("drops", 0), 1L));
+        assertTrue(repeats.repeated("drops", 0, 5, "b"));
+    }
+
+    @Test
+    void aPrefetchPastTheFirstRecordIsNotUsedItIsReadBackThen() {
+        RepeatedKeys repeats = new RepeatedKeys(settings, 100);
+        // The prefetch ends at offset 5, but the first record comes at offset 3 (the consumer was moved back): offsets 0..2 are
+        // read back for it, and "b" at offset 5 is then a copy of offset 1 through that window
+        repeats.prefetch(Map.of(new TopicPartition("drops", 0), 5L));
+        assertFalse(repeats.repeated("drops", 0, 3, "c"));
+        assertTrue(repeats.repeated("drops", 0, 5, "b"));
     }
 
     @Test
