@@ -54,7 +54,14 @@ public class Predictor {
     /** The most values a preparing Predict call sends (an instance of a larger input is not worth a warm-up). */
     static final long PREPARE_MAX_VALUES = 1 << 20;
 
+    /** How long preparing waits between attempts while the model server does not answer yet. */
+    static final Duration PREPARE_RETRY = Duration.ofMillis(500);
+    /** How long preparing keeps trying. */
+    static final Duration PREPARE_GIVE_UP = Duration.ofSeconds(120);
+
     private final Map<Endpoint, ServingSignature> signatures = new ConcurrentHashMap<>();
+    /** The endpoint most recently given to {@link #prepare}: an earlier one stops trying. */
+    private volatile Endpoint latest;
 
     private final ExecutorService preparing = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "predict-prepare");
@@ -90,14 +97,28 @@ public class Predictor {
     /**
      * Prepares a newly announced endpoint in the background: reads its signature once, outside the retries and the circuit breaker
      * (the readiness probe's call), and, when the signature fixes every dimension of an instance, sends one Predict call of one instance
-     * of zeros, whose answer is dropped (it counts in no metric of predict). Nothing depends on it: a failure is logged, and the first
-     * tensor then reads the signature itself as before.
+     * of zeros, whose answer is dropped (it counts in no metric of predict). While the server does not answer yet (predict started
+     * before serve-manager's model server, as {@code bin/tf-fashion up} starts them together), it tries again every
+     * {@link #PREPARE_RETRY} for up to {@link #PREPARE_GIVE_UP}, as long as the endpoint is still the latest announced and no tensor
+     * has read its signature meanwhile. Nothing depends on it: a failure is logged, and the first tensor then reads the signature
+     * itself as before.
      */
     public void prepare(Endpoint endpoint) {
-        preparing.execute(() -> {
-            long start = System.nanoTime();
+        prepare(endpoint, config.health().deadline());
+    }
+
+    /** {@link #prepare(Endpoint)}, each signature read given {@code probeDeadline}. */
+    void prepare(Endpoint endpoint, Duration probeDeadline) {
+        latest = endpoint;
+        preparing.execute(() -> prepareWhileLatest(endpoint, probeDeadline));
+    }
+
+    private void prepareWhileLatest(Endpoint endpoint, Duration probeDeadline) {
+        long start = System.nanoTime();
+        long deadline = start + PREPARE_GIVE_UP.toNanos();
+        for (int attempt = 1; endpoint.equals(latest); attempt++) {
             try {
-                ServingSignature signature = client.probe(endpoint, config.health().deadline());
+                ServingSignature signature = client.probe(endpoint, probeDeadline);
                 if (!signatures.containsKey(endpoint)) {
                     remember(endpoint, signature);
                 }
@@ -105,12 +126,28 @@ public class Predictor {
                 if (zeros != null) {
                     client.predict(endpoint, signature, zeros);
                 }
-                LOG.infof("model %s prepared in %d ms (%s)", endpoint.describe(), (System.nanoTime() - start) / 1_000_000, zeros == null
-                    ? "signature read; no Predict call: an instance's shape is not fixed" : "signature read, one Predict call");
+                LOG.infof("model %s prepared in %d ms%s (%s)", endpoint.describe(), (System.nanoTime() - start) / 1_000_000,
+                    attempt == 1 ? "" : ", at attempt " + attempt, zeros == null
+                        ? "signature read; no Predict call: an instance's shape is not fixed" : "signature read, one Predict call");
+                return;
             } catch (RuntimeException e) {
-                LOG.infof("model %s not prepared (its first tensor reads the signature itself): %s", endpoint.describe(), e.getMessage());
+                if (System.nanoTime() >= deadline || signatures.containsKey(endpoint)) {
+                    LOG.infof("model %s not prepared after %d attempts (its first tensor reads the signature itself): %s",
+                        endpoint.describe(), attempt, e.getMessage());
+                    return;
+                }
+                if (attempt == 1) {
+                    LOG.infof("model %s not prepared yet (%s): trying again every %d ms for up to %d s", endpoint.describe(),
+                        e.getMessage(), PREPARE_RETRY.toMillis(), PREPARE_GIVE_UP.toSeconds());
+                }
             }
-        });
+            try {
+                Thread.sleep(PREPARE_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
