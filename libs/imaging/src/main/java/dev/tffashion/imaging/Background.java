@@ -13,7 +13,9 @@ import java.util.Arrays;
  * <p>Photos are rarely lit evenly: a backdrop darkens towards one side, or towards the corners (a lens's vignetting). So the
  * background is a <b>surface</b> fitted to the medians of short pieces of the frame: a quadratic in x and y when pieces on all
  * four sides are left to fit it, else a plane, else the level alone. Pieces that the garment covers (it may touch an edge)
- * stand out from the others and are left out of the fit. And photos are grainy: sensor noise, JPEG artefacts, a fabric
+ * stand out from the others and are left out of the fit; a garment cropped to its edges covers so much of the frame that
+ * pieces it partly covers pass, and the fit, bowed towards it, then gives way to the flat level. And photos are grainy: sensor
+ * noise, JPEG artefacts, a fabric
  * backdrop. The frame's spread around the surface gives a <b>noise floor</b> that is taken off every pixel's ink, so that the
  * backdrop's grain is not mistaken for garment. On an evenly lit, clean backdrop the surface is flat at the level and the
  * floor about 0: the ink is then what the level alone gave.
@@ -43,6 +45,8 @@ record Background(float level, boolean light, Surface surface, float noise) {
     private static final float MAD_TO_SIGMA = 1.4826f;
     /** The garment's side of the background is weighed on a grid of about this many pixels. */
     private static final int POLARITY_SAMPLES = 65_536;
+    /** The fitted surface is dropped for the flat level when it stands this many times further from the frame's pixels. */
+    private static final float BOWED = 2f;
     /** The grain's median is read to a quarter of a gray level. */
     private static final int DEVIATION_STEPS = 4;
 
@@ -71,6 +75,17 @@ record Background(float level, boolean light, Surface surface, float noise) {
         for (int i = 0; i < frame.count; i++) kept[i] = residual[i] <= tolerance;
         Surface refit = frame.fit(kept, gray.width(), gray.height());
         if (refit != null) surface = refit;
+        // A garment cropped to the picture's edges covers much of the frame, and pieces it only partly covers can pass both
+        // tolerances: the surface then bows towards the garment, the grain reads tens of levels, and the garment's fainter parts
+        // fall under the floor. Over the whole frame, such a surface stands further from the pixels on its closer side than the
+        // flat level does: the level is taken then.
+        boolean[] all = new boolean[frame.count];
+        Arrays.fill(all, true);
+        Surface flat = Surface.flat(level);
+        if (frame.deviation(gray, all, flat) * BOWED < frame.deviation(gray, all, surface)) {
+            float noise = NOISE_SPREADS * MAD_TO_SIGMA * frame.deviation(gray, all, flat);
+            return new Background(level, garmentDarker(gray, flat, noise, level >= LIGHT_BACKGROUND), flat, noise);
+        }
         float noise = NOISE_SPREADS * MAD_TO_SIGMA * frame.deviation(gray, kept, surface);
         return new Background(level, garmentDarker(gray, surface, noise, level >= LIGHT_BACKGROUND), surface, noise);
     }
@@ -331,23 +346,42 @@ record Background(float level, boolean light, Surface surface, float noise) {
             return surface;
         }
 
-        /** The median absolute difference between the kept pieces' pixels and the surface: the backdrop's grain. */
+        /**
+         * The backdrop's grain: the median absolute difference between the kept pieces' pixels and the surface, read on each side
+         * of it apart (pixels lighter, pixels darker; one exactly on it counts on both), the smaller of the two. Grain falls on both
+         * sides alike, a garment on one only: the edge of a garment that touches the picture's border (a photo cropped to it) lies
+         * in pieces that were kept, and read on both sides at once it raised the floor until the garment's own fainter parts fell
+         * under it and the crop lost them.
+         */
         float deviation(GrayImage gray, boolean[] kept, Surface surface) {
-            int[] histogram = new int[256 * DEVIATION_STEPS];
-            int pixels = 0;
+            int[] lighter = new int[256 * DEVIATION_STEPS];
+            int[] darker = new int[256 * DEVIATION_STEPS];
+            int lighterPixels = 0;
+            int darkerPixels = 0;
             float[] values = gray.values();
             for (int i = 0; i < count; i++) {
                 if (!kept[i]) continue;
                 int[] b = box[i];
                 for (int yy = b[1]; yy < b[3]; yy++) {
                     for (int xx = b[0]; xx < b[2]; xx++) {
-                        float d = Math.abs(values[yy * gray.width() + xx] - surface.at(xx, yy));
-                        histogram[Math.min(histogram.length - 1, (int) (d * DEVIATION_STEPS))]++;
-                        pixels++;
+                        float d = values[yy * gray.width() + xx] - surface.at(xx, yy);
+                        int bin = Math.min(lighter.length - 1, (int) (Math.abs(d) * DEVIATION_STEPS));
+                        if (d >= 0) {
+                            lighter[bin]++;
+                            lighterPixels++;
+                        }
+                        if (d <= 0) {
+                            darker[bin]++;
+                            darkerPixels++;
+                        }
                     }
                 }
             }
-            return (GrayImage.medianBin(histogram, pixels) + 0.5f) / DEVIATION_STEPS;
+            if (lighterPixels == 0 && darkerPixels == 0) return 0f;
+            int bin = lighterPixels == 0 ? GrayImage.medianBin(darker, darkerPixels)
+                : darkerPixels == 0 ? GrayImage.medianBin(lighter, lighterPixels)
+                : Math.min(GrayImage.medianBin(lighter, lighterPixels), GrayImage.medianBin(darker, darkerPixels));
+            return (bin + 0.5f) / DEVIATION_STEPS;
         }
     }
 }

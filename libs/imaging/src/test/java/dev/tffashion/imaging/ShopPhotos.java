@@ -143,16 +143,21 @@ final class ShopPhotos {
 
     /** A gray JPEG photo, {@code size} pixels square: each pixel the paper's level mixed with the garment's by its coverage. */
     static byte[] grayJpeg(int size, double paper, double garment, Coverage coverage) {
-        int[] rgb = new int[size * size];
-        for (int y = 0; y < size; y++) {
-            for (int x = 0; x < size; x++) {
+        return grayJpeg(size, size, paper, garment, coverage);
+    }
+
+    /** A gray JPEG photo of {@code width} x {@code height} pixels, each the paper's level mixed with the garment's by its coverage. */
+    static byte[] grayJpeg(int width, int height, double paper, double garment, Coverage coverage) {
+        int[] rgb = new int[width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
                 double a = coverage.at(x, y);
                 int level = (int) Math.max(0, Math.min(255, Math.round(paper * (1 - a) + garment * a)));
-                rgb[y * size + x] = level << 16 | level << 8 | level;
+                rgb[y * width + x] = level << 16 | level << 8 | level;
             }
         }
-        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(0, 0, size, size, rgb, 0, size);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, width, height, rgb, 0, width);
         return encode(image, Kind.JPEG);
     }
 
