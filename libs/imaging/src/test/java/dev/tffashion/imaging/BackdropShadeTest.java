@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,9 +22,8 @@ class BackdropShadeTest {
     private static final int PER_ROW = 200;
     /** The first test image used; other tests start elsewhere. */
     private static final int FIRST_IMAGE = 7000;
-    private static final float MAX_ACCURACY_LOSS = 5f;
-    /** At least this fraction of each row's photos carries the right {@code inverted} note. */
-    private static final double RIGHT_SIDE = 0.98;
+    /** Within 5 points of the originals, none refused, the {@code inverted} note right on 98 % or more of each row's photos. */
+    private static final PhotoRows.Limits LIMITS = new PhotoRows.Limits(5f, 0, 0.98);
     private static SoftmaxClassifier model;
 
     /**
@@ -76,6 +74,10 @@ class BackdropShadeTest {
         assertTrue(failures.isEmpty(), String.join("; ", failures));
     }
 
+    private static List<String> row(String name, boolean darkGarment, PhotoRows.PhotoMaker maker) throws Exception {
+        return PhotoRows.row(model, name, FIRST_IMAGE, PER_ROW, new Random(name.hashCode()), darkGarment, maker, LIMITS);
+    }
+
     @Test
     void aPhotoOnAnOpaqueBackdropWithTransparentCornersStaysOnWhite() throws Exception {
         // A dark garment on white, the photo's corners cut round and transparent: the opaque pixels are mostly light, but the
@@ -95,53 +97,6 @@ class BackdropShadeTest {
         assertEquals("true", seen.notes().get(ModelInput.Notes.ALPHA_FLATTENED));
         assertEquals("true", seen.notes().get(ModelInput.Notes.INVERTED));
         assertEquals("110,80,80,140", seen.notes().get(ModelInput.Notes.CROP));
-    }
-
-    /** Makes the photo of a Fashion-MNIST garment (784 bytes, light on dark). */
-    @FunctionalInterface
-    private interface PhotoMaker {
-        byte[] photo(byte[] garment, Random random);
-    }
-
-    /**
-     * One row: a photo of each of {@link #PER_ROW} test images, preprocessed and classified, against the originals; its
-     * figures printed, and what fails.
-     */
-    private static List<String> row(String name, boolean darkGarment, PhotoMaker maker) throws Exception {
-        FashionMnistFiles.Images test = FashionMnistFiles.test();
-        Preprocessor preprocessor = new Preprocessor();
-        Random random = new Random(name.hashCode());
-        int originalsRight = 0;
-        int photosRight = 0;
-        int rightSide = 0;
-        List<String> refused = new ArrayList<>();
-        for (int n = 0; n < PER_ROW; n++) {
-            int index = FIRST_IMAGE + n;
-            byte[] photo = maker.photo(test.image(index), random);
-            originalsRight += model.predict(test.unit(index)) == test.label(index) ? 1 : 0;
-            try {
-                ModelInput seen = preprocessor.preprocess(photo);
-                photosRight += model.predict(seen.pixels()) == test.label(index) ? 1 : 0;
-                rightSide += Boolean.parseBoolean(seen.notes().get(ModelInput.Notes.INVERTED)) == darkGarment ? 1 : 0;
-            } catch (ImageRejectedException e) {
-                refused.add(index + " (" + e.reason() + ")");
-            }
-        }
-        float originals = 100f * originalsRight / PER_ROW;
-        float photos = 100f * photosRight / PER_ROW;
-        System.out.printf(Locale.ROOT, "%-40s n=%d  originals %.1f%%  photos %.1f%%  on the right side %d  refused %d%n", name,
-            PER_ROW, originals, photos, rightSide, refused.size());
-        List<String> failures = new ArrayList<>();
-        if (!refused.isEmpty()) {
-            failures.add(name + ": " + refused.size() + " refused, e.g. " + refused.subList(0, Math.min(3, refused.size())));
-        }
-        if (originals - photos > MAX_ACCURACY_LOSS) {
-            failures.add(name + ": photos " + photos + "% vs originals " + originals + "%");
-        }
-        if (rightSide < RIGHT_SIDE * PER_ROW) {
-            failures.add(name + ": the inverted note is right on " + rightSide + " of " + PER_ROW);
-        }
-        return failures;
     }
 
     /** A JPEG photo of the garment in one gray on a backdrop of another, 220-300 pixels, sharp or soft, with a margin. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,10 +21,11 @@ class TightCropTest {
     private static final int PHOTOS = 900;
     /** The first test image used; other tests start elsewhere. */
     private static final int FIRST_IMAGE = 3000;
-    private static final float MAX_ACCURACY_LOSS = 5f;
-    /** A few of Fashion-MNIST's faintest garments stay under the blank limit once their edges are cut off; no more than this. */
-    private static final int MAX_REFUSED = PHOTOS / 200;
-    private static final double RIGHT_SIDE = 0.98;
+    /**
+     * Within 5 points of the originals, the {@code inverted} note right on 98 % or more; a few of Fashion-MNIST's faintest
+     * garments may stay under the blank limit once their edges are cut off, no more than one in 200.
+     */
+    private static final PhotoRows.Limits LIMITS = new PhotoRows.Limits(5f, PHOTOS / 200, 0.98);
     private static SoftmaxClassifier model;
 
     @BeforeAll
@@ -42,42 +42,11 @@ class TightCropTest {
     }
 
     private static List<String> row(String name, boolean darkGarment) throws Exception {
-        FashionMnistFiles.Images test = FashionMnistFiles.test();
-        Preprocessor preprocessor = new Preprocessor();
-        Random random = new Random(7);
-        int originalsRight = 0;
-        int photosRight = 0;
-        int rightSide = 0;
-        List<String> refused = new ArrayList<>();
-        for (int n = 0; n < PHOTOS; n++) {
-            int index = FIRST_IMAGE + n;
+        return PhotoRows.row(model, name, FIRST_IMAGE, PHOTOS, new Random(7), darkGarment, (garment, random) -> {
             int shade = darkGarment ? 30 + random.nextInt(61) : 200 + random.nextInt(41);
             int paper = darkGarment ? 238 + random.nextInt(15) : 20 + random.nextInt(41);
-            byte[] photo = croppedPhoto(test.image(index), shade, paper, random);
-            originalsRight += model.predict(test.unit(index)) == test.label(index) ? 1 : 0;
-            try {
-                ModelInput seen = preprocessor.preprocess(photo);
-                photosRight += model.predict(seen.pixels()) == test.label(index) ? 1 : 0;
-                rightSide += Boolean.parseBoolean(seen.notes().get(ModelInput.Notes.INVERTED)) == darkGarment ? 1 : 0;
-            } catch (ImageRejectedException e) {
-                refused.add(index + " (" + e.reason() + ")");
-            }
-        }
-        float originals = 100f * originalsRight / PHOTOS;
-        float photos = 100f * photosRight / PHOTOS;
-        System.out.printf(Locale.ROOT, "%-40s n=%d  originals %.1f%%  photos %.1f%%  on the right side %d  refused %d%n", name,
-            PHOTOS, originals, photos, rightSide, refused.size());
-        List<String> failures = new ArrayList<>();
-        if (refused.size() > MAX_REFUSED) {
-            failures.add(name + ": " + refused.size() + " refused, e.g. " + refused.subList(0, Math.min(3, refused.size())));
-        }
-        if (originals - photos > MAX_ACCURACY_LOSS) {
-            failures.add(name + ": photos " + photos + "% vs originals " + originals + "%");
-        }
-        if (rightSide < RIGHT_SIDE * PHOTOS) {
-            failures.add(name + ": the inverted note is right on " + rightSide + " of " + PHOTOS);
-        }
-        return failures;
+            return croppedPhoto(garment, shade, paper, random);
+        }, LIMITS);
     }
 
     /** A JPEG of the garment enlarged to 220-300 pixels, sharp or soft, cut to the bounding box of its pixels. */
