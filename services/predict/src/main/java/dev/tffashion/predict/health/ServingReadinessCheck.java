@@ -2,6 +2,7 @@ package dev.tffashion.predict.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -24,6 +25,8 @@ import dev.tffashion.tfserving.client.ServingSignature;
 public class ServingReadinessCheck implements HealthCheck {
 
     static final String NAME = "tf-serving model";
+    /** The longest a failed probe is reused. */
+    static final Duration FAILURE_REUSE = Duration.ofSeconds(1);
 
     @Inject
     EndpointWatcher endpoints;
@@ -57,10 +60,18 @@ public class ServingReadinessCheck implements HealthCheck {
         return response.down().withData("state", "waiting").withData("reason", probe.failure()).build();
     }
 
+    /**
+     * How long a probe's answer is reused: {@code predict.health.cache-for}, but a failure at most {@link #FAILURE_REUSE}, so that
+     * predict reads ready soon after a model server that was still loading (as at {@code bin/tf-fashion up}) answers.
+     */
+    private Duration reuse(Probe probe) {
+        Duration cacheFor = config.health().cacheFor();
+        return probe.signature() != null || cacheFor.compareTo(FAILURE_REUSE) < 0 ? cacheFor : FAILURE_REUSE;
+    }
+
     private Probe probe(Endpoint endpoint) {
         Probe cached = last;
-        if (cached != null && cached.endpoint().equals(endpoint)
-            && System.nanoTime() - cached.at() < config.health().cacheFor().toNanos()) {
+        if (cached != null && cached.endpoint().equals(endpoint) && System.nanoTime() - cached.at() < reuse(cached).toNanos()) {
             return cached;
         }
         Probe fresh;
