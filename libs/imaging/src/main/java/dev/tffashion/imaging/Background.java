@@ -16,8 +16,8 @@ import java.util.Arrays;
  * stand out from the others and are left out of the fit; a garment cropped to its edges covers so much of the frame that
  * pieces it partly covers pass, and the fit, bowed towards it, then gives way to the flat level. And photos are grainy: sensor
  * noise, JPEG artefacts, a fabric backdrop. The frame's spread around the surface (on the backdrop's side of it) gives a
- * <b>noise floor</b> that is taken off every pixel's ink, so that the backdrop's grain is not mistaken for garment. On an evenly lit, clean backdrop the surface is flat at the level and the
- * floor about 0: the ink is then what the level alone gave.
+ * <b>noise floor</b> that is taken off every pixel's ink, so that the backdrop's grain is not mistaken for garment. On an
+ * evenly lit, clean backdrop the surface is flat at the level and the floor about 0: the ink is then what the level alone gave.
  *
  * @param level   the border median, 0..255, before inversion
  * @param light   whether the picture is inverted: the garment is darker than its background
