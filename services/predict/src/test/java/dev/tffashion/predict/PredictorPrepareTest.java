@@ -9,6 +9,7 @@ import dev.tffashion.predict.client.PredictionClient;
 import dev.tffashion.tfserving.client.FloatBatch;
 import dev.tffashion.tfserving.client.Scores;
 import dev.tffashion.tfserving.client.ServingSignature;
+import jakarta.enterprise.inject.Vetoed;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,7 @@ class PredictorPrepareTest {
         new long[] {-1, 28, 28}, "probabilities", new long[] {-1, 10});
 
     /** A model server that does not answer the first {@code silent} reads of an endpoint's signature, then answers. */
+    @Vetoed // a test double, not a bean of the Quarkus tests that share this class path
     private static final class LateServer extends PredictionClient {
         final int silent;
         final Map<String, AtomicInteger> probes = new ConcurrentHashMap<>();

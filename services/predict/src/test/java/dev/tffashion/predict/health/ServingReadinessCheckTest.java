@@ -8,6 +8,7 @@ import dev.tffashion.predict.config.PredictConfig;
 import dev.tffashion.predict.messaging.EndpointWatcher;
 import dev.tffashion.tfserving.client.ServingSignature;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import jakarta.enterprise.inject.Vetoed;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Optional;
@@ -28,6 +29,7 @@ class ServingReadinessCheckTest {
         new long[] {-1, 28, 28}, "probabilities", new long[] {-1, 10});
 
     /** A model server that answers once {@code answering} is set, and counts the probes. */
+    @Vetoed // a test double, not a bean of the Quarkus tests that share this class path
     private static final class Server extends PredictionClient {
         final AtomicBoolean answering = new AtomicBoolean();
         final AtomicInteger probes = new AtomicInteger();
@@ -47,6 +49,7 @@ class ServingReadinessCheckTest {
         }
     }
 
+    @Vetoed // a test double, not a bean of the Quarkus tests that share this class path
     private static final class Announced extends EndpointWatcher {
         @Override
         public Optional<Endpoint> current() {
