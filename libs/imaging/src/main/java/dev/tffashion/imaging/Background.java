@@ -81,8 +81,9 @@ record Background(float level, boolean light, Surface surface, float noise) {
         boolean[] all = new boolean[frame.count];
         Arrays.fill(all, true);
         Surface flat = Surface.flat(level);
-        if (frame.deviation(gray, all, flat) * BOWED < frame.deviation(gray, all, surface)) {
-            float noise = NOISE_SPREADS * MAD_TO_SIGMA * frame.deviation(gray, all, flat);
+        float flatDeviation = frame.deviation(gray, all, flat);
+        if (flatDeviation * BOWED < frame.deviation(gray, all, surface)) {
+            float noise = NOISE_SPREADS * MAD_TO_SIGMA * flatDeviation;
             return new Background(level, garmentDarker(gray, flat, noise, level >= LIGHT_BACKGROUND), flat, noise);
         }
         float noise = NOISE_SPREADS * MAD_TO_SIGMA * frame.deviation(gray, kept, surface);
