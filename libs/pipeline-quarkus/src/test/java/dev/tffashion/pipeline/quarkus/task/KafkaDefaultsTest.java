@@ -35,6 +35,8 @@ class KafkaDefaultsTest {
         assertEquals("0", defaults.getProperty(CONNECTOR + "throttled.unprocessed-record-max-age.ms"));
         assertEquals("dead-letter-queue", defaults.getProperty(CONNECTOR + "failure-strategy"));
         assertEquals("earliest", defaults.getProperty(CONNECTOR + "auto.offset.reset"));
+        assertEquals("false", defaults.getProperty(CONNECTOR + "cloud-events"),
+            "the task runtime reads the ce_ headers itself; SmallRye would parse every record again");
         assertEquals("read_committed", defaults.getProperty(CONNECTOR + "isolation.level"), "README, \"Exactly once\"");
         int deliveryTimeout = Integer.parseInt(defaults.getProperty(CONNECTOR + "delivery.timeout.ms"));
         assertEquals(true, deliveryTimeout < 30_000, "Kafka gives up on a record before a task's 30 s try ends");
