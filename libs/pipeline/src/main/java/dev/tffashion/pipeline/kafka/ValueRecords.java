@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectReader;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.IsoInstants;
 import dev.tffashion.pipeline.Json;
 import dev.tffashion.pipeline.MalformedValueException;
 import dev.tffashion.pipeline.SourceInput;
@@ -179,7 +180,7 @@ public final class ValueRecords {
             return null;
         }
         try {
-            return HeaderInstants.parse(time);
+            return IsoInstants.parse(time);
         } catch (DateTimeParseException e) {
             throw new MalformedValueException("header " + CloudEventHeaders.TIME + " is '" + time + "', not an ISO-8601 instant", e);
         }

@@ -1,0 +1,90 @@
+package dev.tffashion.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import dev.tffashion.pipeline.status.StatusEvent;
+import dev.tffashion.pipeline.status.TaskState;
+
+/** {@link Json} reads instants as Jackson's own reader of {@link Instant} does, whatever their form, and values round-trip. */
+class JsonInstantsTest {
+
+    /** What {@link Json}'s mapper was before its instant reader: JavaTimeModule's. */
+    private static final ObjectMapper REFERENCE = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final TypeReference<Map<String, Instant>> MAP = new TypeReference<>() {
+    };
+
+    @Test
+    void instantsWrittenByTheMapperAreReadBackExactly() {
+        SplittableRandom random = new SplittableRandom(7);
+        long first = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
+        long last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
+        for (int i = 0; i < 50_000; i++) {
+            long nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000L;
+                case 2 -> random.nextInt(1_000_000) * 1000L;
+                default -> random.nextInt(1_000_000_000);
+            };
+            Instant instant = Instant.ofEpochSecond(random.nextLong(first, last + 1), nanos);
+            String json = Json.toString(Map.of("at", instant));
+            assertEquals(instant, read(Json.mapper(), json), json);
+            assertEquals(read(REFERENCE, json), read(Json.mapper(), json), json);
+        }
+    }
+
+    @Test
+    void everyOtherFormIsAcceptedOrRejectedAsJacksonsReaderDoes() throws IOException {
+        for (String at : List.of("\"2026-12-04T20:09:51Z\"", "\"2026-12-04T20:09:51.123456789Z\"", "\"2016-12-31T23:59:60Z\"",
+                "\"2026-12-04T20:09:51+01:00\"", "\" 2026-12-04T20:09:51Z \"", "\"+10000-01-01T00:00:00Z\"", "1733342991",
+                "1733342991.5", "\"1733342991\"", "null", "\"\"")) {
+            String json = "{\"at\":" + at + "}";
+            assertEquals(REFERENCE.readValue(json, MAP), Json.mapper().readValue(json, MAP), json);
+        }
+        for (String at : List.of("\"2026-02-30T00:00:00Z\"", "\"2026-12-04T20:60:00Z\"", "\"2026-12-04 20:09:51Z\"", "\"yesterday\"",
+                "true", "[1,2]")) {
+            String json = "{\"at\":" + at + "}";
+            assertThrows(JsonMappingException.class, () -> REFERENCE.readValue(json, MAP), json);
+            assertThrows(JsonMappingException.class, () -> Json.mapper().readValue(json, MAP), json);
+        }
+    }
+
+    @Test
+    void theValuesThatCarryInstantsRoundTrip() {
+        Instant created = Instant.parse("2026-12-04T20:09:51.123456Z");
+        AnnotatedValue value = AnnotatedValue.builder().id("v1").pipeline("p").task("imageInput").output("droppedFile").type("image")
+                .data("data:image/png;base64,AA==").mediaType("image/png").size(1).createdAt(created).build();
+        assertEquals(value, Json.fromBytes(Json.toBytes(value), AnnotatedValue.class));
+        assertEquals(created, Json.fromBytes(Json.toBytes(value), AnnotatedValue.class).createdAt());
+
+        StatusEvent event = new StatusEvent("predict", TaskState.SUCCEEDED, "ok", null, Map.of("done", 3L), created, Map.of(),
+                "replica-1", Instant.parse("2026-12-04T20:09:52.5Z"));
+        assertEquals(event, Json.fromBytes(Json.toBytes(event), StatusEvent.class));
+        assertNull(read(Json.mapper(), "{\"at\":null}"));
+    }
+
+    private static Instant read(ObjectMapper mapper, String json) {
+        try {
+            return mapper.readValue(json, MAP).get("at");
+        } catch (IOException e) {
+            throw new AssertionError(json + ": " + e.getMessage(), e);
+        }
+    }
+}
