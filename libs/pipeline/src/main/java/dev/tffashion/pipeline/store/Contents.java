@@ -6,8 +6,11 @@ import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -99,15 +102,26 @@ public final class Contents {
 
     /**
      * The bytes of a {@code data:<media-type>;base64,<data>} URI. The media type may hold commas (a tensor's {@code shape=28,28}):
-     * the data starts after the last {@code ;base64,}, which base64 itself never contains.
+     * the data starts after the last {@code ;base64,}, which base64 itself never contains. Found by searching forward from the
+     * first (a tensor's marker is near the start, and {@code String.indexOf} is a vector intrinsic where {@code lastIndexOf},
+     * scanning back over every base64 character, is not), and decoded from one Latin-1 copy of the URI, not two.
      */
     public static byte[] decodeDataUri(String uri) {
-        int marker = uri.lastIndexOf(BASE64_MARKER);
+        int marker = uri.indexOf(BASE64_MARKER);
         if (!uri.startsWith("data:") || marker < 0) {
             throw new ContentStoreException("not a base64 data URI: '" + abbreviate(uri) + "'");
         }
+        for (int next = uri.indexOf(BASE64_MARKER, marker + 1); next >= 0; next = uri.indexOf(BASE64_MARKER, next + 1)) {
+            marker = next;
+        }
+        int start = marker + BASE64_MARKER.length();
         try {
-            return Base64.getDecoder().decode(uri.substring(marker + BASE64_MARKER.length()));
+            // Base64 is ASCII: the decoder reads the Latin-1 bytes of a String too, and rejects what is not base64 either way
+            ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(uri.getBytes(StandardCharsets.ISO_8859_1), start,
+                    uri.length() - start));
+            byte[] bytes = decoded.array();
+            return decoded.arrayOffset() == 0 && decoded.remaining() == bytes.length ? bytes
+                    : Arrays.copyOfRange(bytes, decoded.arrayOffset() + decoded.position(), decoded.arrayOffset() + decoded.limit());
         } catch (IllegalArgumentException e) {
             throw new ContentStoreException("data URI is not valid base64: " + e.getMessage(), e);
         }
