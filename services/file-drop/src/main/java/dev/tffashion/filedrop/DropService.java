@@ -22,6 +22,7 @@ import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.pipeline.store.Hashing;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -41,6 +42,8 @@ public class DropService {
     private static final Logger LOG = Logger.getLogger(DropService.class);
 
     private final Map<String, String> inFlightKeys = new ConcurrentHashMap<>();
+    /** The accepted-drops counter of each task, looked up once: every drop increments one. */
+    private final Map<String, Counter> acceptedCounters = new ConcurrentHashMap<>();
 
     @Inject
     FileDropConfig config;
@@ -71,7 +74,7 @@ public class DropService {
     public Accepted drop(String task, byte[] bytes, String fileName, String idempotencyKey) {
         try {
             Accepted accepted = accept(task, bytes, fileName, idempotencyKey);
-            registry.counter("tffashion.drops.accepted", "task", task).increment();
+            acceptedCounters.computeIfAbsent(task, t -> registry.counter("tffashion.drops.accepted", "task", t)).increment();
             if (!accepted.replayed()) {
                 status.increment(task, "accepted");
                 status.report(task, TaskState.SUCCEEDED, "accepted " + (fileName == null ? accepted.value().id() : fileName));
