@@ -4,27 +4,32 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer;
 
 /**
- * The pipeline's one JSON mapping: ISO-8601 instants, unknown fields tolerated (newer producers may add fields). Instants in the
- * form the pipeline writes are read by {@link IsoInstants#fastPath}; every other form goes to Jackson's own reader, as before.
+ * The pipeline's one JSON mapping: ISO-8601 instants, unknown fields tolerated (newer producers may add fields). Instants are
+ * written by {@link IsoInstants#format} (the text of {@link Instant#toString()}, as Jackson's writer gives it) and read by
+ * {@link IsoInstants#fastPath} in that form; every other form goes to Jackson's own reader, as before.
  */
 public final class Json {
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new JavaTimeModule())
-            // registered after JavaTimeModule, so its reader of Instant is the one used
-            .registerModule(new SimpleModule("tf-fashion-instants").addDeserializer(Instant.class, new FastInstants()))
+            // registered after JavaTimeModule, so its writer and reader of Instant are the ones used
+            .registerModule(new SimpleModule("tf-fashion-instants").addSerializer(Instant.class, new InstantText())
+                    .addDeserializer(Instant.class, new FastInstants()))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -88,6 +93,21 @@ public final class Json {
                 }
             }
             return InstantDeserializer.INSTANT.deserialize(parser, context);
+        }
+    }
+
+    /** Writes an instant as the string {@link Instant#toString()} gives, as JavaTimeModule's writer does with this mapping. */
+    static final class InstantText extends StdScalarSerializer<Instant> {
+
+        private static final long serialVersionUID = 1L;
+
+        InstantText() {
+            super(Instant.class);
+        }
+
+        @Override
+        public void serialize(Instant value, JsonGenerator generator, SerializerProvider provider) throws IOException {
+            generator.writeString(IsoInstants.format(value));
         }
     }
 }

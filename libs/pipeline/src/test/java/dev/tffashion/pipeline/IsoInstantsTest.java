@@ -28,6 +28,7 @@ class IsoInstantsTest {
             };
             Instant instant = Instant.ofEpochSecond(random.nextLong(first, last + 1), nanos);
             String text = instant.toString();
+            assertEquals(text, IsoInstants.format(instant), text);
             Instant fast = IsoInstants.fastPath(text);
             assertNotNull(fast, text);
             assertEquals(instant, fast, text);
@@ -43,6 +44,19 @@ class IsoInstantsTest {
             "2024-02-29T23:59:59.999999999Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59.5Z", "0000-01-01T00:00:00Z")) {
             assertNotNull(IsoInstants.fastPath(text), text);
             assertEquals(Instant.parse(text), IsoInstants.parse(text), text);
+            assertEquals(Instant.parse(text).toString(), IsoInstants.format(Instant.parse(text)), text);
+        }
+    }
+
+    @Test
+    void formatWritesWhatInstantToStringWritesAlsoOutsideTheFourDigitYears() {
+        for (Instant instant : List.of(Instant.EPOCH, Instant.ofEpochSecond(-1), Instant.ofEpochSecond(-1, 999_999_999),
+            Instant.ofEpochSecond(0, 1), Instant.ofEpochSecond(0, 1000), Instant.ofEpochSecond(0, 1_000_000),
+            Instant.ofEpochSecond(0, 100_000_000), Instant.ofEpochSecond(0, 120_000), Instant.ofEpochSecond(59, 100),
+            Instant.parse("0000-01-01T00:00:00Z"), Instant.parse("0000-01-01T00:00:00Z").minusNanos(1),
+            Instant.parse("9999-12-31T23:59:59.999999999Z"), Instant.parse("9999-12-31T23:59:59.999999999Z").plusNanos(1),
+            Instant.MIN, Instant.MAX, Instant.parse("2024-02-29T12:00:00Z"), Instant.parse("2026-12-04T20:09:00Z"))) {
+            assertEquals(instant.toString(), IsoInstants.format(instant), instant::toString);
         }
     }
 

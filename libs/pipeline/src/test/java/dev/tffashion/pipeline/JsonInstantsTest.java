@@ -16,23 +16,31 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import dev.tffashion.pipeline.status.StatusEvent;
 import dev.tffashion.pipeline.status.TaskState;
 
-/** {@link Json} reads instants as Jackson's own reader of {@link Instant} does, whatever their form, and values round-trip. */
+/**
+ * {@link Json} writes instants as Jackson's own writer of {@link Instant} does, reads them as its reader does, whatever their
+ * form, and values round-trip.
+ */
 class JsonInstantsTest {
 
     /** What {@link Json}'s mapper was before its instant reader: JavaTimeModule's. */
     private static final ObjectMapper REFERENCE = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** And its writer, instants as ISO-8601 text. */
+    private static final ObjectMapper REFERENCE_WRITER = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
     private static final TypeReference<Map<String, Instant>> MAP = new TypeReference<>() {
     };
 
     @Test
-    void instantsWrittenByTheMapperAreReadBackExactly() {
+    void instantsAreWrittenAsJacksonsWriterDoesAndReadBackExactly() throws IOException {
         SplittableRandom random = new SplittableRandom(7);
         long first = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
         long last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
@@ -45,6 +53,7 @@ class JsonInstantsTest {
             };
             Instant instant = Instant.ofEpochSecond(random.nextLong(first, last + 1), nanos);
             String json = Json.toString(Map.of("at", instant));
+            assertEquals(REFERENCE_WRITER.writeValueAsString(Map.of("at", instant)), json);
             assertEquals(instant, read(Json.mapper(), json), json);
             assertEquals(read(REFERENCE, json), read(Json.mapper(), json), json);
         }

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 
 import dev.tffashion.pipeline.AnnotatedValue;
+import dev.tffashion.pipeline.IsoInstants;
 import dev.tffashion.pipeline.Json;
 
 /**
@@ -41,7 +42,7 @@ public final class CloudEventHeaders {
         headers.put(ID, value.id());
         headers.put(SOURCE, "/" + value.pipeline() + "/" + value.task() + "/" + value.output());
         headers.put(TYPE, TYPE_PREFIX + value.type());
-        headers.put(TIME, value.createdAt().toString());
+        headers.put(TIME, IsoInstants.format(value.createdAt()));
         headers.put(CONTENT_TYPE, contentType);
         headers.put(TF_TYPE, value.type());
         headers.put(TF_SOURCES, Json.toString(value.sourceInputs()));
