@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -14,19 +15,30 @@ import org.junit.jupiter.api.Test;
 
 class IsoInstantsTest {
 
-    @Test
-    void whatInstantToStringWritesIsReadByTheFastPathAsInstantParseReadsIt() {
-        SplittableRandom random = new SplittableRandom(42);
+    /**
+     * {@code count} instants of the years 0 to 9999, seeded: a quarter each with no fraction, whole milliseconds, whole
+     * microseconds and any nanoseconds (the three lengths of fraction {@link Instant#toString()} writes).
+     */
+    static List<Instant> instants(long seed, int count) {
+        SplittableRandom random = new SplittableRandom(seed);
         long first = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
         long last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
-        for (int i = 0; i < 200_000; i++) {
+        List<Instant> instants = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
             long nanos = switch (i % 4) {
                 case 0 -> 0;
                 case 1 -> random.nextInt(1000) * 1_000_000L;
                 case 2 -> random.nextInt(1_000_000) * 1000L;
                 default -> random.nextInt(1_000_000_000);
             };
-            Instant instant = Instant.ofEpochSecond(random.nextLong(first, last + 1), nanos);
+            instants.add(Instant.ofEpochSecond(random.nextLong(first, last + 1), nanos));
+        }
+        return instants;
+    }
+
+    @Test
+    void whatInstantToStringWritesIsReadByTheFastPathAsInstantParseReadsIt() {
+        for (Instant instant : instants(42, 200_000)) {
             String text = instant.toString();
             assertEquals(text, IsoInstants.format(instant), text);
             Instant fast = IsoInstants.fastPath(text);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -41,17 +40,7 @@ class JsonInstantsTest {
 
     @Test
     void instantsAreWrittenAsJacksonsWriterDoesAndReadBackExactly() throws IOException {
-        SplittableRandom random = new SplittableRandom(7);
-        long first = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
-        long last = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
-        for (int i = 0; i < 50_000; i++) {
-            long nanos = switch (i % 4) {
-                case 0 -> 0;
-                case 1 -> random.nextInt(1000) * 1_000_000L;
-                case 2 -> random.nextInt(1_000_000) * 1000L;
-                default -> random.nextInt(1_000_000_000);
-            };
-            Instant instant = Instant.ofEpochSecond(random.nextLong(first, last + 1), nanos);
+        for (Instant instant : IsoInstantsTest.instants(7, 50_000)) {
             String json = Json.toString(Map.of("at", instant));
             assertEquals(REFERENCE_WRITER.writeValueAsString(Map.of("at", instant)), json);
             assertEquals(instant, read(Json.mapper(), json), json);
