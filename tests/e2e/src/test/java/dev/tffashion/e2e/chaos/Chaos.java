@@ -131,7 +131,8 @@ public final class Chaos {
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<Thread> restarts = new ArrayList<>();
     private final Map<String, Set<String>> apiAnswers = new ConcurrentHashMap<>();
-    private final Map<String, Integer> apiRegressions = new ConcurrentHashMap<>();
+    /** Per answered state ("loading", "unknown", "pending", ...): the images answered so after the API had answered their prediction. */
+    private final Map<String, Map<String, Integer>> apiRegressions = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(2)).build();
     private PipelineProcesses pipeline;
@@ -506,7 +507,7 @@ public final class Chaos {
                 if (answer.startsWith("prediction:")) {
                     seen.add(answer.substring("prediction:".length()));
                 } else if (!seen.isEmpty()) {
-                    apiRegressions.merge(drop.id, 1, Integer::sum);
+                    apiRegressions.computeIfAbsent(answer, k -> new ConcurrentHashMap<>()).merge(drop.id, 1, Integer::sum);
                 }
             }
             LockSupport.parkNanos(1_000_000_000L);

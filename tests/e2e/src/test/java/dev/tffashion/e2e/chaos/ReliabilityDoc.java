@@ -70,6 +70,12 @@ final class ReliabilityDoc {
         - **per fault**: each drop belongs to the fault whose kill came last before it was due; "in flight at kill" counts the
           accepted images (of any row) that were due before the kill and had no outcome yet at the kill.
         - A recipe must end in a served model (a `serve.endpoint` value for its model) or a learn dead letter.
+        - **answered again without it**: during the run `GET /v1/predictions/{id}` is asked for every accepted image once a
+          second; an image whose prediction it had answered and that it then answers otherwise is counted by the state it was
+          answered (the body's `state`). `loading` (`503` with `Retry-After` while a restarted file-drop's index reads Kafka
+          again) is expected and only noted; with one file-drop any other state (`404 unknown` or `pending`, a dead letter)
+          fails the run, since the index is rebuilt from the topics that hold the prediction. With replicas, a file-drop whose
+          index is behind another's may answer `pending` for a while: noted only.
 
         Defects the runs found:
         - predict: a tensor delivered again (its offset not yet committed when the broker was killed, or when predict was)
