@@ -16,7 +16,10 @@ public class DropRefusedException extends RefusedException {
         this.hint = hint;
     }
 
-    /** The HTTP status: 400 empty, 413 too large, 415 wrong kind of content, 422 unusable content. */
+    /**
+     * The HTTP status: 400 empty, 409 the same Idempotency-Key in flight, 413 too large, 415 wrong kind of content, 422 unusable
+     * content; the server's side: 503 Kafka or the content store unavailable (or the index loading), 507 the content store full.
+     */
     public int status() {
         return status;
     }

@@ -20,6 +20,8 @@ import dev.tffashion.pipeline.quarkus.StatusReporter;
 import dev.tffashion.pipeline.status.TaskState;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.pipeline.store.ContentStoreException;
+import dev.tffashion.pipeline.store.ContentStoreFullException;
 import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.pipeline.store.Hashing;
 import io.micrometer.core.instrument.Counter;
@@ -123,7 +125,7 @@ public class DropService {
                     "retry in a moment to get its id");
         }
         try {
-            ContentRef content = Contents.store(store, bytes, mediaType);
+            ContentRef content = stored(task, bytes, mediaType);
             PipelineGraph.Output output = graph.output(task, "droppedFile");
             AnnotatedValue value = AnnotatedValue.builder().id(id).pipeline(graph.name()).task(task)
                     .output(output.name()).type(output.type().wireName()).content(content).createdAt(Instant.now())
@@ -139,6 +141,24 @@ public class DropService {
             if (key != null) {
                 inFlightKeys.remove(id);
             }
+        }
+    }
+
+    /**
+     * The content, inline or in the content store. A store that cannot take it refuses the drop with what to do: {@code 507}
+     * when it is full (the next drop after space is freed succeeds), {@code 503} when it cannot be written for another reason.
+     */
+    private ContentRef stored(String task, byte[] bytes, String mediaType) {
+        String what = "imageInput".equals(task) ? "picture" : "script";
+        try {
+            return Contents.store(store, bytes, mediaType);
+        } catch (ContentStoreFullException e) {
+            throw new DropRefusedException(507, "store-full", "the " + what + " could not be stored: " + e.getMessage(),
+                    "nothing was accepted; once the content store has room, send the same request again");
+        } catch (ContentStoreException e) {
+            throw new DropRefusedException(503, "store-unavailable", "the " + what + " could not be stored: " + e.getMessage(),
+                    "nothing was accepted; send the same request again once the content store can be written (file-drop's log"
+                            + " has the cause)");
         }
     }
 

@@ -79,6 +79,10 @@ public final class FileContentStore implements ContentStore {
             return new ContentRef(URI_PREFIX + hex, mediaType, size, hex);
         } catch (IOException e) {
             deleteQuietly(temp);
+            if (ContentStoreFullException.isNoSpace(e)) {
+                throw new ContentStoreFullException("the content store at " + root + " is full (" + e.getMessage() + "): free space"
+                    + " on its file system, or give it a larger one", e);
+            }
             throw new ContentStoreException("cannot write to the content store at " + root + ": " + e.getMessage(), e);
         }
     }

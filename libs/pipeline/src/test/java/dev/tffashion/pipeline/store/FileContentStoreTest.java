@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -64,5 +65,24 @@ class FileContentStoreTest extends ContentStoreTest {
         }
         ContentRef ref = store.put(bytes, "application/octet-stream");
         assertArrayEquals(bytes, Contents.read(store, ref), "a retried write succeeds");
+    }
+
+    @Test
+    void aFullFileSystemIsToldApartAndLeavesNothingBehind() throws IOException {
+        FileContentStore full = new FileContentStore(storeRoot(), temp -> {
+            throw new FileSystemException(temp.toString(), null, "No space left on device");
+        });
+        byte[] bytes = randomBytes(100_000);
+        ContentStoreFullException e = assertThrows(ContentStoreFullException.class, () -> full.put(bytes, "image/png"));
+        assertTrue(e.getMessage().startsWith("the content store at " + storeRoot().toAbsolutePath() + " is full ("), e.getMessage());
+        try (Stream<Path> temps = Files.list(storeRoot().resolve("tmp"))) {
+            assertEquals(0, temps.count(), "the partial file is removed");
+        }
+        FileContentStore failing = new FileContentStore(storeRoot(), temp -> {
+            throw new IOException("Input/output error");
+        });
+        ContentStoreException other = assertThrows(ContentStoreException.class, () -> failing.put(bytes, "image/png"));
+        assertFalse(other instanceof ContentStoreFullException, "an I/O error is not a full store");
+        assertTrue(ContentStoreFullException.isNoSpace(new IllegalStateException("wrapped", new IOException("Disk quota exceeded"))));
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -25,7 +26,13 @@ import dev.tffashion.filedrop.TestImages;
 import dev.tffashion.kafkalocal.testing.KafkaTestResource;
 import dev.tffashion.pipeline.AnnotatedValue;
 import dev.tffashion.pipeline.kafka.ValueRecords;
+import dev.tffashion.pipeline.store.ContentRef;
+import dev.tffashion.pipeline.store.ContentStore;
+import dev.tffashion.pipeline.store.ContentStoreException;
+import dev.tffashion.pipeline.store.ContentStoreFullException;
+import dev.tffashion.pipeline.store.Contents;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.restassured.http.ContentType;
@@ -60,6 +67,47 @@ class DropResourceTest {
                 .extract().asByteArray();
         assertArrayEquals(png, content);
         given().get("/v1/values/" + id).then().statusCode(200).body("id", equalTo(id)).body("sha256", equalTo(value.sha256()));
+    }
+
+    @Test
+    void aFullContentStoreRefusesThePictureWith507AndOneThatCannotBeWrittenWith503() {
+        byte[] bmp = TestImages.garment("bmp", 200, 200);
+        assertTrue(bmp.length > Contents.INLINE_LIMIT, "large enough to go to the content store");
+        QuarkusMock.installMockForType(new RefusingStore(new ContentStoreFullException("the content store at /data is full (No space"
+                + " left on device): free space on its file system, or give it a larger one", null)), ContentStore.class);
+        given().body(bmp).post("/imageInput").then().statusCode(507)
+                .body("error", equalTo("the picture could not be stored: the content store at /data is full (No space left on device):"
+                        + " free space on its file system, or give it a larger one"))
+                .body("hint", containsString("nothing was accepted"));
+        QuarkusMock.installMockForType(new RefusingStore(new ContentStoreException("cannot write to the content store at /data:"
+                + " Read-only file system")), ContentStore.class);
+        given().body(bmp).post("/imageInput").then().statusCode(503)
+                .body("error", containsString("Read-only file system")).body("hint", containsString("send the same request again"));
+        given().body(TestImages.garment("png", 28, 28)).post("/imageInput").then().statusCode(202);
+    }
+
+    /** A content store whose every write fails as given; small content never reaches it (it travels inline). */
+    private record RefusingStore(ContentStoreException failure) implements ContentStore {
+
+        @Override
+        public ContentRef put(InputStream content, String mediaType) {
+            throw failure;
+        }
+
+        @Override
+        public InputStream open(String sha256) {
+            throw new ContentStoreException("content sha256:" + sha256 + " is not in this store");
+        }
+
+        @Override
+        public boolean contains(String sha256) {
+            return false;
+        }
+
+        @Override
+        public String location() {
+            return "/data";
+        }
     }
 
     @Test
