@@ -63,6 +63,7 @@ public class DropPublisher {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return new DropRefusedException(503, "kafka-unavailable",
                 "the drop could not be stored on Kafka: " + cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-                "nothing was accepted; retry the same request (send an Idempotency-Key header to make retries safe)");
+                "Kafka did not acknowledge the drop in time, so it is not accepted; retry the same request with an Idempotency-Key"
+                + " header: with the same key the picture is stored once, even if Kafka wrote this try after all");
     }
 }
