@@ -74,7 +74,6 @@ class PipelineIT {
             options.put(service, new ArrayList<>(List.of("-Dquarkus.otel.sdk.disabled=false",
                 "-Dquarkus.otel.exporter.otlp.traces.endpoint=" + traces.endpoint(), "-Dquarkus.otel.bsp.schedule.delay=500ms")));
         }
-        options.get("predict").addAll(List.of("-Dkafka.session.timeout.ms=8000", "-Dkafka.heartbeat.interval.ms=1000"));
         pipeline = PipelineProcesses.start(work, options);
         topics = new TopicRecorder(pipeline.bootstrap(), "tf-fashion");
         images = TestImages.load();

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -88,7 +89,7 @@ public final class PipelineProcesses implements AutoCloseable {
      * Starts the broker and the five services and waits until each is ready.
      *
      * @param work            a fresh folder for logs, the store, the models and the broker's data
-     * @param extraJvmOptions per service name, JVM options added to its command line (e.g. -Dkafka.session.timeout.ms)
+     * @param extraJvmOptions per service name, JVM options added to its command line (e.g. -Dquarkus.otel.sdk.disabled=false)
      */
     public static PipelineProcesses start(Path work, Map<String, List<String>> extraJvmOptions) throws IOException {
         return start(work, extraJvmOptions, Map.of());
@@ -138,6 +139,26 @@ public final class PipelineProcesses implements AutoCloseable {
         }
         throw new IllegalStateException("cannot find the tf-fashion project root from " + Path.of("").toAbsolutePath()
             + "; set -Dtffashion.root=<checkout>");
+    }
+
+    /**
+     * A Kafka client default every service ships (libs/pipeline-quarkus, {@code META-INF/microprofile-config.properties}, key
+     * {@code mp.messaging.connector.smallrye-kafka.<key>}), in milliseconds: the runs keep the shipped value instead of setting
+     * their own, and say which one they ran with.
+     */
+    public static Duration shippedKafkaDefault(String key) {
+        var file = projectRoot().resolve("libs/pipeline-quarkus/src/main/resources/META-INF/microprofile-config.properties");
+        var defaults = new Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            defaults.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the shipped Kafka defaults " + file, e);
+        }
+        String value = defaults.getProperty("mp.messaging.connector.smallrye-kafka." + key);
+        if (value == null) {
+            throw new IllegalStateException(file + " sets no mp.messaging.connector.smallrye-kafka." + key);
+        }
+        return Duration.ofMillis(Long.parseLong(value.trim()));
     }
 
     private void startAll() throws IOException {

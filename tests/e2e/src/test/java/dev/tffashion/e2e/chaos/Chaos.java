@@ -108,13 +108,14 @@ public final class Chaos {
     private static final Duration FREEZE_LIMIT = Duration.ofSeconds(30);
 
     /**
-     * The consumer session of every service in a fault run: short, so that a killed member's partitions move on soon, and long
-     * enough for a frozen replica that owns one partition of three to gather the in-flight minimum before its session ends.
+     * The consumer session of every service, as shipped (a fault run does not set its own): short, so that a killed member's
+     * partitions move on soon, and long enough for a frozen replica that owns one partition of three to gather the in-flight
+     * minimum before its session ends.
      */
-    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration SESSION_TIMEOUT = PipelineProcesses.shippedKafkaDefault("session.timeout.ms");
 
-    /** How often every service's consumers tell the group they are alive, in a fault run. */
-    private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    /** How often every service's consumers tell the group they are alive, as shipped. */
+    private static final Duration HEARTBEAT_INTERVAL = PipelineProcesses.shippedKafkaDefault("heartbeat.interval.ms");
 
     /**
      * With replicas, the longest freeze: the frozen replica must die before its session ends, or the group hands its partitions to
@@ -204,12 +205,8 @@ public final class Chaos {
         var images = TestImages.load();
         var machine = Report.machine();
         var work = Files.createDirectories(root.resolve("tests/e2e/target/chaos")).resolve("run-" + System.currentTimeMillis());
-        var shortSessions = List.of("-Dkafka.session.timeout.ms=" + SESSION_TIMEOUT.toMillis(),
-            "-Dkafka.heartbeat.interval.ms=" + HEARTBEAT_INTERVAL.toMillis());
-        var jvmOptions = new HashMap<String, List<String>>();
-        PipelineProcesses.SERVICES.forEach(s -> jvmOptions.put(s, shortSessions));
         long started = System.nanoTime();
-        pipeline = PipelineProcesses.start(work, jvmOptions, options.replicas());
+        pipeline = PipelineProcesses.start(work, Map.of(), options.replicas());
         ExecutorService pool = Executors.newFixedThreadPool(32);
         Thread watcher = null;
         try {

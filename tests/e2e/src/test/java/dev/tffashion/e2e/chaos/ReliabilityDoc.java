@@ -32,14 +32,14 @@ final class ReliabilityDoc {
         """;
 
     private static final String HOW = """
-        `bin/chaos` (or `bin/tf-fashion chaos`; options `--seed N`, `--images N`, `--stream-seconds S`) and the IT
-        `FaultIT` run `dev.tffashion.e2e.chaos.Chaos`: it starts its own pipeline (kafka-local and the five packaged services as
-        processes on free loopback ports, each service's Kafka consumers with a %d s session so a restarted member takes its
-        partitions in seconds), then streams 500 image drops (Fashion-MNIST test PNGs, 10 of them blank pictures or PNGs cut before
-        their end, which imageConvert must dead-letter) and 2 recipe drops (`samples/recipes/quick.yaml`, seeds 42 and 7) through
-        `POST /imageInput` and `POST /scriptInput`. The client behaves as a user's: each drop has its own `Idempotency-Key`, and a
-        drop that got no answer, a 5xx or a 409 is sent again with the same key until it gets a `202` (accepted) or a 4xx (refused,
-        not counted), for at most 3 minutes (gave up).
+        `bin/chaos` (or `bin/tf-fashion chaos`; options `--seed N`, `--images N`, `--stream-seconds S`) and the IT `FaultIT` run
+        `dev.tffashion.e2e.chaos.Chaos`: it starts its own pipeline (kafka-local and the five packaged services as processes on
+        free loopback ports, each service's Kafka consumers with the %d s session they ship with, so a restarted member takes
+        its partitions in seconds), then streams 500 image drops (Fashion-MNIST test PNGs, 10 of them blank pictures or PNGs cut
+        before their end, which imageConvert must dead-letter) and 2 recipe drops (`samples/recipes/quick.yaml`, seeds 42 and 7)
+        through `POST /imageInput` and `POST /scriptInput`. The client behaves as a user's: each drop has its own
+        `Idempotency-Key`, and a drop that got no answer, a 5xx or a 409 is sent again with the same key until it gets a `202`
+        (accepted) or a 4xx (refused, not counted), for at most 3 minutes (gave up).
 
         During the stream each of the five services is killed once with SIGKILL (`kill -9`, by process handle) at a seeded random
         moment and started again at once on the same ports; the broker is killed with SIGKILL once in the middle of the stream and

@@ -54,6 +54,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 
 /**
  * The transactional task runtime against a real broker (kafka-local) and SmallRye's own {@code KafkaTransactions}: a replica
@@ -102,6 +103,9 @@ class TransactionalBatchTest {
 
     @Inject
     StatusReporter status;
+
+    @Inject
+    KafkaClientService clients;
 
     /** A transactional task on two test channels, under its own build profile. */
     public static class Profile implements QuarkusTestProfile {
@@ -163,6 +167,17 @@ class TransactionalBatchTest {
         if (predecessor != null) {
             predecessor.close(Duration.ZERO);
         }
+    }
+
+    @Test
+    @Order(0)
+    void theTasksConsumerRunsWithTheShippedShortSession() {
+        // The connector defaults of META-INF/microprofile-config.properties as the channel's Kafka consumer got them, not as the
+        // file says: a replica killed without leaving its group holds its partitions only this long (docs/configuration.md).
+        Map<String, ?> consumer = clients.getConsumer(IN_CHANNEL).configuration();
+        assertEquals("10000", String.valueOf(consumer.get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)), "session: " + consumer);
+        assertEquals("1000", String.valueOf(consumer.get(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)), "heartbeat: " + consumer);
+        assertEquals("read_committed", String.valueOf(consumer.get(ConsumerConfig.ISOLATION_LEVEL_CONFIG)));
     }
 
     @Test
