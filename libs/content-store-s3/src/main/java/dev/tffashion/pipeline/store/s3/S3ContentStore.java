@@ -11,12 +11,14 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.jboss.logging.Logger;
 
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.ContentStoreException;
+import dev.tffashion.pipeline.store.ContentStoreFullException;
 import dev.tffashion.pipeline.store.Hashing;
 import dev.tffashion.pipeline.store.VerifyingInputStream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -49,6 +51,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3ContentStore implements ContentStore, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(S3ContentStore.class);
+
+    /** S3 error codes of a store out of room besides HTTP 507 (see {@link #isFull}). */
+    private static final Set<String> FULL_CODES = Set.of("XMinioStorageFull", "QuotaExceeded", "XMinioAdminBucketQuotaExceeded");
 
     private final S3Client s3;
     private final boolean ownsClient;
@@ -167,6 +172,10 @@ public final class S3ContentStore implements ContentStore, AutoCloseable {
             }
             return new ContentRef(URI_PREFIX + hex, mediaType, size, hex);
         } catch (IOException e) {
+            if (ContentStoreFullException.isNoSpace(e)) {
+                throw new ContentStoreFullException("no room to spool content for " + settings.location() + " in "
+                        + settings.tempDir() + " (" + e.getMessage() + "): free space there, or point the spool folder at a larger one", e);
+            }
             throw new ContentStoreException("cannot spool content for " + settings.location() + " in " + settings.tempDir() + ": "
                     + e.getMessage() + "; check that the folder is writable and has room", e);
         } finally {
@@ -186,11 +195,32 @@ public final class S3ContentStore implements ContentStore, AutoCloseable {
             if (e.statusCode() == 409 && exists(key)) {
                 return; // a concurrent conditional put of the same bytes won
             }
+            if (isFull(e)) {
+                throw noRoom(e);
+            }
             throw new ContentStoreException("cannot write " + settings.location() + key.substring(settings.prefix().length()) + " (HTTP "
                     + e.statusCode() + "): " + e.getMessage(), e);
         } catch (SdkException e) {
             throw new ContentStoreException("cannot write to the content store at " + settings.location() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the object store refused a write for want of room: {@code 507 Insufficient Storage} (MinIO answers it with
+     * {@code XMinioStorageFull} when its drives are full), or a quota error code (Ceph RGW's {@code QuotaExceeded}, MinIO's
+     * bucket quota {@code XMinioAdminBucketQuotaExceeded}).
+     */
+    static boolean isFull(S3Exception e) {
+        return e.statusCode() == 507 || FULL_CODES.contains(errorCode(e));
+    }
+
+    private ContentStoreFullException noRoom(S3Exception e) {
+        return new ContentStoreFullException("the content store bucket " + settings.location() + " has no room (HTTP " + e.statusCode()
+                + " " + errorCode(e) + "): free space on the object store or raise the bucket's quota", e);
+    }
+
+    private static String errorCode(S3Exception e) {
+        return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "" : e.awsErrorDetails().errorCode();
     }
 
     /**
@@ -203,6 +233,12 @@ public final class S3ContentStore implements ContentStore, AutoCloseable {
                     .destinationKey(key).metadataDirective(MetadataDirective.REPLACE).contentType("application/octet-stream")
                     // a copy onto itself must change something: S3 refuses one that changes nothing
                     .metadata(Map.of("renewed-at", Instant.now().toString())));
+        } catch (S3Exception e) {
+            if (isFull(e)) {
+                throw noRoom(e);
+            }
+            throw new ContentStoreException("cannot renew the age of " + settings.location() + key.substring(settings.prefix().length())
+                    + " (HTTP " + e.statusCode() + "): " + e.getMessage(), e);
         } catch (SdkException e) {
             throw new ContentStoreException("cannot renew the age of " + settings.location() + key.substring(settings.prefix().length())
                     + ": " + e.getMessage(), e);

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,9 +31,12 @@ import org.junit.jupiter.api.Test;
 import dev.tffashion.pipeline.store.ContentRef;
 import dev.tffashion.pipeline.store.ContentStore;
 import dev.tffashion.pipeline.store.ContentStoreException;
+import dev.tffashion.pipeline.store.ContentStoreFullException;
 import dev.tffashion.pipeline.store.ContentStoreTest;
 import dev.tffashion.pipeline.store.Contents;
 import dev.tffashion.pipeline.store.Hashing;
+import com.sun.net.httpserver.HttpServer;
+
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -174,6 +179,46 @@ class S3ContentStoreTest extends ContentStoreTest {
         S3Settings nowhere = S3Settings.of("bucket", URI.create("http://127.0.0.1:" + closed)).withCredentials("a", "b");
         ContentStoreException e = assertThrows(ContentStoreException.class, () -> connect(nowhere));
         assertTrue(e.getMessage().contains("tf-fashion.store.s3.endpoint"), e.getMessage());
+    }
+
+    /**
+     * An object store out of room refuses the put with the error MinIO documents for full drives ({@code 507}, {@code
+     * XMinioStorageFull}), or with a quota error code (Ceph RGW's {@code 403 QuotaExceeded}); both are a full store, which file-drop
+     * answers with 507 store-full. Any other refusal stays a plain store failure. S3Mock cannot fill up, so a JDK HTTP server
+     * answers in its place: 404 to the lookup of the object, the given status and error code to its upload.
+     */
+    @Test
+    void aStoreOutOfRoomIsReportedAsFullAndOtherRefusalsAreNot() throws IOException {
+        assertRefusal(507, "XMinioStorageFull", true);
+        assertRefusal(403, "QuotaExceeded", true);
+        assertRefusal(403, "AccessDenied", false);
+    }
+
+    private void assertRefusal(int status, String code, boolean full) throws IOException {
+        HttpServer refusing = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        refusing.createContext("/", exchange -> {
+            byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>refused by the test"
+                    + "</Message><RequestId>1</RequestId></Error>").getBytes(StandardCharsets.UTF_8);
+            exchange.getRequestBody().readAllBytes();
+            boolean head = "HEAD".equals(exchange.getRequestMethod());
+            exchange.getResponseHeaders().set("Content-Type", "application/xml");
+            exchange.sendResponseHeaders(head ? 404 : status, head ? -1 : body.length);
+            if (!head) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        refusing.start();
+        S3Settings settings = S3Settings.of("full", URI.create("http://127.0.0.1:" + refusing.getAddress().getPort()))
+                .withCredentials("a", "b");
+        try (S3Client client = S3ContentStore.client(settings)) {
+            S3ContentStore store = S3ContentStore.over(client, settings);
+            ContentStoreException e = assertThrows(ContentStoreException.class, () -> store.put(randomBytes(1_000), "image/png"));
+            assertEquals(full, e instanceof ContentStoreFullException, status + " " + code + ": " + e);
+            assertTrue(e.getMessage().contains(String.valueOf(status)), e.getMessage());
+        } finally {
+            refusing.stop(0);
+        }
     }
 
     @Test
