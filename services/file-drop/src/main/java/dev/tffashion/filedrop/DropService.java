@@ -105,7 +105,7 @@ public class DropService {
                 String sha256 = Hashing.sha256Hex(bytes);
                 if (earlier.get().sha256() != null && !earlier.get().sha256().equals(sha256)) {
                     throw new DropRefusedException(422, "idempotency-key-reused", "the Idempotency-Key '" + key + "' was used"
-                            + " before, for a different " + ("imageInput".equals(task) ? "picture" : "script") + " (value " + id
+                            + " before, for a different " + what(task) + " (value " + id
                             + ", sha256 " + earlier.get().sha256() + "; this one has sha256 " + sha256 + ")",
                             "use a new Idempotency-Key for new content; the same key only for retries of the same request");
                 }
@@ -149,7 +149,7 @@ public class DropService {
      * when it is full (the next drop after space is freed succeeds), {@code 503} when it cannot be written for another reason.
      */
     private ContentRef stored(String task, byte[] bytes, String mediaType) {
-        String what = "imageInput".equals(task) ? "picture" : "script";
+        String what = what(task);
         try {
             return Contents.store(store, bytes, mediaType);
         } catch (ContentStoreFullException e) {
@@ -172,7 +172,12 @@ public class DropService {
 
     /** Throws 413 as soon as a declared or counted body size exceeds the task's limit. */
     public void checkDeclaredSize(String task, long size) {
-        checkSize(size, limit(task), "imageInput".equals(task) ? "picture" : "script");
+        checkSize(size, limit(task), what(task));
+    }
+
+    /** What a task's drops are called in answers: "picture" (imageInput) or "script" (scriptInput). */
+    public static String what(String task) {
+        return "imageInput".equals(task) ? "picture" : "script";
     }
 
     /** The byte limit of a task's drops. */

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.tffashion.filedrop.DropService;
 import dev.tffashion.filedrop.config.FileDropConfig;
 import dev.tffashion.pipeline.Json;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -157,7 +158,7 @@ public class DropGuard {
             boolean multipart = type.toLowerCase(Locale.ROOT).startsWith("multipart/");
             long limit = "imageInput".equals(task) ? config.maxImageBytes() : config.maxScriptBytes();
             if (declared != null && declared > limit + (multipart ? MULTIPART_SLACK : 0)) {
-                String what = "imageInput".equals(task) ? "picture" : "script";
+                String what = DropService.what(task);
                 refuse(ctx, task, 413, "too-large", "the " + (multipart ? "upload" : what) + " is " + declared + " bytes, more than the "
                         + "limit of " + limit + " bytes" + (multipart ? " for a " + what : ""), "send a smaller file, or raise the limit "
                         + "(file-drop.max-" + ("picture".equals(what) ? "image" : "script") + "-bytes)");

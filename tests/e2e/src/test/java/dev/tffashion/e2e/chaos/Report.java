@@ -238,10 +238,17 @@ public final class Report {
             return "never answered without it again";
         }
         var parts = new ArrayList<String>();
-        new TreeMap<>(regressions).forEach((state, images) -> parts.add(String.format(Locale.ROOT, "%d times '%s' on %d images%s",
-            images.values().stream().mapToInt(Integer::intValue).sum(), state, images.size(), "loading".equals(state)
-                ? " (503 while a restarted file-drop's index reads Kafka again)" : "")));
+        new TreeMap<>(regressions).forEach((state, images) -> {
+            int answers = images.values().stream().mapToInt(Integer::intValue).sum();
+            parts.add(String.format(Locale.ROOT, "%s '%s' on %s%s", counted(answers, "time", "times"), state,
+                counted(images.size(), "image", "images"), "loading".equals(state)
+                    ? " (503 while a restarted file-drop's index reads Kafka again)" : ""));
+        });
         return "answered without it again: " + String.join(", ", parts);
+    }
+
+    private static String counted(int n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     /**

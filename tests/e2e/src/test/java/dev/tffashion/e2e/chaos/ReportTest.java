@@ -27,7 +27,7 @@ class ReportTest {
         var regressions = Map.of("loading", Map.of("image-1", 4), "unknown", Map.of("image-2", 1), "pending", Map.of("image-3", 2));
         var failure = Report.wrongAgain(regressions, 1);
         assertTrue(failure.isPresent());
-        assertTrue(failure.get().endsWith("answered without it again: 2 times 'pending' on 1 images, 1 times 'unknown' on 1 images"),
+        assertTrue(failure.get().endsWith("answered without it again: 2 times 'pending' on 1 image, 1 time 'unknown' on 1 image"),
             failure.get());
     }
 
