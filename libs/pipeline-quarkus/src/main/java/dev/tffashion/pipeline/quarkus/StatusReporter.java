@@ -2,11 +2,14 @@ package dev.tffashion.pipeline.quarkus;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,11 +43,18 @@ import io.smallrye.common.annotation.Identifier;
  * event reported sooner waits and is replaced by a newer one, so the topic always ends with the latest state, at most that interval
  * late, and a busy task (a picture every few milliseconds) does not send a status record per picture. Its producer's settings,
  * security included, come from Quarkus's Kafka configuration ({@link KafkaClientConfig#producer}).
+ * Reporting never waits for Kafka: every record is sent by the reporter's own thread ({@code status-flush}). A producer's
+ * {@code send} blocks while the topic's metadata is unknown (the broker down), and callers report from HTTP request threads and
+ * task runners: a drop answered {@code 503} after its publish timeout would otherwise wait for the status send too, and every
+ * other caller behind it. While Kafka is away, events of a task keep replacing each other; the latest is sent once it is back.
  */
 @ApplicationScoped
 public class StatusReporter {
 
     private static final Logger LOG = Logger.getLogger(StatusReporter.class);
+
+    /** How long a status send may wait for the topic's metadata (Kafka down) unless Kafka's settings say otherwise. */
+    static final Duration MAX_BLOCK = Duration.ofSeconds(5);
 
     private final ConcurrentMap<String, ConcurrentMap<String, AtomicLong>> counters = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, StatusEvent> last = new ConcurrentHashMap<>();
@@ -107,40 +117,46 @@ public class StatusReporter {
         StatusEvent event = new StatusEvent(task, state, reason, progress, snapshot(task), at, details, instance, at);
         last.put(task, event);
         long now = System.nanoTime();
-        long interval = config.status().minInterval().toNanos();
+        long interval = Math.max(0, config.status().minInterval().toNanos());
         synchronized (pending) {
-            Long sent = lastSent.get(task);
-            if (interval <= 0 || sent == null || now - sent >= interval) {
-                lastSent.put(task, now);
-                pending.remove(task);
-                send(event);
-            } else if (pending.put(task, event) == null) {
-                flusher.schedule(() -> flush(task), interval - (now - sent), TimeUnit.NANOSECONDS);
+            if (pending.put(task, event) == null) {
+                Long sent = lastSent.get(task);
+                long delay = sent == null ? 0 : Math.max(0, interval - (now - sent));
+                try {
+                    flusher.schedule(() -> flush(task), delay, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException stopped) {
+                    pending.remove(task); // closing: close() sends what is pending
+                }
             }
         }
         return event;
     }
 
+    /** On the flusher thread: sends the task's pending event, the latest reported. */
     private void flush(String task) {
+        StatusEvent event;
         synchronized (pending) {
-            StatusEvent event = pending.remove(task);
-            if (event != null) {
-                lastSent.put(task, System.nanoTime());
-                send(event);
+            event = pending.remove(task);
+            if (event == null) {
+                return;
             }
+            lastSent.put(task, System.nanoTime());
         }
+        send(event);
     }
 
-    /** Publishes each task's latest event again with a new heartbeat time, unless a newer one waits to be sent anyway. */
+    /** On the flusher thread: each task's latest event again with a new heartbeat time, unless a newer one waits to be sent. */
     private void heartbeat() {
         try {
+            List<StatusEvent> beats = new ArrayList<>();
             synchronized (pending) {
                 for (StatusEvent event : last.values()) {
                     if (!pending.containsKey(event.task())) {
-                        send(event.withHeartbeat(Instant.now()));
+                        beats.add(event.withHeartbeat(Instant.now()));
                     }
                 }
             }
+            beats.forEach(this::send);
         } catch (RuntimeException e) {
             LOG.warnf("could not publish the status heartbeat: %s", e.getMessage());
         }
@@ -193,6 +209,8 @@ public class StatusReporter {
                     props.put(ProducerConfig.ACKS_CONFIG, "all");
                     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
                     props.put(ProducerConfig.CLIENT_ID_CONFIG, "status-" + graph.name() + "-" + instance);
+                    // send() waits this long at most for metadata (the broker down); only the flusher thread and close() wait
+                    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
                     producer = new KafkaProducer<>(props, new StringSerializer(), new StatusEventSerde.StatusEventSerializer());
                 }
                 p = producer;
@@ -201,12 +219,25 @@ public class StatusReporter {
         return p;
     }
 
+    /** Sends what is pending (the final states), waiting for Kafka at most {@link #MAX_BLOCK} for all of them together. */
     @PreDestroy
     void close() {
         flusher.shutdownNow();
+        try {
+            flusher.awaitTermination(MAX_BLOCK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<StatusEvent> finalStates;
         synchronized (pending) {
-            pending.values().forEach(this::send);
+            finalStates = new ArrayList<>(pending.values());
             pending.clear();
+        }
+        long deadline = System.nanoTime() + MAX_BLOCK.toNanos();
+        for (StatusEvent event : finalStates) {
+            if (System.nanoTime() < deadline) {
+                send(event);
+            }
         }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));

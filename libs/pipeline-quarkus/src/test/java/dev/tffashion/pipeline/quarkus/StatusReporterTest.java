@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,6 +138,44 @@ class StatusReporterTest {
         } finally {
             reporter.close();
         }
+    }
+
+    /**
+     * With the broker away, a report returns at once: the producer's send, which waits for the topic's metadata up to the status
+     * producer's max.block.ms, runs on the reporter's own thread, never on the caller's (an HTTP request, a task runner). The
+     * latest event is still the one kept for health and REST answers, and closing waits for Kafka only a bounded time.
+     */
+    @Test
+    void reportingNeverWaitsForABrokerThatIsAway() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "away", "tf-fashion.instance", "learn",
+                        "tf-fashion.status.min-interval", "0"), "test", 100))
+                .build();
+        StatusReporter reporter = new StatusReporter();
+        reporter.graph = PipelineGraph.load("away");
+        reporter.kafka = Map.of("bootstrap.servers", "127.0.0.1:" + closedPort);
+        reporter.config = config.getConfigMapping(PipelineConfig.class);
+        reporter.init();
+        long closeMillis;
+        try {
+            long started = System.nanoTime();
+            for (int i = 1; i <= 3; i++) {
+                reporter.report("learn", TaskState.WAITING, "Kafka is away, try " + i);
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(millis < StatusReporter.MAX_BLOCK.toMillis(), "three reports took " + millis + " ms: a caller waited for Kafka");
+            assertEquals("Kafka is away, try 3", reporter.last("learn").reason());
+        } finally {
+            long closing = System.nanoTime();
+            reporter.close();
+            closeMillis = (System.nanoTime() - closing) / 1_000_000;
+        }
+        assertTrue(closeMillis < 4 * StatusReporter.MAX_BLOCK.toMillis(), "close took " + closeMillis + " ms");
     }
 
     private static StatusEvent reported(List<ConsumerRecord<String, StatusEvent>> seen) {

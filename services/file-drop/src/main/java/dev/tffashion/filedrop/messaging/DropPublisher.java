@@ -59,10 +59,9 @@ public class DropPublisher {
         }
     }
 
-    private static DropRefusedException unavailable(Exception e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        return new DropRefusedException(503, "kafka-unavailable",
-                "the drop could not be stored on Kafka: " + cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+    /** The 503 of a drop Kafka did not take; the exception's message says which (refused, with the cause, or not in time). */
+    private static DropRefusedException unavailable(AcknowledgedSend.NotAcknowledgedException e) {
+        return new DropRefusedException(503, "kafka-unavailable", "the drop could not be stored on Kafka: " + e.getMessage(),
                 "Kafka did not acknowledge the drop in time, so it is not accepted; retry the same request with an Idempotency-Key"
                 + " header: with the same key the picture is stored once, even if Kafka wrote this try after all");
     }
