@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,16 +64,7 @@ class StatusReporterTest {
 
     @Test
     void eventsAreKeyedByTaskAndInstanceAndRepeatedAsHeartbeats() {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "replicas", "tf-fashion.instance", " learn-2 ",
-                        "tf-fashion.status.heartbeat", "300ms", "tf-fashion.status.min-interval", "0"), "test", 100))
-                .build();
-        StatusReporter reporter = new StatusReporter();
-        reporter.graph = PipelineGraph.load("replicas");
-        reporter.kafka = Map.of("bootstrap.servers", bootstrap);
-        reporter.config = config.getConfigMapping(PipelineConfig.class);
-        reporter.init();
+        StatusReporter reporter = reporter("replicas", " learn-2 ", bootstrap, Map.of("tf-fashion.status.heartbeat", "300ms"));
         List<ConsumerRecord<String, StatusEvent>> seen = new ArrayList<>();
         try (KafkaConsumer<String, StatusEvent> consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -103,16 +95,7 @@ class StatusReporterTest {
     /** A job that is not a task of the graph (predict's replay) is published too; a graph task or an unknown one goes through report. */
     @Test
     void aJobOutsideTheGraphIsPublishedAndATaskNameIsRefused() {
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "jobs", "tf-fashion.instance", "predict",
-                        "tf-fashion.status.min-interval", "0"), "test", 100))
-                .build();
-        StatusReporter reporter = new StatusReporter();
-        reporter.graph = PipelineGraph.load("jobs");
-        reporter.kafka = Map.of("bootstrap.servers", bootstrap);
-        reporter.config = config.getConfigMapping(PipelineConfig.class);
-        reporter.init();
+        StatusReporter reporter = reporter("jobs", "predict", bootstrap, Map.of());
         try (KafkaConsumer<String, StatusEvent> consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.GROUP_ID_CONFIG, "status-reporter-job-test"), new StringDeserializer(),
@@ -151,16 +134,7 @@ class StatusReporterTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(Map.of("tf-fashion.pipeline", "away", "tf-fashion.instance", "learn",
-                        "tf-fashion.status.min-interval", "0"), "test", 100))
-                .build();
-        StatusReporter reporter = new StatusReporter();
-        reporter.graph = PipelineGraph.load("away");
-        reporter.kafka = Map.of("bootstrap.servers", "127.0.0.1:" + closedPort);
-        reporter.config = config.getConfigMapping(PipelineConfig.class);
-        reporter.init();
+        StatusReporter reporter = reporter("away", "learn", "127.0.0.1:" + closedPort, Map.of());
         long closeMillis;
         try {
             long started = System.nanoTime();
@@ -176,6 +150,24 @@ class StatusReporterTest {
             closeMillis = (System.nanoTime() - closing) / 1_000_000;
         }
         assertTrue(closeMillis < 4 * StatusReporter.MAX_BLOCK.toMillis(), "close took " + closeMillis + " ms");
+    }
+
+    /** A started reporter of the pipeline's status topic, as the given instance, every event sent at once (min-interval 0). */
+    private static StatusReporter reporter(String pipeline, String instance, String bootstrapServers, Map<String, String> settings) {
+        Map<String, String> values = new HashMap<>(settings);
+        values.put("tf-fashion.pipeline", pipeline);
+        values.put("tf-fashion.instance", instance);
+        values.put("tf-fashion.status.min-interval", "0");
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(PipelineConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(values, "test", 100))
+                .build();
+        StatusReporter reporter = new StatusReporter();
+        reporter.graph = PipelineGraph.load(pipeline);
+        reporter.kafka = Map.of("bootstrap.servers", bootstrapServers);
+        reporter.config = config.getConfigMapping(PipelineConfig.class);
+        reporter.init();
+        return reporter;
     }
 
     private static StatusEvent reported(List<ConsumerRecord<String, StatusEvent>> seen) {
