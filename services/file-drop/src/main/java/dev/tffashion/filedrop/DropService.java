@@ -114,10 +114,10 @@ public class DropService {
         }
         String mediaType;
         if ("imageInput".equals(task)) {
-            checkSize(bytes.length, config.maxImageBytes(), "picture");
+            checkDeclaredSize(task, bytes.length);
             mediaType = ImageCheck.check(bytes, config.maxImagePixels()).mediaType();
         } else {
-            checkSize(bytes.length, config.maxScriptBytes(), "script");
+            checkDeclaredSize(task, bytes.length);
             mediaType = ScriptCheck.check(bytes, fileName);
         }
         if (key != null && inFlightKeys.putIfAbsent(id, task) != null) {
@@ -162,17 +162,18 @@ public class DropService {
         }
     }
 
-    private static void checkSize(long size, long max, String what) {
+    /** Throws 413 as soon as a declared or counted body size exceeds the task's limit. */
+    public void checkDeclaredSize(String task, long size) {
+        long max = limit(task);
         if (size > max) {
-            throw new DropRefusedException(413, "too-large", "the " + what + " is " + size + " bytes, more than the limit of " + max
-                    + " bytes", "send a smaller file, or raise the limit (file-drop.max-" + ("picture".equals(what) ? "image" : "script")
-                            + "-bytes)");
+            throw new DropRefusedException(413, "too-large", "the " + what(task) + " is " + size + " bytes, more than the limit of "
+                    + max + " bytes", tooLargeHint(task));
         }
     }
 
-    /** Throws 413 as soon as a declared or counted body size exceeds the task's limit. */
-    public void checkDeclaredSize(String task, long size) {
-        checkSize(size, limit(task), what(task));
+    /** What to do about a drop over the task's limit: the hint of every 413, naming the property that sets the limit. */
+    public static String tooLargeHint(String task) {
+        return "send a smaller file, or raise the limit (file-drop.max-" + ("imageInput".equals(task) ? "image" : "script") + "-bytes)";
     }
 
     /** What a task's drops are called in answers: "picture" (imageInput) or "script" (scriptInput). */

@@ -63,6 +63,9 @@ public class DropGuard {
     FileDropConfig config;
 
     @Inject
+    DropService drops;
+
+    @Inject
     MeterRegistry registry;
 
     @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false")
@@ -156,12 +159,11 @@ public class DropGuard {
             }
             Long declared = declaredLength(request);
             boolean multipart = type.toLowerCase(Locale.ROOT).startsWith("multipart/");
-            long limit = "imageInput".equals(task) ? config.maxImageBytes() : config.maxScriptBytes();
+            long limit = drops.limit(task);
             if (declared != null && declared > limit + (multipart ? MULTIPART_SLACK : 0)) {
                 String what = DropService.what(task);
                 refuse(ctx, task, 413, "too-large", "the " + (multipart ? "upload" : what) + " is " + declared + " bytes, more than the "
-                        + "limit of " + limit + " bytes" + (multipart ? " for a " + what : ""), "send a smaller file, or raise the limit "
-                        + "(file-drop.max-" + ("picture".equals(what) ? "image" : "script") + "-bytes)");
+                        + "limit of " + limit + " bytes" + (multipart ? " for a " + what : ""), DropService.tooLargeHint(task));
                 return;
             }
         }
@@ -219,7 +221,8 @@ public class DropGuard {
         request.resume();
     }
 
-    private static String task(String path) {
+    /** The drop task a request path names ({@code /imageInput}, {@code /scriptInput}), else null. */
+    static String task(String path) {
         if (path == null) {
             return null;
         }

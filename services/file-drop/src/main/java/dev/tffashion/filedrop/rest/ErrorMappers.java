@@ -12,8 +12,9 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import dev.tffashion.filedrop.DropRefusedException;
-import dev.tffashion.filedrop.config.FileDropConfig;
+import dev.tffashion.filedrop.DropService;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpServerRequest;
 
 /** Maps every failure of the API to a JSON {@link ApiError}, never an HTML page or a stack trace. */
 public class ErrorMappers {
@@ -31,19 +32,28 @@ public class ErrorMappers {
     }
 
     @Inject
-    FileDropConfig config;
+    DropService drops;
 
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
     Optional<MemorySize> maxBodySize;
 
+    /**
+     * A 413 from the request stream: a body without Content-Length (chunked) that outgrew quarkus.http.limits.max-body-size before
+     * the drop's own limit could be checked (a multipart upload: the parser reads it whole).
+     */
     @ServerExceptionMapper
-    public Response web(WebApplicationException e) {
+    public Response web(WebApplicationException e, HttpServerRequest request) {
         int status = e.getResponse().getStatus();
         if (status == 413) {
-            return ApiError.response(413, "the request body is larger than the server accepts"
-                    + maxBodySize.map(m -> " (" + m.asLongValue() + " bytes, quarkus.http.limits.max-body-size)").orElse(""),
-                    "send a smaller file: pictures up to " + config.maxImageBytes() + " bytes, scripts up to " + config.maxScriptBytes()
-                            + " bytes");
+            String limit = maxBodySize.map(m -> " (" + m.asLongValue() + " bytes, quarkus.http.limits.max-body-size)").orElse("");
+            String task = DropGuard.task(request.path());
+            if (task == null) {
+                return ApiError.response(413, "the request body is larger than the server accepts" + limit, "send a smaller request");
+            }
+            return ApiError.response(413, "the upload is larger than the server accepts" + limit + "; a " + DropService.what(task)
+                    + " may have up to " + drops.limit(task) + " bytes", DropService.tooLargeHint(task)
+                    + ", with quarkus.http.limits.max-body-size at least " + DropGuard.MULTIPART_SLACK / 1024 + " KiB above it for the"
+                    + " multipart envelope");
         }
         return ApiError.response(status, e.getMessage(), "check the request against the README's API section");
     }

@@ -57,7 +57,9 @@ class UploadLimitsTest {
                 assertEquals(413, response.statusCode(), task + " " + kind + ": " + response.body());
                 JsonNode body = Json.mapper().readTree(response.body());
                 assertFalse(body.path("error").asText().isBlank(), task + " " + kind + ": " + response.body());
-                assertTrue(body.path("hint").asText().contains("smaller file"), task + " " + kind + ": " + response.body());
+                String property = "imageInput".equals(task) ? "file-drop.max-image-bytes" : "file-drop.max-script-bytes";
+                assertTrue(body.path("hint").asText().contains("smaller file") && body.path("hint").asText().contains(property),
+                        task + " " + kind + ": the hint names " + property + ": " + response.body());
             }
         }
         timings.forEach(line -> System.out.println("time to 413: " + line));
