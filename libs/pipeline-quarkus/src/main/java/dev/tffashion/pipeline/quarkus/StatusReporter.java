@@ -219,12 +219,17 @@ public class StatusReporter {
         return p;
     }
 
-    /** Sends what is pending (the final states), waiting for Kafka at most {@link #MAX_BLOCK} for all of them together. */
+    /**
+     * Sends what is pending (the final states) and closes the producer, all under one deadline of {@link #MAX_BLOCK}: what is
+     * not sent by then is dropped. With Kafka away, a send started before the deadline may itself wait the producer's
+     * {@code max.block.ms} (also {@link #MAX_BLOCK}) for metadata, so closing takes at most twice {@link #MAX_BLOCK}.
+     */
     @PreDestroy
     void close() {
+        long deadline = System.nanoTime() + MAX_BLOCK.toNanos();
         flusher.shutdownNow();
         try {
-            flusher.awaitTermination(MAX_BLOCK.toMillis(), TimeUnit.MILLISECONDS);
+            flusher.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -233,14 +238,13 @@ public class StatusReporter {
             finalStates = new ArrayList<>(pending.values());
             pending.clear();
         }
-        long deadline = System.nanoTime() + MAX_BLOCK.toNanos();
         for (StatusEvent event : finalStates) {
             if (System.nanoTime() < deadline) {
                 send(event);
             }
         }
         if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
+            producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
     }
 }
