@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,21 +143,32 @@ public final class PipelineProcesses implements AutoCloseable {
     }
 
     /**
-     * A Kafka client default every service ships (libs/pipeline-quarkus, {@code META-INF/microprofile-config.properties}, key
-     * {@code mp.messaging.connector.smallrye-kafka.<key>}), in milliseconds: the runs keep the shipped value instead of setting
-     * their own, and say which one they ran with.
+     * A Kafka client default every service ships, read from the libs/pipeline-quarkus jar inside predict's built application
+     * ({@code services/predict/target/quarkus-app/lib/main}, or beside {@code -De2e.jar.predict}): its
+     * {@code META-INF/microprofile-config.properties}, key {@code mp.messaging.connector.smallrye-kafka.<key>}, in
+     * milliseconds. The runs keep the shipped value instead of setting their own, and say which one they ran with.
      */
     public static Duration shippedKafkaDefault(String key) {
-        var file = projectRoot().resolve("libs/pipeline-quarkus/src/main/resources/META-INF/microprofile-config.properties");
+        var other = System.getProperty("e2e.jar.predict");
+        var app = other != null ? Path.of(other) : projectRoot().resolve("services/predict/target/quarkus-app/quarkus-run.jar");
+        var lib = app.toAbsolutePath().getParent().resolve("lib/main");
+        Path jar;
+        try (var jars = Files.list(lib)) {
+            jar = jars.filter(p -> p.getFileName().toString().startsWith("dev.tffashion.pipeline-quarkus-")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no dev.tffashion.pipeline-quarkus jar in " + lib));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + lib + ": build the project first (./mvnw -B install -DskipTests)", e);
+        }
         var defaults = new Properties();
-        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (var zip = FileSystems.newFileSystem(jar);
+                var in = Files.newBufferedReader(zip.getPath("META-INF/microprofile-config.properties"), StandardCharsets.UTF_8)) {
             defaults.load(in);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the shipped Kafka defaults " + file, e);
+            throw new UncheckedIOException("cannot read the shipped Kafka defaults in " + jar, e);
         }
         String value = defaults.getProperty("mp.messaging.connector.smallrye-kafka." + key);
         if (value == null) {
-            throw new IllegalStateException(file + " sets no mp.messaging.connector.smallrye-kafka." + key);
+            throw new IllegalStateException(jar + " sets no mp.messaging.connector.smallrye-kafka." + key);
         }
         return Duration.ofMillis(Long.parseLong(value.trim()));
     }
