@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +17,15 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,9 +104,25 @@ public final class Chaos {
         }
     }
 
-    /** A fault as it happened: target, how, when it struck and when the target was ready again (epoch ms), and what it hit. */
-    record Fault(String target, String how, long killedMillis, long readyMillis, String note) {
+    /**
+     * A fault as it happened: target, how, when it struck and when the target was ready again (epoch ms), what it hit, and what
+     * went wrong around it that the drops' outcomes cannot show (null when nothing did).
+     */
+    record Fault(String target, String how, long killedMillis, long readyMillis, String note, String problem) {
+        Fault(String target, String how, long killedMillis, long readyMillis, String note) {
+            this(target, how, killedMillis, readyMillis, note, null);
+        }
     }
+
+    /**
+     * The longest one readiness request may take with the broker down. Kubernetes gives a probe 1 s unless told otherwise
+     * (timeoutSeconds); this run allows more for a loaded machine, and far less than the 60 s that Quarkus's own Kafka check
+     * once took to answer without a broker (docs/deploy.md).
+     */
+    static final Duration READINESS_ANSWER = Duration.ofSeconds(5);
+
+    /** How soon after the broker's kill every service must answer its readiness with 503, so that no traffic is sent to it. */
+    static final Duration READINESS_NOTICE = Duration.ofSeconds(10);
 
     /** The longest a service is frozen before its kill, waiting for pictures to pile up in flight. */
     private static final Duration FREEZE_LIMIT = Duration.ofSeconds(30);
@@ -353,16 +373,79 @@ public final class Chaos {
             restarts.add(restart);
             return;
         }
+        String problem = null;
+        if (PipelineProcesses.BROKER.equals(target)) {
+            var readiness = readinessWithoutBroker(killed);
+            System.out.printf("chaos: +%.1fs %s%n", (System.currentTimeMillis() - streamStart) / 1e3, readiness.note());
+            note = readiness.note();
+            problem = readiness.problem();
+        }
         pipeline.restart(target);
         long ready = System.currentTimeMillis();
         if (PipelineProcesses.BROKER.equals(target)) {
             pipeline.awaitAllReady();
-            note = String.format("broker back after %.1f s, every service ready again after %.1f s", (ready - killed) / 1e3,
-                (System.currentTimeMillis() - killed) / 1e3);
+            note = String.format("broker back after %.1f s, every service ready again after %.1f s; %s", (ready - killed) / 1e3,
+                (System.currentTimeMillis() - killed) / 1e3, note);
         }
-        faults.add(new Fault(target, "SIGKILL + restart", killed, ready, note));
+        faults.add(new Fault(target, "SIGKILL + restart", killed, ready, note, problem));
         System.out.printf("chaos: +%.1fs %s ready again, %.1f s after the kill%n", (ready - streamStart) / 1e3, target,
             (ready - killed) / 1e3);
+    }
+
+    /** What the services' readiness answered while the broker was down, and what was wrong with it (null when nothing). */
+    private record Readiness(String note, String problem) {
+    }
+
+    /**
+     * Right after the broker's kill, asks every service's {@code /q/health/ready} every 250 ms until each has answered 503 (a
+     * probe then takes it out of its Service), for at most {@link #READINESS_NOTICE} after the kill. A problem: a service that
+     * gave no answer within {@link #READINESS_ANSWER}, or still answered 200 at the end.
+     */
+    private Readiness readinessWithoutBroker(long killed) throws InterruptedException {
+        var names = pipeline.names();
+        var notReadyAfter = new LinkedHashMap<String, Long>();
+        var slowest = new HashMap<String, Long>();
+        var problems = new LinkedHashMap<String, String>();
+        while (notReadyAfter.size() + problems.size() < names.size()
+            && System.currentTimeMillis() - killed < READINESS_NOTICE.toMillis()) {
+            // every service asked at once, so that one that does not answer delays nobody else's
+            long asked = System.currentTimeMillis();
+            var answers = new LinkedHashMap<String, CompletableFuture<Long>>();
+            for (var name : names) {
+                if (!notReadyAfter.containsKey(name) && !problems.containsKey(name)) {
+                    answers.put(name, http.sendAsync(HttpRequest.newBuilder(pipeline.http(name).resolve("/q/health/ready"))
+                        .timeout(READINESS_ANSWER).GET().build(), HttpResponse.BodyHandlers.discarding())
+                        .thenApply(response -> response.statusCode() == 503 ? System.currentTimeMillis() : -System.currentTimeMillis()));
+                }
+            }
+            for (var answer : answers.entrySet()) {
+                String name = answer.getKey();
+                try {
+                    long answered = answer.getValue().get();
+                    slowest.merge(name, Math.abs(answered) - asked, Math::max);
+                    if (answered > 0) {
+                        notReadyAfter.put(name, answered - killed);
+                    }
+                } catch (ExecutionException e) {
+                    problems.put(name, e.getCause() instanceof HttpTimeoutException
+                        ? name + " gave no answer to /q/health/ready within " + READINESS_ANSWER.toSeconds()
+                            + " s while the broker was down"
+                        : name + " /q/health/ready failed while the broker was down: " + e.getCause());
+                }
+            }
+            LockSupport.parkNanos(250_000_000L);
+        }
+        for (var name : names) {
+            if (!notReadyAfter.containsKey(name) && !problems.containsKey(name)) {
+                problems.put(name, name + " still answered /q/health/ready 200 " + READINESS_NOTICE.toSeconds()
+                    + " s after the broker's kill");
+            }
+        }
+        var seen = new ArrayList<String>();
+        notReadyAfter.forEach((name, after) -> seen.add(String.format("%s 503 %.1f s after the kill (slowest answer %d ms)", name,
+            after / 1e3, slowest.get(name))));
+        String note = "readiness with the broker down: " + (seen.isEmpty() ? "no service answered 503" : String.join(", ", seen));
+        return new Readiness(note, problems.isEmpty() ? null : String.join("; ", problems.values()));
     }
 
     /**

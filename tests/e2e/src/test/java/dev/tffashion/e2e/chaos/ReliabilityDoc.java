@@ -43,7 +43,10 @@ final class ReliabilityDoc {
 
         During the stream each of the five services is killed once with SIGKILL (`kill -9`, by process handle) at a seeded random
         moment and started again at once on the same ports; the broker is killed with SIGKILL once in the middle of the stream and
-        started again on the same ports and data folder. The faults come one after the other (six slots of the stream, the broker
+        started again on the same ports and data folder. Before the broker is started again, every service's
+        `/q/health/ready` is asked every 250 ms: each must answer `503` within 10 s of the kill, and every answer must come
+        within 5 s, or the run fails (a probe that gets no answer counts as a failure, and traffic would still be sent to a
+        service that cannot work). The faults come one after the other (six slots of the stream, the broker
         in the third or fourth, each fault at a random moment in the first half of its slot). learn's fault drops the second recipe
         and strikes while learn works on it, so the restarted learn must train it again. Afterwards the run waits until every
         accepted drop has an outcome (3 minutes at most) and asks `GET /v1/predictions/{id}` for each image.
@@ -90,6 +93,9 @@ final class ReliabilityDoc {
           offsets at start-up (at most `file-drop.publish-timeout`, else `503 index-loading`, nothing accepted, retry with the
           same key); file-drop's readiness stays DOWN until then, and `GET /v1/predictions/{id}` answers `503` with
           `Retry-After` instead of `404 unknown image` while the index is loading (the notes count such answers).
+        - services: with the broker down, `/q/health/ready` answered only after up to 60 s: Quarkus's own Kafka check asked
+          the cluster (an admin client's `describeCluster`) and waited for a node. Fixed (243ae30): that check is off, and
+          readiness sees Kafka through SmallRye's check of each channel's client, which answers at once.
         - kafka-local: a broker killed with SIGKILL is ready again after 14-23 s instead of 4-5 s: the controller refuses the new
           broker incarnation (`DUPLICATE_BROKER_REGISTRATION`) until the killed one's session (`broker.session.timeout.ms`,
           9 s) expires. Kept: a shorter session would fence the only broker on a loaded machine. Nothing acknowledged is lost.

@@ -360,6 +360,9 @@ public final class Report {
             }
         }
         for (var fault : faults) {
+            if (fault.problem() != null) {
+                report.failures.add(fault.problem());
+            }
             if ("learn".equals(fault.target()) && fault.note().contains("before its model was published") && recipeDrops.size() > 1) {
                 var second = recipeDrops.get(1);
                 boolean retrained = index.modelsByScript.getOrDefault(second.id, List.of()).stream()
