@@ -27,6 +27,16 @@ public interface FileDropConfig {
     @WithDefault(PreprocessorOptions.DEFAULT_MAX_PIXELS_TEXT)
     long maxImagePixels();
 
+    /**
+     * How many MiB of drop bodies file-drop holds in its heap at once. A drop reserves its size (its Content-Length, else its
+     * task's limit) before its body is read; one that finds no room is answered 503 {@code busy} at once, with nothing accepted.
+     * It keeps many large uploads at once from exhausting the heap (-Xmx256m in jvm.options): 128 uploads of 9 MB at once ran
+     * file-drop out of memory; with 128 MiB they were refused instead and file-drop's heap held, and of 32 such uploads at once 15
+     * were accepted.
+     */
+    @WithDefault("128")
+    long uploadMemoryMib();
+
     /** How long a drop waits for Kafka to acknowledge the value (acks=all) before answering 503. */
     @WithDefault("30s")
     Duration publishTimeout();

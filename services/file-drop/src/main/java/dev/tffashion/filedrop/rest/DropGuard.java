@@ -66,6 +66,9 @@ public class DropGuard {
     DropService drops;
 
     @Inject
+    UploadMemory memory;
+
+    @Inject
     MeterRegistry registry;
 
     @ConfigProperty(name = "quarkus.http.cors.enabled", defaultValue = "false")
@@ -166,6 +169,17 @@ public class DropGuard {
                         + "limit of " + limit + " bytes" + (multipart ? " for a " + what : ""), DropService.tooLargeHint(task));
                 return;
             }
+            long size = declared != null ? declared : limit + (multipart ? MULTIPART_SLACK : 0);
+            Runnable release = memory.tryReserve(size);
+            if (release == null) {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                refuse(ctx, task, 503, "busy", "file-drop is holding as many uploads as it has memory for (" + memory.budgetMib()
+                        + " MiB, file-drop.upload-memory-mib); this " + DropService.what(task) + " (" + (declared != null ? declared
+                        + " bytes" : "no Content-Length: counted at its limit") + ") found no room", "nothing was accepted; send it "
+                        + "again in a moment (with the same Idempotency-Key a retry is safe), or send fewer large files at once");
+                return;
+            }
+            ctx.addEndHandler(ended -> release.run());
         }
         ctx.next();
     }
