@@ -3,6 +3,7 @@ package dev.tffashion.filedrop.rest;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -21,19 +22,13 @@ public class UploadMemory {
     @Inject
     FileDropConfig config;
 
-    private volatile Semaphore room;
+    private Semaphore room;
+    private int budgetKib;
 
-    private Semaphore room() {
-        Semaphore r = room;
-        if (r == null) {
-            synchronized (this) {
-                if (room == null) {
-                    room = new Semaphore((int) Math.min(Integer.MAX_VALUE, Math.max(1, config.uploadMemoryMib() * 1024)));
-                }
-                r = room;
-            }
-        }
-        return r;
+    @PostConstruct
+    void init() {
+        budgetKib = (int) Math.min(Integer.MAX_VALUE, Math.max(1, config.uploadMemoryMib() * 1024));
+        room = new Semaphore(budgetKib);
     }
 
     /**
@@ -42,16 +37,14 @@ public class UploadMemory {
      * @return the release, to run once when the exchange ends; null when there is no room now
      */
     public Runnable tryReserve(long bytes) {
-        Semaphore r = room();
-        long budgetKib = Math.max(1, config.uploadMemoryMib() * 1024);
-        int kib = (int) Math.max(1, Math.min(Math.min(budgetKib, Integer.MAX_VALUE), (bytes + 1023) / 1024));
-        if (!r.tryAcquire(kib)) {
+        int kib = (int) Math.max(1, Math.min(budgetKib, (bytes + 1023) / 1024));
+        if (!room.tryAcquire(kib)) {
             return null;
         }
         AtomicBoolean released = new AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
-                r.release(kib);
+                room.release(kib);
             }
         };
     }
