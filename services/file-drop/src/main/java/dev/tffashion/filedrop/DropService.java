@@ -112,14 +112,9 @@ public class DropService {
                 return new Accepted(earlier.get(), true);
             }
         }
-        String mediaType;
-        if ("imageInput".equals(task)) {
-            checkDeclaredSize(task, bytes.length);
-            mediaType = ImageCheck.check(bytes, config.maxImagePixels()).mediaType();
-        } else {
-            checkDeclaredSize(task, bytes.length);
-            mediaType = ScriptCheck.check(bytes, fileName);
-        }
+        checkSize(task, bytes.length);
+        String mediaType = "imageInput".equals(task) ? ImageCheck.check(bytes, config.maxImagePixels()).mediaType()
+                : ScriptCheck.check(bytes, fileName);
         if (key != null && inFlightKeys.putIfAbsent(id, task) != null) {
             throw new DropRefusedException(409, "in-flight", "a drop with the same Idempotency-Key is being stored right now",
                     "retry in a moment to get its id");
@@ -163,7 +158,7 @@ public class DropService {
     }
 
     /** Throws 413 as soon as a declared or counted body size exceeds the task's limit. */
-    public void checkDeclaredSize(String task, long size) {
+    public void checkSize(String task, long size) {
         long max = limit(task);
         if (size > max) {
             throw new DropRefusedException(413, "too-large", "the " + what(task) + " is " + size + " bytes, more than the limit of "

@@ -173,7 +173,7 @@ public class DropGuard {
             Runnable release = memory.tryReserve(size);
             if (release == null) {
                 ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-                refuse(ctx, task, 503, "busy", "file-drop is holding as many uploads as it has memory for (" + memory.budgetMib()
+                refuse(ctx, task, 503, "busy", "file-drop is holding as many uploads as it has memory for (" + config.uploadMemoryMib()
                         + " MiB, file-drop.upload-memory-mib); this " + DropService.what(task) + " (" + (declared != null ? declared
                         + " bytes" : "no Content-Length: counted at its limit") + ") found no room", "nothing was accepted; send it "
                         + "again in a moment (with the same Idempotency-Key a retry is safe), or send fewer large files at once");

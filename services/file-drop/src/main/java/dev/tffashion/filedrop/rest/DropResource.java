@@ -76,7 +76,7 @@ public class DropResource {
 
     private Response raw(String task, InputStream body, Long length, String key, String name) {
         if (length != null) {
-            drops.checkDeclaredSize(task, length);
+            drops.checkSize(task, length);
         }
         byte[] bytes = readLimited(task, body);
         try (Scope client = tracing.requestScope(headers::getHeaderString)) {
@@ -89,7 +89,7 @@ public class DropResource {
             throw new DropRefusedException(400, "no-file", "the multipart request has no part named 'file'",
                     "send it as: curl -F file=@garment.png http://localhost:8080/" + task);
         }
-        drops.checkDeclaredSize(task, file.size());
+        drops.checkSize(task, file.size());
         try {
             byte[] bytes = Files.readAllBytes(file.uploadedFile());
             try (Scope client = tracing.requestScope(headers::getHeaderString)) {
@@ -105,7 +105,7 @@ public class DropResource {
         long limit = drops.limit(task);
         try (InputStream in = body) {
             byte[] bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-            drops.checkDeclaredSize(task, bytes.length);
+            drops.checkSize(task, bytes.length);
             return bytes;
         } catch (IOException e) {
             throw new DropRefusedException(400, "unreadable", "the request body could not be read: " + e.getMessage(),

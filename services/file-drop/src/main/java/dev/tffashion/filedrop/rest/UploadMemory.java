@@ -48,9 +48,4 @@ public class UploadMemory {
             }
         };
     }
-
-    /** The budget in MiB, for answers and logs. */
-    public long budgetMib() {
-        return config.uploadMemoryMib();
-    }
 }
