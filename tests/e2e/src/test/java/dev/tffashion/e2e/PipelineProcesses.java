@@ -149,6 +149,20 @@ public final class PipelineProcesses implements AutoCloseable {
      * milliseconds. The runs keep the shipped value instead of setting their own, and say which one they ran with.
      */
     public static Duration shippedKafkaDefault(String key) {
+        var shipped = ShippedDefaults.PROPERTIES;
+        String value = shipped.defaults().getProperty("mp.messaging.connector.smallrye-kafka." + key);
+        if (value == null) {
+            throw new IllegalStateException(shipped.jar() + " sets no mp.messaging.connector.smallrye-kafka." + key);
+        }
+        return Duration.ofMillis(Long.parseLong(value.trim()));
+    }
+
+    /** The shipped defaults, read once (on first use) from the jar {@link #shippedKafkaDefault} names. */
+    private record ShippedDefaults(Path jar, Properties defaults) {
+        static final ShippedDefaults PROPERTIES = read();
+    }
+
+    private static ShippedDefaults read() {
         var other = System.getProperty("e2e.jar.predict");
         var app = other != null ? Path.of(other) : projectRoot().resolve("services/predict/target/quarkus-app/quarkus-run.jar");
         var lib = app.toAbsolutePath().getParent().resolve("lib/main");
@@ -166,11 +180,7 @@ public final class PipelineProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the shipped Kafka defaults in " + jar, e);
         }
-        String value = defaults.getProperty("mp.messaging.connector.smallrye-kafka." + key);
-        if (value == null) {
-            throw new IllegalStateException(jar + " sets no mp.messaging.connector.smallrye-kafka." + key);
-        }
-        return Duration.ofMillis(Long.parseLong(value.trim()));
+        return new ShippedDefaults(jar, defaults);
     }
 
     private void startAll() throws IOException {

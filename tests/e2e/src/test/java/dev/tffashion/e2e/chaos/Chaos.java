@@ -396,6 +396,10 @@ public final class Chaos {
     private record Readiness(String note, String problem) {
     }
 
+    /** One readiness answer: whether it was 503, and when it came. */
+    private record ReadyAnswer(boolean notReady, long atMillis) {
+    }
+
     /**
      * Right after the broker's kill, asks every service's {@code /q/health/ready} every 250 ms until each has answered 503 (a
      * probe then takes it out of its Service), for at most {@link #READINESS_NOTICE} after the kill. A problem: a service that
@@ -410,21 +414,21 @@ public final class Chaos {
             && System.currentTimeMillis() - killed < READINESS_NOTICE.toMillis()) {
             // every service asked at once, so that one that does not answer delays nobody else's
             long asked = System.currentTimeMillis();
-            var answers = new LinkedHashMap<String, CompletableFuture<Long>>();
+            var answers = new LinkedHashMap<String, CompletableFuture<ReadyAnswer>>();
             for (var name : names) {
                 if (!notReadyAfter.containsKey(name) && !problems.containsKey(name)) {
                     answers.put(name, http.sendAsync(HttpRequest.newBuilder(pipeline.http(name).resolve("/q/health/ready"))
                         .timeout(READINESS_ANSWER).GET().build(), HttpResponse.BodyHandlers.discarding())
-                        .thenApply(response -> response.statusCode() == 503 ? System.currentTimeMillis() : -System.currentTimeMillis()));
+                        .thenApply(response -> new ReadyAnswer(response.statusCode() == 503, System.currentTimeMillis())));
                 }
             }
             for (var answer : answers.entrySet()) {
                 String name = answer.getKey();
                 try {
-                    long answered = answer.getValue().get();
-                    slowest.merge(name, Math.abs(answered) - asked, Math::max);
-                    if (answered > 0) {
-                        notReadyAfter.put(name, answered - killed);
+                    ReadyAnswer answered = answer.getValue().get();
+                    slowest.merge(name, answered.atMillis() - asked, Math::max);
+                    if (answered.notReady()) {
+                        notReadyAfter.put(name, answered.atMillis() - killed);
                     }
                 } catch (ExecutionException e) {
                     problems.put(name, e.getCause() instanceof HttpTimeoutException
