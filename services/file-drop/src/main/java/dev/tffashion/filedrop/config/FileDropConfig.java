@@ -37,6 +37,14 @@ public interface FileDropConfig {
     @WithDefault("128")
     long uploadMemoryMib();
 
+    /**
+     * How long a drop's body may take to arrive, from its headers to its last byte; slower: 408 {@code upload-timeout}, nothing
+     * accepted, its memory room given back. Bodies are read without holding a thread, so stalled uploads cost a connection and
+     * their room only, and this bounds how long. 60 s takes a 10 MiB picture over a link of about 1.4 Mbit/s.
+     */
+    @WithDefault("60s")
+    Duration uploadTimeout();
+
     /** How long a drop waits for Kafka to acknowledge the value (acks=all) before answering 503. */
     @WithDefault("30s")
     Duration publishTimeout();

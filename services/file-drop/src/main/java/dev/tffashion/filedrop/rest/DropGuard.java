@@ -44,8 +44,14 @@ public class DropGuard {
     /** Just after Quarkus' body-size guard (order -2), which sets {@link #STREAM_LIMIT_KEY} for bodies without a length. */
     static final int AFTER_SIZE_GUARD = -1;
 
-    /** Where Quarkus leaves the body limit for RESTEasy's request stream (VertxInputStream.MAX_REQUEST_SIZE_KEY). */
+    /** Where Quarkus leaves the body limit for the request stream (VertxInputStream.MAX_REQUEST_SIZE_KEY). */
     static final String STREAM_LIMIT_KEY = "io.quarkus.max-request-size";
+
+    /** Where the guard leaves a raw drop's body, read whole, for {@link DropResource} ({@link #body}). */
+    static final String BODY_KEY = "tf-fashion.drop-body";
+
+    /** The first capacity of a body without Content-Length (it grows as it arrives, up to the task's limit). */
+    private static final int CHUNKED_START = 64 * 1024;
 
     /** How long the body of a refused request is read and dropped before the connection closes. */
     static final Duration LINGER = Duration.ofSeconds(10);
@@ -86,14 +92,23 @@ public class DropGuard {
 
     /**
      * For a drop without Content-Length, Quarkus' size guard leaves a limit for the body stream, which answers 413 with an empty
-     * body when it is reached. The drop readers enforce smaller limits themselves, in JSON (the raw reader stops at the limit,
-     * the multipart parser at quarkus.http.limits.max-body-size): take the stream's limit away for the drop paths only.
+     * body when it is reached. The drops enforce their limits themselves, in JSON (the guard's raw reader at the task's limit, the
+     * multipart parser at quarkus.http.limits.max-body-size): take the stream's limit away for the drop paths only.
      */
     void unlimitChunkedDrops(RoutingContext ctx) {
         if (task(ctx.normalizedPath()) != null && ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
             ctx.remove(STREAM_LIMIT_KEY);
         }
         ctx.next();
+    }
+
+    /** The body of a raw drop, read whole by the guard before the resource runs. */
+    static byte[] body(RoutingContext ctx) {
+        Buffer body = ctx.get(BODY_KEY);
+        if (body == null) {
+            throw new IllegalStateException("the drop's body was not read by the guard (rest/DropGuard)");
+        }
+        return body.getBytes();
     }
 
     void announce(@Observes StartupEvent start) {
@@ -179,9 +194,70 @@ public class DropGuard {
                         + "again in a moment (with the same Idempotency-Key a retry is safe), or send fewer large files at once");
                 return;
             }
-            ctx.addEndHandler(ended -> release.run());
+            long timer = request.isEnded() ? -1 : ctx.vertx().setTimer(config.uploadTimeout().toMillis(),
+                    fired -> uploadTimedOut(ctx, task, declared));
+            ctx.addEndHandler(ended -> {
+                release.run();
+                if (timer >= 0) {
+                    ctx.vertx().cancelTimer(timer);
+                }
+            });
+            if (!multipart) {
+                readRawBody(ctx, task, limit, declared);
+                return;
+            }
         }
         ctx.next();
+    }
+
+    /**
+     * Reads a raw drop's body here, on the event loop, as it arrives (at most the task's limit: 413 beyond it), then passes the
+     * request on with the body in {@link #BODY_KEY}. A body read by the resource would hold a worker thread while it arrives:
+     * 250 clients sending one byte every 10 s held all of them, and every drop and health check then waited.
+     */
+    private void readRawBody(RoutingContext ctx, String task, long limit, Long declared) {
+        HttpServerRequest request = ctx.request();
+        if (request.isEnded()) {
+            ctx.put(BODY_KEY, Buffer.buffer(0));
+            ctx.next();
+            return;
+        }
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            ctx.response().writeContinue();
+        }
+        Buffer body = Buffer.buffer((int) Math.min(declared != null ? declared : CHUNKED_START, limit + 1));
+        request.handler(chunk -> {
+            if (ctx.response().ended()) {
+                return;
+            }
+            if (body.length() + chunk.length() > limit) {
+                refuse(ctx, task, 413, "too-large", "the " + DropService.what(task) + " is more than the limit of " + limit + " bytes",
+                        DropService.tooLargeHint(task));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(e -> LOG.debugf("the body of a %s drop broke off after %d bytes: %s", task, body.length(), e));
+        request.endHandler(ended -> {
+            if (!ctx.response().ended()) {
+                ctx.put(BODY_KEY, body);
+                ctx.next();
+            }
+        });
+        request.resume();
+    }
+
+    /** A drop whose body has not fully arrived within file-drop.upload-timeout: 408, and its connection closes. */
+    private void uploadTimedOut(RoutingContext ctx, String task, Long declared) {
+        HttpServerRequest request = ctx.request();
+        if (request.isEnded() || ctx.response().ended() || ctx.response().headWritten()) {
+            return;
+        }
+        String what = DropService.what(task);
+        refuse(ctx, task, 408, "upload-timeout", "the " + what + " did not arrive within " + config.uploadTimeout().toSeconds()
+                + " s (file-drop.upload-timeout): " + request.bytesRead() + " of " + (declared != null ? declared + " bytes"
+                : "an unknown number of bytes (no Content-Length)") + " came", "nothing was accepted; send the " + what
+                + " again over a faster or steadier connection, or raise file-drop.upload-timeout");
     }
 
     /** Null when the header carries the configured token, else what is wrong with it. */
@@ -210,7 +286,7 @@ public class DropGuard {
                 // browsers read either): let it send, and discard what it sends.
                 response.writeContinue();
             }
-            response.endHandler(done -> discardThenClose(ctx));
+            ctx.addEndHandler(done -> discardThenClose(ctx));
         }
         response.end(Buffer.buffer(Json.toString(new ApiError(error, hint))));
     }

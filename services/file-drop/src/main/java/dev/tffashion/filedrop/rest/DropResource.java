@@ -1,7 +1,6 @@
 package dev.tffashion.filedrop.rest;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.util.Map;
 
@@ -25,6 +24,7 @@ import dev.tffashion.filedrop.DropService;
 import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import io.opentelemetry.context.Scope;
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code POST /scriptInput} and {@code POST /imageInput}: a raw body ({@code curl --data-binary @file}) or multipart
@@ -54,9 +54,9 @@ public class DropResource {
     @POST
     @Path("scriptInput")
     @Consumes(MediaType.WILDCARD)
-    public Response scriptRaw(InputStream body, @HeaderParam("Content-Length") Long length,
-            @HeaderParam("Idempotency-Key") String key, @QueryParam("name") String name) {
-        return raw("scriptInput", body, length, key, name);
+    public Response scriptRaw(@Context RoutingContext ctx, @HeaderParam("Idempotency-Key") String key,
+            @QueryParam("name") String name) {
+        return raw("scriptInput", ctx, key, name);
     }
 
     @POST
@@ -69,16 +69,15 @@ public class DropResource {
     @POST
     @Path("imageInput")
     @Consumes(MediaType.WILDCARD)
-    public Response imageRaw(InputStream body, @HeaderParam("Content-Length") Long length,
-            @HeaderParam("Idempotency-Key") String key, @QueryParam("name") String name) {
-        return raw("imageInput", body, length, key, name);
+    public Response imageRaw(@Context RoutingContext ctx, @HeaderParam("Idempotency-Key") String key,
+            @QueryParam("name") String name) {
+        return raw("imageInput", ctx, key, name);
     }
 
-    private Response raw(String task, InputStream body, Long length, String key, String name) {
-        if (length != null) {
-            drops.checkSize(task, length);
-        }
-        byte[] bytes = readLimited(task, body);
+    /** A raw body: read whole by {@link DropGuard} on the event loop (no thread waits for it), within the task's limit. */
+    private Response raw(String task, RoutingContext ctx, String key, String name) {
+        byte[] bytes = DropGuard.body(ctx);
+        drops.checkSize(task, bytes.length);
         try (Scope client = tracing.requestScope(headers::getHeaderString)) {
             return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
         }
@@ -97,18 +96,6 @@ public class DropResource {
             }
         } catch (IOException e) {
             throw new DropRefusedException(400, "unreadable", "the uploaded part could not be read: " + e.getMessage(),
-                    "send the file again");
-        }
-    }
-
-    private byte[] readLimited(String task, InputStream body) {
-        long limit = drops.limit(task);
-        try (InputStream in = body) {
-            byte[] bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-            drops.checkSize(task, bytes.length);
-            return bytes;
-        } catch (IOException e) {
-            throw new DropRefusedException(400, "unreadable", "the request body could not be read: " + e.getMessage(),
                     "send the file again");
         }
     }
