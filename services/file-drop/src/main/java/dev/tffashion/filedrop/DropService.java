@@ -3,6 +3,8 @@ package dev.tffashion.filedrop;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -72,26 +74,42 @@ public class DropService {
     public record Accepted(AnnotatedValue value, boolean replayed) {
     }
 
-    /** Checks, stores and publishes one drop on {@code scriptInput} or {@code imageInput}. */
-    public Accepted drop(String task, byte[] bytes, String fileName, String idempotencyKey) {
+    /**
+     * Checks, stores and publishes one drop on {@code scriptInput} or {@code imageInput}. The checks and the store run on the
+     * calling thread; the future completes once Kafka has acknowledged the value (no thread waits for it), or fails with the
+     * {@link DropRefusedException} that says why it was not accepted.
+     */
+    public CompletableFuture<Accepted> drop(String task, byte[] bytes, String fileName, String idempotencyKey) {
+        CompletableFuture<Accepted> accepted;
         try {
-            Accepted accepted = accept(task, bytes, fileName, idempotencyKey);
-            acceptedCounters.computeIfAbsent(task, t -> registry.counter("tffashion.drops.accepted", "task", t)).increment();
-            if (!accepted.replayed()) {
-                status.increment(task, "accepted");
-                status.report(task, TaskState.SUCCEEDED, "accepted " + (fileName == null ? accepted.value().id() : fileName));
-            }
-            return accepted;
-        } catch (DropRefusedException e) {
-            registry.counter("tffashion.drops.refused", "task", task, "reason", e.reason()).increment();
-            LOG.infof("refused %s drop (%s): %s", task, e.reason(), e.getMessage());
-            status.increment(task, "refused");
-            status.report(task, TaskState.FAILED, "last drop refused: " + e.getMessage());
-            throw e;
+            accepted = accept(task, bytes, fileName, idempotencyKey);
+        } catch (RuntimeException e) {
+            accepted = CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<Accepted> told = new CompletableFuture<>();
+        accepted.whenComplete((done, error) -> {
+            if (error == null) {
+                acceptedCounters.computeIfAbsent(task, t -> registry.counter("tffashion.drops.accepted", "task", t)).increment();
+                if (!done.replayed()) {
+                    status.increment(task, "accepted");
+                    status.report(task, TaskState.SUCCEEDED, "accepted " + (fileName == null ? done.value().id() : fileName));
+                }
+                told.complete(done);
+                return;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof DropRefusedException e) {
+                registry.counter("tffashion.drops.refused", "task", task, "reason", e.reason()).increment();
+                LOG.infof("refused %s drop (%s): %s", task, e.reason(), e.getMessage());
+                status.increment(task, "refused");
+                status.report(task, TaskState.FAILED, "last drop refused: " + e.getMessage());
+            }
+            told.completeExceptionally(cause);
+        });
+        return told;
     }
 
-    private Accepted accept(String task, byte[] bytes, String fileName, String idempotencyKey) {
+    private CompletableFuture<Accepted> accept(String task, byte[] bytes, String fileName, String idempotencyKey) {
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
         String id = key == null ? ValueIds.random() : ValueIds.forIdempotencyKey(graph.name(), task, key);
         if (key != null) {
@@ -109,7 +127,7 @@ public class DropService {
                             + ", sha256 " + earlier.get().sha256() + "; this one has sha256 " + sha256 + ")",
                             "use a new Idempotency-Key for new content; the same key only for retries of the same request");
                 }
-                return new Accepted(earlier.get(), true);
+                return CompletableFuture.completedFuture(new Accepted(earlier.get(), true));
             }
         }
         checkSize(task, bytes.length);
@@ -119,6 +137,7 @@ public class DropService {
             throw new DropRefusedException(409, "in-flight", "a drop with the same Idempotency-Key is being stored right now",
                     "retry in a moment to get its id");
         }
+        CompletableFuture<Accepted> accepted;
         try {
             ContentRef content = stored(task, bytes, mediaType);
             PipelineGraph.Output output = graph.output(task, "droppedFile");
@@ -126,17 +145,22 @@ public class DropService {
                     .output(output.name()).type(output.type().wireName()).content(content).createdAt(Instant.now())
                     .annotation(FILE_NAME, fileName).annotation(IDEMPOTENCY_KEY, key)
                     .build();
-            publisher.publish(task, value);
-            index.add(value);
-            // A recipe is logged; a picture only at DEBUG: at hundreds a second the line would cost more than the drop (status counts them)
-            LOG.logf("imageInput".equals(task) ? Logger.Level.DEBUG : Logger.Level.INFO, "accepted %s drop %s (%s, %d bytes%s)", task,
-                    value.id(), mediaType, bytes.length, fileName == null ? "" : ", " + fileName);
-            return new Accepted(value, false);
-        } finally {
-            if (key != null) {
-                inFlightKeys.remove(id);
-            }
+            // once acknowledged, on the worker thread the publisher completes on (the index's look-up may wait while its
+            // stores restart; Kafka's callback thread must not)
+            accepted = publisher.publish(task, value).thenApply(acknowledged -> {
+                index.add(value);
+                // A recipe is logged; a picture only at DEBUG: at hundreds a second the line would cost more than the drop
+                LOG.logf("imageInput".equals(task) ? Logger.Level.DEBUG : Logger.Level.INFO, "accepted %s drop %s (%s, %d bytes%s)",
+                        task, value.id(), mediaType, bytes.length, fileName == null ? "" : ", " + fileName);
+                return new Accepted(value, false);
+            });
+        } catch (RuntimeException e) {
+            accepted = CompletableFuture.failedFuture(e);
         }
+        if (key != null) {
+            accepted.whenComplete((done, error) -> inFlightKeys.remove(id));
+        }
+        return accepted;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,22 +37,6 @@ public final class AcknowledgedSend {
         public NotAcknowledgedException(String message, Throwable cause) {
             super(message, cause);
         }
-    }
-
-    /**
-     * Sends and waits up to the timeout.
-     *
-     * @param what what the value is, for messages ("model", "endpoint", ...)
-     * @throws NotAcknowledgedException when Kafka refused the value, did not acknowledge it in time, or the wait was interrupted
-     */
-    public static void send(Emitter<AnnotatedValue> emitter, AnnotatedValue value, Duration timeout, String what) {
-        await(sendAll(emitter, List.of(value)), timeout, what + " " + value.id());
-    }
-
-    /** The same as {@link #send(Emitter, AnnotatedValue, Duration, String)} with extra record headers (null for none). */
-    public static void send(Emitter<AnnotatedValue> emitter, AnnotatedValue value, Headers headers, Duration timeout, String what) {
-        await(sendAll(emitter, List.of(value), headers == null ? null : java.util.Collections.singletonList(headers)), timeout,
-            what + " " + value.id());
     }
 
     /**
@@ -104,16 +89,31 @@ public final class AcknowledgedSend {
     public static void await(CompletableFuture<Void> acked, Duration timeout, String what) {
         try {
             acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (CancellationException e) {
-            throw new NotAcknowledgedException("the send of " + what + " was cancelled", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NotAcknowledgedException("interrupted while publishing " + what, e);
         } catch (ExecutionException e) {
-            throw new NotAcknowledgedException("Kafka refused " + what + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new NotAcknowledgedException("Kafka did not acknowledge " + what + " within " + timeout.toMillis() + " ms", e);
+            throw notAcknowledged(e.getCause(), timeout, what);
+        } catch (CancellationException | TimeoutException e) {
+            throw notAcknowledged(e, timeout, what);
         }
+    }
+
+    /**
+     * Why a send failed, as a {@link NotAcknowledgedException}: refused (with Kafka's reason), not in time (a
+     * {@link TimeoutException}), or cancelled.
+     *
+     * @param what what was sent, for messages ("drop 1234", ...)
+     */
+    public static NotAcknowledgedException notAcknowledged(Throwable error, Duration timeout, String what) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            return new NotAcknowledgedException("Kafka did not acknowledge " + what + " within " + timeout.toMillis() + " ms", cause);
+        }
+        if (cause instanceof CancellationException) {
+            return new NotAcknowledgedException("the send of " + what + " was cancelled", cause);
+        }
+        return new NotAcknowledgedException("Kafka refused " + what + ": " + cause.getMessage(), cause);
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.tffashion.filedrop.rest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -47,14 +49,14 @@ public class DropResource {
     @POST
     @Path("scriptInput")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Response scriptMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
+    public CompletionStage<Response> scriptMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
         return multipart("scriptInput", file, key);
     }
 
     @POST
     @Path("scriptInput")
     @Consumes(MediaType.WILDCARD)
-    public Response scriptRaw(@Context RoutingContext ctx, @HeaderParam("Idempotency-Key") String key,
+    public CompletionStage<Response> scriptRaw(@Context RoutingContext ctx, @HeaderParam("Idempotency-Key") String key,
             @QueryParam("name") String name) {
         return raw("scriptInput", ctx, key, name);
     }
@@ -62,20 +64,20 @@ public class DropResource {
     @POST
     @Path("imageInput")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public Response imageMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
+    public CompletionStage<Response> imageMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
         return multipart("imageInput", file, key);
     }
 
     @POST
     @Path("imageInput")
     @Consumes(MediaType.WILDCARD)
-    public Response imageRaw(@Context RoutingContext ctx, @HeaderParam("Idempotency-Key") String key,
+    public CompletionStage<Response> imageRaw(@Context RoutingContext ctx, @HeaderParam("Idempotency-Key") String key,
             @QueryParam("name") String name) {
         return raw("imageInput", ctx, key, name);
     }
 
     /** A raw body: read whole by {@link DropGuard} on the event loop (no thread waits for it), within the task's limit. */
-    private Response raw(String task, RoutingContext ctx, String key, String name) {
+    private CompletionStage<Response> raw(String task, RoutingContext ctx, String key, String name) {
         byte[] bytes = DropGuard.body(ctx);
         drops.checkSize(task, bytes.length);
         try (Scope client = tracing.requestScope(headers::getHeaderString)) {
@@ -83,7 +85,7 @@ public class DropResource {
         }
     }
 
-    private Response multipart(String task, FileUpload file, String key) {
+    private CompletionStage<Response> multipart(String task, FileUpload file, String key) {
         if (file == null) {
             throw new DropRefusedException(400, "no-file", "the multipart request has no part named 'file'",
                     "send it as: curl -F file=@garment.png http://localhost:8080/" + task);
@@ -100,7 +102,19 @@ public class DropResource {
         }
     }
 
-    private static Response accepted(DropService.Accepted accepted) {
-        return Response.status(202).entity(Map.of("id", accepted.value().id(), "replayed", accepted.replayed())).build();
+    /**
+     * The 202 once the drop is on Kafka, or its refusal (the exception mappers answer it). The method returns at once: no
+     * thread waits for Kafka's acknowledgement.
+     */
+    private static CompletionStage<Response> accepted(CompletableFuture<DropService.Accepted> accepted) {
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        accepted.whenComplete((done, error) -> {
+            if (error != null) {
+                response.completeExceptionally(error);
+            } else {
+                response.complete(Response.status(202).entity(Map.of("id", done.value().id(), "replayed", done.replayed())).build());
+            }
+        });
+        return response;
     }
 }
