@@ -79,7 +79,6 @@ public class DropResource {
     /** A raw body: read whole by {@link DropGuard} on the event loop (no thread waits for it), within the task's limit. */
     private CompletionStage<Response> raw(String task, RoutingContext ctx, String key, String name) {
         byte[] bytes = DropGuard.body(ctx);
-        drops.checkSize(task, bytes.length);
         try (Scope client = tracing.requestScope(headers::getHeaderString)) {
             return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
         }
