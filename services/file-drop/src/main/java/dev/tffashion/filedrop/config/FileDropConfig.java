@@ -28,6 +28,14 @@ public interface FileDropConfig {
     long maxImagePixels();
 
     /**
+     * Largest body of any other write (a replay request, a rollout command: small JSON documents), in bytes (larger: 413). The
+     * guard reads every write's body before its resource runs, without a thread, within file-drop.upload-timeout, and counts it
+     * in the upload memory; OTLP exports have their own limit (file-drop.traces.max-export-bytes).
+     */
+    @WithDefault("65536")
+    long maxRequestBytes();
+
+    /**
      * How many MiB of drop bodies file-drop holds in its heap at once. A drop reserves its size (its Content-Length, else its
      * task's limit) before its body is read; one that finds no room is answered 503 {@code busy} at once, with nothing accepted.
      * It keeps many large uploads at once from exhausting the heap (-Xmx256m in jvm.options): 128 uploads of 9 MB at once ran
@@ -38,9 +46,9 @@ public interface FileDropConfig {
     long uploadMemoryMib();
 
     /**
-     * How long a drop's body may take to arrive, from its headers to its last byte; slower: 408 {@code upload-timeout}, nothing
-     * accepted, its memory room given back. Bodies are read without holding a thread, so stalled uploads cost a connection and
-     * their room only, and this bounds how long. 60 s takes a 10 MiB picture over a link of about 1.4 Mbit/s.
+     * How long a write's body (a drop's, any other) may take to arrive, from its headers to its last byte; slower: 408
+     * {@code upload-timeout}, nothing accepted, its memory room given back. Bodies are read without holding a thread, so stalled
+     * uploads cost a connection and their room only, and this bounds how long. 60 s takes a 10 MiB picture over a link of about 1.4 Mbit/s.
      */
     @WithDefault("60s")
     Duration uploadTimeout();

@@ -10,4 +10,11 @@ public interface TracesConfig {
     /** How many recent spans the receiver keeps in memory for {@code GET /v1/predictions/{id}/trace}; the oldest go first. */
     @WithDefault("20000")
     int capacity();
+
+    /**
+     * Largest OTLP export taken on {@code POST /v1/traces}, in bytes, both as sent and once gunzipped (larger: 413). The services'
+     * exporters send at most 512 spans at a time (the OpenTelemetry SDK's batch), a few hundred bytes each.
+     */
+    @WithDefault("4194304")
+    long maxExportBytes();
 }

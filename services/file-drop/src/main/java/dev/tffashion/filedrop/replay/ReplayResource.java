@@ -16,6 +16,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -23,12 +24,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.messaging.ValueIndex;
+import dev.tffashion.filedrop.rest.DropGuard;
 import dev.tffashion.pipeline.contracts.replay.InvalidReplayRequestException;
 import dev.tffashion.pipeline.contracts.replay.ReplayReport;
 import dev.tffashion.pipeline.contracts.replay.ReplayRequest;
 import dev.tffashion.pipeline.contracts.replay.ReplayTally;
 import dev.tffashion.pipeline.store.ContentStore;
 import io.smallrye.common.annotation.Blocking;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * Replays (issue 16, README "Replay"): {@code POST /v1/replay} (behind the write token, like every write) publishes a request
@@ -75,10 +78,10 @@ public class ReplayResource {
 
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Response post(byte[] body) {
+    public Response post(@Context RoutingContext ctx) {
         ReplayRequest request;
         try {
-            request = ReplayRequest.parse(body);
+            request = ReplayRequest.parse(DropGuard.body(ctx));
         } catch (InvalidReplayRequestException e) {
             throw new DropRefusedException(400, "bad-replay", "bad replay request: " + e.getMessage(), e.hint());
         }

@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 
 import dev.tffashion.filedrop.DropService;
 import dev.tffashion.filedrop.config.FileDropConfig;
+import dev.tffashion.filedrop.config.TracesConfig;
 import dev.tffashion.pipeline.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -49,8 +50,11 @@ public class DropGuard {
     /** Where Quarkus leaves the body limit for the request stream (VertxInputStream.MAX_REQUEST_SIZE_KEY). */
     static final String STREAM_LIMIT_KEY = "io.quarkus.max-request-size";
 
-    /** Where the guard leaves a raw drop's body, read whole, for {@link DropResource} ({@link #body}). */
-    static final String BODY_KEY = "tf-fashion.drop-body";
+    /** Where the guard leaves a write's raw body, read whole, for its resource ({@link #body}). */
+    static final String BODY_KEY = "tf-fashion.request-body";
+
+    /** The OTLP receiver's path: its exports have their own limit (file-drop.traces.max-export-bytes). */
+    static final String TRACES_PATH = "/v1/traces";
 
     /** The first capacity of a body without Content-Length (it grows as it arrives, up to the task's limit). */
     private static final int CHUNKED_START = 64 * 1024;
@@ -72,6 +76,9 @@ public class DropGuard {
 
     @Inject
     DropService drops;
+
+    @Inject
+    TracesConfig traces;
 
     @Inject
     UploadMemory memory;
@@ -104,11 +111,11 @@ public class DropGuard {
         ctx.next();
     }
 
-    /** The body of a raw drop, read whole by the guard before the resource runs. */
-    static byte[] body(RoutingContext ctx) {
+    /** The raw body of a write (a drop, an OTLP export, a replay request), read whole by the guard before the resource runs. */
+    public static byte[] body(RoutingContext ctx) {
         Buffer body = ctx.get(BODY_KEY);
         if (body == null) {
-            throw new IllegalStateException("the drop's body was not read by the guard (rest/DropGuard)");
+            throw new IllegalStateException("the request's body was not read by the guard (rest/DropGuard)");
         }
         return body.getBytes();
     }
@@ -153,9 +160,10 @@ public class DropGuard {
             return;
         }
         String task = task(ctx.normalizedPath());
+        Body body = body(ctx.normalizedPath(), request);
         String site = request.getHeader("Sec-Fetch-Site");
         if (!corsEnabled && site != null && (site.equalsIgnoreCase("cross-site") || site.equalsIgnoreCase("same-site"))) {
-            refuse(ctx, task, 403, "cross-site", "a page of another site (" + origin(request) + ") may not drop files here",
+            refuse(ctx, body.name(), 403, "cross-site", "a page of another site (" + origin(request) + ") may not drop files here",
                     "open the UI of this file drop itself, or allow that origin with quarkus.http.cors.enabled=true and "
                             + "quarkus.http.cors.origins");
             return;
@@ -167,57 +175,74 @@ public class DropGuard {
                 boolean presented = header != null && !header.isBlank();
                 ctx.response().putHeader(HttpHeaderNames.WWW_AUTHENTICATE,
                         "Bearer realm=\"tf-fashion\"" + (presented ? ", error=\"invalid_token\"" : ""));
-                refuse(ctx, task, 401, "unauthorized", refusal, TOKEN_HINT);
+                refuse(ctx, body.name(), 401, "unauthorized", refusal, TOKEN_HINT);
                 return;
             }
         }
+        Long declared = declaredLength(request);
+        long allowed = body.limit() + (body.multipart() ? MULTIPART_SLACK : 0);
+        if (declared != null && declared > allowed) {
+            refuse(ctx, body.name(), 413, "too-large", "the " + (body.multipart() ? "upload" : body.what()) + " is " + declared
+                    + " bytes, more than the limit of " + body.limit() + " bytes" + (body.multipart() ? " for a " + body.what() : ""),
+                    body.tooLargeHint());
+            return;
+        }
+        Runnable release = memory.tryReserve(declared != null ? declared : allowed);
+        if (release == null) {
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            refuse(ctx, body.name(), 503, "busy", "file-drop is holding as many uploads as it has memory for (" + config.uploadMemoryMib()
+                    + " MiB, file-drop.upload-memory-mib); this " + body.what() + " (" + (declared != null ? declared + " bytes"
+                    : "no Content-Length: counted at its limit") + ") found no room", "nothing was accepted; send it again in a moment"
+                    + (task != null ? " (with the same Idempotency-Key a retry is safe), or send fewer large files at once" : ""));
+            return;
+        }
+        long timer = request.isEnded() ? -1 : ctx.vertx().setTimer(config.uploadTimeout().toMillis(),
+                fired -> uploadTimedOut(ctx, body, declared));
+        Runnable stopTimer = () -> {
+            if (timer >= 0) {
+                ctx.vertx().cancelTimer(timer);
+            }
+        };
+        ctx.addEndHandler(ended -> {
+            release.run();
+            stopTimer.run();
+        });
+        if (body.multipart()) {
+            ctx.next();
+        } else {
+            readRawBody(ctx, body, declared, stopTimer);
+        }
+    }
+
+    /**
+     * What a write's body may be: a drop's (its task's limit; multipart is left to Quarkus' form parser), an OTLP export's, or
+     * any other write's (file-drop.max-request-bytes).
+     */
+    private Body body(String path, HttpServerRequest request) {
+        String task = task(path);
         if (task != null) {
             String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
             if (type == null || type.isBlank()) {
                 request.headers().set(HttpHeaders.CONTENT_TYPE, "application/octet-stream");
                 type = "application/octet-stream";
             }
-            Long declared = declaredLength(request);
-            boolean multipart = type.toLowerCase(Locale.ROOT).startsWith("multipart/");
-            long limit = drops.limit(task);
-            if (declared != null && declared > limit + (multipart ? MULTIPART_SLACK : 0)) {
-                String what = DropService.what(task);
-                refuse(ctx, task, 413, "too-large", "the " + (multipart ? "upload" : what) + " is " + declared + " bytes, more than the "
-                        + "limit of " + limit + " bytes" + (multipart ? " for a " + what : ""), DropService.tooLargeHint(task));
-                return;
-            }
-            long size = declared != null ? declared : limit + (multipart ? MULTIPART_SLACK : 0);
-            Runnable release = memory.tryReserve(size);
-            if (release == null) {
-                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-                refuse(ctx, task, 503, "busy", "file-drop is holding as many uploads as it has memory for (" + config.uploadMemoryMib()
-                        + " MiB, file-drop.upload-memory-mib); this " + DropService.what(task) + " (" + (declared != null ? declared
-                        + " bytes" : "no Content-Length: counted at its limit") + ") found no room", "nothing was accepted; send it "
-                        + "again in a moment (with the same Idempotency-Key a retry is safe), or send fewer large files at once");
-                return;
-            }
-            long timer = request.isEnded() ? -1 : ctx.vertx().setTimer(config.uploadTimeout().toMillis(),
-                    fired -> uploadTimedOut(ctx, task, declared));
-            ctx.addEndHandler(ended -> {
-                release.run();
-                if (timer >= 0) {
-                    ctx.vertx().cancelTimer(timer);
-                }
-            });
-            if (!multipart) {
-                readRawBody(ctx, task, limit, declared);
-                return;
-            }
+            return new Body(task, DropService.what(task), drops.limit(task), type.toLowerCase(Locale.ROOT).startsWith("multipart/"),
+                    DropService.tooLargeHint(task));
         }
-        ctx.next();
+        if (TRACES_PATH.equals(trimmed(path))) {
+            return new Body("traces", "trace export", traces.maxExportBytes(), false, "export fewer spans at a time "
+                    + "(OTEL_BSP_MAX_EXPORT_BATCH_SIZE), or raise file-drop.traces.max-export-bytes");
+        }
+        return new Body("none", "request body", config.maxRequestBytes(), false, "the API's writes take small JSON documents (a replay "
+                + "request, a rollout command): send only the fields the request needs, or raise file-drop.max-request-bytes");
     }
 
     /**
-     * Reads a raw drop's body here, on the event loop, as it arrives (at most the task's limit: 413 beyond it), then passes the
-     * request on with the body in {@link #BODY_KEY}. A body read by the resource would hold a worker thread while it arrives:
-     * 250 clients sending one byte every 10 s held all of them, and every drop and health check then waited.
+     * Reads a write's body here, on the event loop, as it arrives (at most its limit: 413 beyond it), then passes the request on
+     * with the body in {@link #BODY_KEY}. A body read by the resource would hold a worker thread while it arrives: 250 clients
+     * sending one byte every 10 s held all of them, and every drop and health check then waited.
      */
-    private void readRawBody(RoutingContext ctx, String task, long limit, Long declared) {
+    private void readRawBody(RoutingContext ctx, Body rule, Long declared, Runnable stopTimer) {
         HttpServerRequest request = ctx.request();
         if (request.isEnded()) {
             ctx.put(BODY_KEY, Buffer.buffer(0));
@@ -227,20 +252,22 @@ public class DropGuard {
         if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
             ctx.response().writeContinue();
         }
+        long limit = rule.limit();
         Buffer body = Buffer.buffer((int) Math.min(declared != null ? declared : CHUNKED_START, limit + 1));
         request.handler(chunk -> {
             if (ctx.response().ended()) {
                 return;
             }
             if (body.length() + chunk.length() > limit) {
-                refuse(ctx, task, 413, "too-large", "the " + DropService.what(task) + " is more than the limit of " + limit + " bytes",
-                        DropService.tooLargeHint(task));
+                refuse(ctx, rule.name(), 413, "too-large", "the " + rule.what() + " is more than the limit of " + limit + " bytes",
+                        rule.tooLargeHint());
                 return;
             }
             body.appendBuffer(chunk);
         });
-        request.exceptionHandler(e -> LOG.debugf("the body of a %s drop broke off after %d bytes: %s", task, body.length(), e));
+        request.exceptionHandler(e -> LOG.debugf("the body of a %s write broke off after %d bytes: %s", rule.name(), body.length(), e));
         request.endHandler(ended -> {
+            stopTimer.run();
             if (!ctx.response().ended()) {
                 ctx.put(BODY_KEY, body);
                 ctx.next();
@@ -249,14 +276,14 @@ public class DropGuard {
         request.resume();
     }
 
-    /** A drop whose body has not fully arrived within file-drop.upload-timeout: 408, and its connection closes. */
-    private void uploadTimedOut(RoutingContext ctx, String task, Long declared) {
+    /** A write whose body has not fully arrived within file-drop.upload-timeout: 408, and its connection closes. */
+    private void uploadTimedOut(RoutingContext ctx, Body body, Long declared) {
         HttpServerRequest request = ctx.request();
-        if (request.isEnded() || ctx.response().ended() || ctx.response().headWritten()) {
+        if (request.isEnded() || ctx.response().headWritten()) {
             return;
         }
-        String what = DropService.what(task);
-        refuse(ctx, task, 408, "upload-timeout", "the " + what + " did not arrive within " + config.uploadTimeout().toSeconds()
+        String what = body.what();
+        refuse(ctx, body.name(), 408, "upload-timeout", "the " + what + " did not arrive within " + config.uploadTimeout().toSeconds()
                 + " s (file-drop.upload-timeout): " + request.bytesRead() + " of " + (declared != null ? declared + " bytes"
                 : "an unknown number of bytes (no Content-Length)") + " came", "nothing was accepted; send the " + what
                 + " again over a faster or steadier connection, or raise file-drop.upload-timeout");
@@ -275,8 +302,8 @@ public class DropGuard {
         return MessageDigest.isEqual(presented, tokenDigest()) ? null : "the bearer token is wrong";
     }
 
-    private void refuse(RoutingContext ctx, String task, int status, String reason, String error, String hint) {
-        registry.counter("tffashion.drops.refused", "task", task == null ? "none" : task, "reason", reason).increment();
+    private void refuse(RoutingContext ctx, String name, int status, String reason, String error, String hint) {
+        registry.counter("tffashion.drops.refused", "task", name, "reason", reason).increment();
         LOG.debugf("refused %s %s (%d %s): %s", ctx.request().method(), ctx.normalizedPath(), status, reason, error);
         HttpServerResponse response = ctx.response();
         response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
@@ -313,17 +340,24 @@ public class DropGuard {
         request.resume();
     }
 
+    /**
+     * What a write's body may be: its name in the refusal counter, what answers call it, its limit, whether it is multipart (a
+     * drop's form, parsed by Quarkus), and how to get under the limit.
+     */
+    private record Body(String name, String what, long limit, boolean multipart, String tooLargeHint) {
+    }
+
     /** The drop task a request path names ({@code /imageInput}, {@code /scriptInput}), else null. */
     static String task(String path) {
-        if (path == null) {
-            return null;
-        }
-        String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return switch (p) {
+        return switch (trimmed(path)) {
             case "/scriptInput" -> "scriptInput";
             case "/imageInput" -> "imageInput";
             default -> null;
         };
+    }
+
+    private static String trimmed(String path) {
+        return path == null ? "" : path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     private static Long declaredLength(HttpServerRequest request) {

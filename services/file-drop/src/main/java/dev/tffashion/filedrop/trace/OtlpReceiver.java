@@ -15,11 +15,15 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import dev.tffashion.filedrop.DropRefusedException;
+import dev.tffashion.filedrop.config.TracesConfig;
 import dev.tffashion.filedrop.rest.ApiError;
+import dev.tffashion.filedrop.rest.DropGuard;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -28,6 +32,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code POST /v1/traces}: a small OTLP/HTTP receiver (binary protobuf, optionally gzip) for running without a collector:
@@ -45,12 +50,15 @@ public class OtlpReceiver {
     @Inject
     SpanRing ring;
 
+    @Inject
+    TracesConfig config;
+
     @POST
     @Consumes(PROTOBUF)
-    public Response export(byte[] body, @HeaderParam("Content-Encoding") String encoding) {
+    public Response export(@Context RoutingContext ctx, @HeaderParam("Content-Encoding") String encoding) {
         ExportTraceServiceRequest request;
         try {
-            request = ExportTraceServiceRequest.parseFrom(decoded(body, encoding));
+            request = ExportTraceServiceRequest.parseFrom(decoded(DropGuard.body(ctx), encoding, config.maxExportBytes()));
         } catch (InvalidProtocolBufferException e) {
             return ApiError.response(400, "not an OTLP trace export: " + e.getMessage(),
                 "POST an ExportTraceServiceRequest in binary protobuf (Content-Type: application/x-protobuf), as OTLP/HTTP exporters do");
@@ -62,9 +70,23 @@ public class OtlpReceiver {
         return Response.ok(ExportTraceServiceResponse.getDefaultInstance().toByteArray(), PROTOBUF).build();
     }
 
-    private static InputStream decoded(byte[] body, String encoding) throws IOException {
-        InputStream in = new ByteArrayInputStream(body == null ? new byte[0] : body);
-        return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(in) : in;
+    /**
+     * The export as sent, or gunzipped: at most {@code limit} bytes either way (the guard bounds what is sent; here a small gzip
+     * that would unpack to gigabytes is refused with 413 before it fills the heap).
+     */
+    private static byte[] decoded(byte[] body, String encoding, long limit) throws IOException {
+        if (!"gzip".equalsIgnoreCase(encoding)) {
+            return body;
+        }
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+            byte[] unpacked = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+            if (unpacked.length > limit) {
+                throw new DropRefusedException(413, "too-large", "the trace export unpacks to more than the limit of " + limit
+                    + " bytes (" + body.length + " bytes gzipped)", "export fewer spans at a time (OTEL_BSP_MAX_EXPORT_BATCH_SIZE), "
+                    + "or raise file-drop.traces.max-export-bytes");
+            }
+            return unpacked;
+        }
     }
 
     /** The spans of an export, each with its resource's {@code service.name}. */

@@ -62,6 +62,9 @@ class ReplayResourceTest {
         given().body("{\"version\": 2, \"since\": \"last week\"}").post("/v1/replay").then().statusCode(400)
             .body("error", containsString("not an ISO-8601 instant")).body("hint", notNullValue());
         given().body("").post("/v1/replay").then().statusCode(400).body("error", containsString("no body"));
+        given().body("{\"version\": 2, \"pad\": \"" + "x".repeat(70_000) + "\"}").post("/v1/replay").then().statusCode(413)
+            .body("error", containsString("more than the limit of 65536 bytes"))
+            .body("hint", containsString("file-drop.max-request-bytes"));
         given().body("{\"version\": 2, \"color\": \"red\"}").post("/v1/replay").then().statusCode(400)
             .body("error", containsString("unknown field(s) [color]"));
     }

@@ -25,10 +25,11 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
- * Uploads whose bodies stall hold no thread: with 4 worker threads and 12 raw uploads stopped half way (the upload timeout
- * at its default, a minute), a picture and a script are still taken, and readiness answers. When the resource read the
- * body itself, each stalled upload held a worker thread, and 250 of them (one byte every 10 s) stopped every drop and health
- * check of a running file-drop.
+ * Writes whose bodies stall hold no thread: with 4 worker threads and 16 raw bodies stopped near their start (pictures,
+ * scripts, replay requests, trace exports; the upload timeout at its default, a minute), a picture, a script and a replay
+ * request are still taken, and readiness answers. When a resource read its body itself, each stalled body held a worker thread
+ * (for bodies over RESTEasy's 10 KiB buffer), and 250 of them (one byte every 10 s) stopped every drop and health check of a
+ * running file-drop.
  */
 @QuarkusTest
 @TestProfile(StalledUploadsTest.FourThreads.class)
@@ -42,7 +43,11 @@ class StalledUploadsTest {
         }
     }
 
-    private static final int STALLED = 12;
+    private static final int STALLED = 16;
+
+    /** Where the stalled bodies go, in turn, and their content types. */
+    private static final String[][] WRITES = {{"/imageInput", "application/octet-stream"},
+        {"/scriptInput", "application/octet-stream"}, {"/v1/replay", "application/json"}, {"/v1/traces", "application/x-protobuf"}};
 
     @TestHTTPResource("/")
     URI base;
@@ -55,9 +60,9 @@ class StalledUploadsTest {
                 Socket socket = new Socket(base.getHost(), base.getPort());
                 stalled.add(socket);
                 OutputStream out = socket.getOutputStream();
-                String path = i % 2 == 0 ? "/imageInput" : "/scriptInput";
-                out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
-                        + "Content-Length: 5000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String[] write = WRITES[i % WRITES.length];
+                out.write(("POST " + write[0] + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + write[1] + "\r\n"
+                        + "Content-Length: 50000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(new byte[100]);
                 out.flush();
             }
@@ -71,6 +76,10 @@ class StalledUploadsTest {
             var script = http.send(HttpRequest.newBuilder(base.resolve("/scriptInput?name=quick.yaml")).timeout(answerWithin)
                     .POST(HttpRequest.BodyPublishers.ofString("model: mlp\nepochs: 1\n")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(202, script.statusCode(), script.body());
+            var replay = http.send(HttpRequest.newBuilder(base.resolve("/v1/replay")).timeout(answerWithin)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"fromVersion\": 7, \"toVersion\": 8}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, replay.statusCode(), replay.body());
             var ready = http.send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).timeout(answerWithin).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ready.statusCode(), ready.body());

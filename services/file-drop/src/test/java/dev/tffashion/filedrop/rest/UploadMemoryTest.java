@@ -53,13 +53,7 @@ class UploadMemoryTest {
             out.write(new byte[1000]);
             out.flush();
             // the guard has reserved the holder's 800 kB once it read the headers; wait until a second large drop is refused
-            long deadline = System.currentTimeMillis() + 10_000;
-            int status = 0;
-            while (System.currentTimeMillis() < deadline && status != 503) {
-                status = given().contentType("application/octet-stream").body(new byte[LARGE]).post("/imageInput").statusCode();
-                Thread.sleep(100);
-            }
-            assertEquals(503, status, "a second 800 kB drop while the first holds its room");
+            assertEquals(503, ZeroDrops.dropUntil(LARGE, status -> status == 503), "a second 800 kB drop while the first holds its room");
             given().contentType("application/octet-stream").body(new byte[LARGE]).post("/imageInput").then().statusCode(503)
                     .header("Retry-After", equalTo("1")).body("error", containsString("file-drop.upload-memory-mib"))
                     .body("hint", containsString("nothing was accepted"));
@@ -69,12 +63,7 @@ class UploadMemoryTest {
             in.readAllBytes();
         }
         // the holder's connection is gone: its room is given back, and the same large body gets to the picture check
-        long deadline = System.currentTimeMillis() + 10_000;
-        int status = 503;
-        while (System.currentTimeMillis() < deadline && status == 503) {
-            status = given().contentType("application/octet-stream").body(new byte[LARGE]).post("/imageInput").statusCode();
-            Thread.sleep(100);
-        }
-        assertEquals(415, status, "800 kB of zeros once the room is back: refused as not a picture, not as busy");
+        assertEquals(415, ZeroDrops.dropUntil(LARGE, status -> status != 503),
+                "800 kB of zeros once the room is back: refused as not a picture, not as busy");
     }
 }

@@ -86,6 +86,17 @@ class TraceResourceTest {
             .statusCode(400).body("error", containsString("not an OTLP trace export"));
     }
 
+    @Test
+    void anExportOverTheLimitIsRefusedAsSentAndOnceUnpacked() throws IOException {
+        // file-drop.traces.max-export-bytes is 4 MiB: declared larger, refused before its body is read
+        given().contentType("application/x-protobuf").body(new byte[5 * 1024 * 1024]).post("/v1/traces").then()
+            .statusCode(413).body("error", containsString("trace export is 5242880 bytes"))
+            .body("hint", containsString("file-drop.traces.max-export-bytes"));
+        // 64 MiB of zeros gzip to about 64 kB: refused once 4 MiB are unpacked, never held whole
+        given().contentType("application/x-protobuf").header("Content-Encoding", "gzip").body(gzip(new byte[64 * 1024 * 1024]))
+            .post("/v1/traces").then().statusCode(413).body("error", containsString("unpacks to more than the limit of 4194304"));
+    }
+
     private static void post(byte[] body, String encoding) {
         var request = given().contentType("application/x-protobuf").body(body);
         if (encoding != null) {
