@@ -37,10 +37,20 @@ import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
  */
 public final class ModelServer implements AutoCloseable {
 
+    /**
+     * The largest gRPC message this server takes: 512 MiB, or an eighth of the heap when that is less (32 MiB at -Xmx256m, about
+     * 10000 pictures as float32 bytes). A message is held whole and parsed into a request beside it, so one near the heap's size
+     * runs the process out of memory, and serve-manager, which embeds this server, exits on that. Larger: RESOURCE_EXHAUSTED.
+     */
+    static int maxMessageBytes(long heapBytes) {
+        return (int) Math.min(MAX_MESSAGE_BYTES, heapBytes / 8);
+    }
+
     /** A port value that turns the REST API off. */
     public static final int DISABLED = -1;
 
     private static final Logger LOG = Logger.getLogger(ModelServer.class.getName());
+    /** The largest gRPC message taken, at most: an eighth of the heap is the bound below it (see {@link #maxMessageBytes}). */
     private static final int MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
     private final ModelServerConfig config;
@@ -49,6 +59,7 @@ public final class ModelServer implements AutoCloseable {
     private final int requestedRestPort;
     private final Duration pollInterval;
     private final int restThreads;
+    private final long restHeapBytes;
     private final String prometheusPath;
     private final java.util.List<io.grpc.ServerInterceptor> interceptors;
     private final ServingMetrics metrics = new ServingMetrics();
@@ -68,6 +79,7 @@ public final class ModelServer implements AutoCloseable {
         this.requestedRestPort = builder.restPort;
         this.pollInterval = builder.pollInterval;
         this.restThreads = builder.restThreads;
+        this.restHeapBytes = builder.restHeapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
         this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup));
@@ -109,11 +121,12 @@ public final class ModelServer implements AutoCloseable {
             NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedGrpcPort))
                 .addService(new PredictionServiceImpl(registry, metrics))
                 .addService(new ModelServiceImpl(this))
-                .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+                .maxInboundMessageSize(maxMessageBytes(restHeapBytes));
             interceptors.forEach(grpcBuilder::intercept);
             grpc = grpcBuilder.build().start();
             if (requestedRestPort != DISABLED) {
-                rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads);
+                rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads,
+                    RestBodies.ofHeap(restHeapBytes));
                 rest.start();
             }
         } catch (IOException | RuntimeException e) {
@@ -274,6 +287,7 @@ public final class ModelServer implements AutoCloseable {
         private int restPort;
         private Duration pollInterval = Duration.ofSeconds(1);
         private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private long restHeapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
         private String prometheusPath;
@@ -333,6 +347,15 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("restThreads must be at least 1: " + threads);
             }
             this.restThreads = threads;
+            return this;
+        }
+
+        /**
+         * The heap that the REST API's body limits and the gRPC message limit are shares of ({@link RestBodies},
+         * {@link ModelServer#maxMessageBytes}); this JVM's maximum heap unless a test says.
+         */
+        Builder restHeapBytes(long bytes) {
+            this.restHeapBytes = bytes;
             return this;
         }
 

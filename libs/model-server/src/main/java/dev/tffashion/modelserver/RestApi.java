@@ -11,6 +11,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.tensorflow.proto.TensorInfo;
@@ -52,6 +54,9 @@ final class RestApi {
 
     private static final String REST = "REST";
 
+    /** The most of a refused body that is read and dropped before the connection closes (see {@link #discard}). */
+    private static final long DISCARD_LIMIT = 256L * 1024 * 1024;
+
     private final ModelRegistry registry;
     private final ServingMetrics metrics;
     private final String prometheusPath;
@@ -59,9 +64,12 @@ final class RestApi {
     private final HttpServer server;
     private final ExecutorService executor;
 
-    RestApi(ModelRegistry registry, ServingMetrics metrics, String prometheusPath, String host, int port, int threads)
-        throws IOException {
+    private final RestBodies bodies;
+
+    RestApi(ModelRegistry registry, ServingMetrics metrics, String prometheusPath, String host, int port, int threads,
+        RestBodies bodies) throws IOException {
         this.registry = registry;
+        this.bodies = bodies;
         this.metrics = metrics;
         this.prometheusPath = prometheusPath;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
@@ -111,6 +119,9 @@ final class RestApi {
             } catch (HttpError e) {
                 status = e.status;
                 body = error(e.getMessage());
+                if (status == 429) {
+                    exchange.getResponseHeaders().set("Retry-After", "1");
+                }
             } catch (JsonProcessingException e) {
                 status = 400;
                 body = error("The request body is not valid JSON: " + e.getOriginalMessage());
@@ -150,9 +161,9 @@ final class RestApi {
         return switch (action) {
             case "" -> pretty(proto(registry.status(GetModelStatusRequest.newBuilder().setModelSpec(spec).build())));
             case "/metadata" -> pretty(metadata(spec.build()));
-            case ":predict" -> metrics.request(name, "Predict", REST, io(() -> predict(spec.build(), body(exchange))));
-            case ":classify" -> metrics.request(name, "Classify", REST, io(() -> classify(spec.build(), body(exchange))));
-            default -> metrics.request(name, "Regress", REST, io(() -> regress(spec.build(), body(exchange))));
+            case ":predict" -> withBody(exchange, body -> metrics.request(name, "Predict", REST, io(() -> predict(spec.build(), body))));
+            case ":classify" -> withBody(exchange, body -> metrics.request(name, "Classify", REST, io(() -> classify(spec.build(), body))));
+            default -> withBody(exchange, body -> metrics.request(name, "Regress", REST, io(() -> regress(spec.build(), body))));
         };
     }
 
@@ -226,8 +237,74 @@ final class RestApi {
         return JsonTensors.regressionResults(registry.regress(regression).getResult());
     }
 
-    private static byte[] body(HttpExchange exchange) throws IOException {
-        return exchange.getRequestBody().readAllBytes();
+    /**
+     * Reads the request's body within {@link RestBodies}' limits and runs {@code call} on it: 413 for a body over the limit
+     * (declared, or found while reading one without Content-Length), 429 with Retry-After when the bodies being handled leave no
+     * room for it (counted at its Content-Length, else at the limit).
+     */
+    private String withBody(HttpExchange exchange, Function<byte[], String> call) throws IOException {
+        long max = bodies.maxBodyBytes();
+        long declared = declaredLength(exchange);
+        if (declared > max) {
+            if (declared <= DISCARD_LIMIT) {
+                discard(exchange);
+            }
+            throw new HttpError(413, tooLarge(declared + " bytes", max));
+        }
+        long room = bodies.tryReserve(declared >= 0 ? declared : max);
+        if (room < 0) {
+            throw new HttpError(429, "The model server is holding as many request bodies as its heap allows (" + bodies.budgetBytes()
+                + " bytes for bodies while they are parsed, " + RestBodies.PARSE_FACTOR + " times their size); nothing was run: send the"
+                + " request again in a moment, or send fewer instances per request");
+        }
+        try {
+            byte[] body = exchange.getRequestBody().readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+            if (body.length > max) {
+                body = null;
+                discard(exchange);
+                throw new HttpError(413, tooLarge("more than " + max + " bytes", max));
+            }
+            return call.apply(body);
+        } finally {
+            bodies.release(room);
+        }
+    }
+
+    /**
+     * Reads the rest of a refused body and drops it, up to {@link #DISCARD_LIMIT}, so that the client can finish sending and
+     * read the answer: the server reads 64 KiB of what is left when the exchange closes and then closes the connection, and a
+     * client still sending (Java's HttpClient, without Expect: 100-continue) then saw a reset instead of the 413. A body declared
+     * larger than the limit is answered at once (curl, which sends Expect: 100-continue, reads the answer while it sends).
+     */
+    private static void discard(HttpExchange exchange) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        InputStream in = exchange.getRequestBody();
+        long left = DISCARD_LIMIT;
+        while (left > 0) {
+            int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+            if (n < 0) {
+                return;
+            }
+            left -= n;
+        }
+    }
+
+    private static String tooLarge(String size, long max) {
+        return "The request body (" + size + ") is larger than this model server takes: " + max + " bytes, a 32nd of its heap"
+            + " (-Xmx); send fewer instances per request, use gRPC (tensors as bytes), or give the server more heap";
+    }
+
+    /** The request's Content-Length, or -1 when it has none (chunked) or it is not a number. */
+    private static long declaredLength(HttpExchange exchange) {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** A REST handler that may fail reading or parsing the body. */
