@@ -34,9 +34,11 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The front door's guard, run on every HTTP request before any body is read: writes (every method but GET, HEAD and OPTIONS)
  * need the bearer token when {@code file-drop.token} is set (401), browsers may not write cross-site unless CORS allows it
- * (403), a declared body larger than the drop's limit is refused at once (413), a drop that finds no room in the upload memory
- * is busy (503), and one whose body does not arrive within file-drop.upload-timeout gets 408. A raw drop's body is read here,
- * on the event loop, so that no thread waits for a slow client. Refusals use the API's JSON error shape.
+ * (403), a declared body larger than the write's limit is refused at once (413: a drop's task limit, an OTLP export's, any
+ * other write's), a write that finds no room in the upload memory is busy (503), and one whose body does not arrive within
+ * file-drop.upload-timeout gets 408. Every raw body is read here, on the event loop, and handed to the resource whole
+ * ({@link #body}), so that no thread waits for a slow client; multipart drops are left to Quarkus' form parser. Refusals use
+ * the API's JSON error shape.
  */
 @ApplicationScoped
 public class DropGuard {
