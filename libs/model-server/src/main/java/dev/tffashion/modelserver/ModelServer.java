@@ -50,7 +50,7 @@ public final class ModelServer implements AutoCloseable {
     public static final int DISABLED = -1;
 
     private static final Logger LOG = Logger.getLogger(ModelServer.class.getName());
-    /** The largest gRPC message taken, at most: an eighth of the heap is the bound below it (see {@link #maxMessageBytes}). */
+    /** The most a gRPC message may be, whatever the heap ({@link #maxMessageBytes} takes less on a small heap). */
     private static final int MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
     private final ModelServerConfig config;
@@ -59,7 +59,7 @@ public final class ModelServer implements AutoCloseable {
     private final int requestedRestPort;
     private final Duration pollInterval;
     private final int restThreads;
-    private final long restHeapBytes;
+    private final long heapBytes;
     private final String prometheusPath;
     private final java.util.List<io.grpc.ServerInterceptor> interceptors;
     private final ServingMetrics metrics = new ServingMetrics();
@@ -79,7 +79,7 @@ public final class ModelServer implements AutoCloseable {
         this.requestedRestPort = builder.restPort;
         this.pollInterval = builder.pollInterval;
         this.restThreads = builder.restThreads;
-        this.restHeapBytes = builder.restHeapBytes;
+        this.heapBytes = builder.heapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
         this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup));
@@ -121,12 +121,12 @@ public final class ModelServer implements AutoCloseable {
             NettyServerBuilder grpcBuilder = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedGrpcPort))
                 .addService(new PredictionServiceImpl(registry, metrics))
                 .addService(new ModelServiceImpl(this))
-                .maxInboundMessageSize(maxMessageBytes(restHeapBytes));
+                .maxInboundMessageSize(maxMessageBytes(heapBytes));
             interceptors.forEach(grpcBuilder::intercept);
             grpc = grpcBuilder.build().start();
             if (requestedRestPort != DISABLED) {
                 rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads,
-                    RestBodies.ofHeap(restHeapBytes));
+                    RestBodies.ofHeap(heapBytes));
                 rest.start();
             }
         } catch (IOException | RuntimeException e) {
@@ -287,7 +287,7 @@ public final class ModelServer implements AutoCloseable {
         private int restPort;
         private Duration pollInterval = Duration.ofSeconds(1);
         private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        private long restHeapBytes = Runtime.getRuntime().maxMemory();
+        private long heapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
         private String prometheusPath;
@@ -354,8 +354,8 @@ public final class ModelServer implements AutoCloseable {
          * The heap that the REST API's body limits and the gRPC message limit are shares of ({@link RestBodies},
          * {@link ModelServer#maxMessageBytes}); this JVM's maximum heap unless a test says.
          */
-        Builder restHeapBytes(long bytes) {
-            this.restHeapBytes = bytes;
+        Builder heapBytes(long bytes) {
+            this.heapBytes = bytes;
             return this;
         }
 

@@ -260,7 +260,6 @@ final class RestApi {
         try {
             byte[] body = exchange.getRequestBody().readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
             if (body.length > max) {
-                body = null;
                 discard(exchange);
                 throw new HttpError(413, tooLarge("more than " + max + " bytes", max));
             }

@@ -41,7 +41,7 @@ class RestBodiesTest {
     void start(@TempDir Path tmp) throws Exception {
         Path base = tmp.resolve("fashion");
         TinyModels.export(base.resolve("1"), 1);
-        server = ModelServer.builder().modelName("fashion").modelBasePath(base).pollInterval(Duration.ZERO).restHeapBytes(HEAP)
+        server = ModelServer.builder().modelName("fashion").modelBasePath(base).pollInterval(Duration.ZERO).heapBytes(HEAP)
             .build().start();
     }
 
