@@ -7,6 +7,9 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "file-drop.traces")
 public interface TracesConfig {
 
+    /** What to do about an export over {@link #maxExportBytes()}, as sent (the guard) or once gunzipped (the receiver). */
+    String TOO_LARGE_HINT = "export fewer spans at a time (OTEL_BSP_MAX_EXPORT_BATCH_SIZE), or raise file-drop.traces.max-export-bytes";
+
     /** How many recent spans the receiver keeps in memory for {@code GET /v1/predictions/{id}/trace}; the oldest go first. */
     @WithDefault("20000")
     int capacity();

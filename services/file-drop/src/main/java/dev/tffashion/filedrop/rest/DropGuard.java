@@ -232,8 +232,7 @@ public class DropGuard {
                     DropService.tooLargeHint(task));
         }
         if (TRACES_PATH.equals(trimmed(path))) {
-            return new Body("traces", "trace export", traces.maxExportBytes(), false, "export fewer spans at a time "
-                    + "(OTEL_BSP_MAX_EXPORT_BATCH_SIZE), or raise file-drop.traces.max-export-bytes");
+            return new Body("traces", "trace export", traces.maxExportBytes(), false, TracesConfig.TOO_LARGE_HINT);
         }
         return new Body("none", "request body", config.maxRequestBytes(), false, "the API's writes take small JSON documents (a replay "
                 + "request, a rollout command): send only the fields the request needs, or raise file-drop.max-request-bytes");

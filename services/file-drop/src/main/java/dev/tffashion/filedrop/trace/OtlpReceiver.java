@@ -82,8 +82,7 @@ public class OtlpReceiver {
             byte[] unpacked = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
             if (unpacked.length > limit) {
                 throw new DropRefusedException(413, "too-large", "the trace export unpacks to more than the limit of " + limit
-                    + " bytes (" + body.length + " bytes gzipped)", "export fewer spans at a time (OTEL_BSP_MAX_EXPORT_BATCH_SIZE), "
-                    + "or raise file-drop.traces.max-export-bytes");
+                    + " bytes (" + body.length + " bytes gzipped)", TracesConfig.TOO_LARGE_HINT);
             }
             return unpacked;
         }
