@@ -229,6 +229,11 @@ public final class ModelServer implements AutoCloseable {
         return rest == null ? DISABLED : rest.port();
     }
 
+    /** The room in the heap that REST bodies being read and parsed hold now, in bytes (0 without the REST API). */
+    long restBodyBytesReserved() {
+        return rest == null ? 0 : rest.bodies().reservedBytes();
+    }
+
     /** The address the ports are bound to. */
     public String host() {
         return host;

@@ -91,6 +91,10 @@ final class RestApi {
         return server.getAddress().getPort();
     }
 
+    RestBodies bodies() {
+        return bodies;
+    }
+
     void stop() {
         server.stop(0);
         executor.shutdownNow();

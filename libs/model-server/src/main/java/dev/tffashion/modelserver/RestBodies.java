@@ -41,6 +41,11 @@ final class RestBodies {
         return budgetBytes;
     }
 
+    /** The room the bodies being read and parsed hold now (their sizes times the factor). */
+    long reservedBytes() {
+        return reserved.get();
+    }
+
     /** Reserves room for a body of {@code size} bytes (times the factor); the room to give back, or -1 when there is none. */
     long tryReserve(long size) {
         long room = size * PARSE_FACTOR;
