@@ -24,7 +24,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.messaging.ValueIndex;
-import dev.tffashion.filedrop.rest.DropGuard;
+import dev.tffashion.filedrop.rest.WriteBodies;
 import dev.tffashion.pipeline.contracts.replay.InvalidReplayRequestException;
 import dev.tffashion.pipeline.contracts.replay.ReplayReport;
 import dev.tffashion.pipeline.contracts.replay.ReplayRequest;
@@ -81,7 +81,7 @@ public class ReplayResource {
     public Response post(@Context RoutingContext ctx) {
         ReplayRequest request;
         try {
-            request = ReplayRequest.parse(DropGuard.body(ctx));
+            request = ReplayRequest.parse(WriteBodies.body(ctx));
         } catch (InvalidReplayRequestException e) {
             throw new DropRefusedException(400, "bad-replay", "bad replay request: " + e.getMessage(), e.hint());
         }

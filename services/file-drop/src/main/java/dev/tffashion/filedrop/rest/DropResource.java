@@ -76,9 +76,9 @@ public class DropResource {
         return raw("imageInput", ctx, key, name);
     }
 
-    /** A raw body: read whole by {@link DropGuard} on the event loop (no thread waits for it), within the task's limit. */
+    /** A raw body: read whole by {@link WriteBodies} on the event loop (no thread waits for it), within the task's limit. */
     private CompletionStage<Response> raw(String task, RoutingContext ctx, String key, String name) {
-        byte[] bytes = DropGuard.body(ctx);
+        byte[] bytes = WriteBodies.body(ctx);
         try (Scope client = tracing.requestScope(headers::getHeaderString)) {
             return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
         }

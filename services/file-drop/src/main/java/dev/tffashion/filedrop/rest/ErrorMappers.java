@@ -46,13 +46,13 @@ public class ErrorMappers {
         int status = e.getResponse().getStatus();
         if (status == 413) {
             String limit = maxBodySize.map(m -> " (" + m.asLongValue() + " bytes, quarkus.http.limits.max-body-size)").orElse("");
-            String task = DropGuard.task(request.path());
+            String task = WriteBodies.task(request.path());
             if (task == null) {
                 return ApiError.response(413, "the request body is larger than the server accepts" + limit, "send a smaller request");
             }
             return ApiError.response(413, "the upload is larger than the server accepts" + limit + "; a " + DropService.what(task)
                     + " may have up to " + drops.limit(task) + " bytes", DropService.tooLargeHint(task)
-                    + ", with quarkus.http.limits.max-body-size at least " + DropGuard.MULTIPART_SLACK / 1024 + " KiB above it for the"
+                    + ", with quarkus.http.limits.max-body-size at least " + WriteBodies.MULTIPART_SLACK / 1024 + " KiB above it for the"
                     + " multipart envelope");
         }
         return ApiError.response(status, e.getMessage(), "check the request against the README's API section");

@@ -23,7 +23,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.config.TracesConfig;
 import dev.tffashion.filedrop.rest.ApiError;
-import dev.tffashion.filedrop.rest.DropGuard;
+import dev.tffashion.filedrop.rest.WriteBodies;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -58,7 +58,7 @@ public class OtlpReceiver {
     public Response export(@Context RoutingContext ctx, @HeaderParam("Content-Encoding") String encoding) {
         ExportTraceServiceRequest request;
         try {
-            request = ExportTraceServiceRequest.parseFrom(decoded(DropGuard.body(ctx), encoding, config.maxExportBytes()));
+            request = ExportTraceServiceRequest.parseFrom(decoded(WriteBodies.body(ctx), encoding, config.maxExportBytes()));
         } catch (InvalidProtocolBufferException e) {
             return ApiError.response(400, "not an OTLP trace export: " + e.getMessage(),
                 "POST an ExportTraceServiceRequest in binary protobuf (Content-Type: application/x-protobuf), as OTLP/HTTP exporters do");
