@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -76,9 +78,13 @@ public class ReplayResource {
     @Inject
     ContentStore store;
 
+    /**
+     * Publishes the replay request; the answer comes once Kafka has it (202), or says nothing was accepted (503). The method
+     * returns at once: no thread waits for Kafka's acknowledgement.
+     */
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Response post(@Context RoutingContext ctx) {
+    public CompletionStage<Response> post(@Context RoutingContext ctx) {
         ReplayRequest request;
         try {
             request = ReplayRequest.parse(WriteBodies.body(ctx));
@@ -87,14 +93,22 @@ public class ReplayResource {
         }
         Optional<ReplayReport> known = report(request.id());
         if (known.isPresent() && known.get().state() == ReplayReport.State.DONE) {
-            return Response.ok(new Accepted(request.id(), request, request.describe(), "done", link(request.id()),
-                "this replay is done: the same replay again makes no new values")).build();
+            return CompletableFuture.completedFuture(Response.ok(new Accepted(request.id(), request, request.describe(), "done",
+                link(request.id()), "this replay is done: the same replay again makes no new values")).build());
         }
-        requests.publish(request);
         String state = known.map(r -> r.state().name().toLowerCase(Locale.ROOT)).orElse("requested");
-        return Response.status(202).location(URI.create(link(request.id())))
-            .entity(new Accepted(request.id(), request, request.describe(), state, link(request.id()),
-                "predict's replay job runs it; follow its progress at " + link(request.id()))).build();
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        // by hand, not thenApply: the refusal reaches the exception mappers as itself, not inside a CompletionException
+        requests.publish(request).whenComplete((ok, error) -> {
+            if (error != null) {
+                response.completeExceptionally(error);
+            } else {
+                response.complete(Response.status(202).location(URI.create(link(request.id())))
+                    .entity(new Accepted(request.id(), request, request.describe(), state, link(request.id()),
+                        "predict's replay job runs it; follow its progress at " + link(request.id()))).build());
+            }
+        });
+        return response;
     }
 
     @GET

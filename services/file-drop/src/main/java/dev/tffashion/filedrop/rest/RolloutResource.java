@@ -1,12 +1,11 @@
 package dev.tffashion.filedrop.rest;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -20,25 +19,26 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
 
 import dev.tffashion.filedrop.config.FileDropConfig;
+import dev.tffashion.filedrop.messaging.KeyedCommands;
 import dev.tffashion.filedrop.status.TaskStatusBoard;
 import dev.tffashion.pipeline.contracts.EndpointValue;
 import dev.tffashion.pipeline.contracts.RolloutCommand;
 import dev.tffashion.pipeline.status.TaskStatus;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.common.annotation.Blocking;
 
 /**
  * The rollout of a served model (README, "Rollouts"), apart from TF Serving's own {@code /v1/models} on its port:
  * {@code GET /v1/rollout/{name}} shows what serve-manager reports on status (live and challenger versions, agreement overall and per
  * class, p99 of both, the gate and its last decision); {@code POST /v1/rollout/{name}/promote} and
  * {@code POST /v1/rollout/{name}/rollback[?version=]} (writes: behind the write token) put a command on
- * {@code <pipeline>.serve.control} for the serve-manager leader and answer 202 once Kafka has it; its outcome shows on the GET.
+ * {@code <pipeline>.serve.control} for the serve-manager leader and answer 202 once Kafka has it (503 when Kafka did not take it
+ * within file-drop.publish-timeout; no thread waits meanwhile); its outcome shows on the GET.
  */
 @Path("/v1/rollout/{name}")
 @Produces(MediaType.APPLICATION_JSON)
+@Blocking
 public class RolloutResource {
 
     /** Outgoing channel of rollout commands. */
@@ -71,13 +71,13 @@ public class RolloutResource {
 
     @POST
     @Path("promote")
-    public Response promote(@PathParam("name") String name) {
+    public CompletionStage<Response> promote(@PathParam("name") String name) {
         return send(name, RolloutCommand.PROMOTE, null);
     }
 
     @POST
     @Path("rollback")
-    public Response rollback(@PathParam("name") String name, @QueryParam("version") String version) {
+    public CompletionStage<Response> rollback(@PathParam("name") String name, @QueryParam("version") String version) {
         Long wanted = null;
         if (version != null && !version.isBlank()) {
             try {
@@ -86,47 +86,55 @@ public class RolloutResource {
                 wanted = -1L;
             }
             if (wanted < 1) {
-                return ApiError.response(400, "version '" + version + "' is not a version number",
+                return CompletableFuture.completedFuture(ApiError.response(400, "version '" + version + "' is not a version number",
                     "give a whole number from 1 (GET /v1/rollout/" + name + " lists installedVersions), or leave it out to roll back "
-                        + "to the version below the live one");
+                        + "to the version below the live one"));
             }
         }
         return send(name, RolloutCommand.ROLLBACK, wanted);
     }
 
-    private Response send(String name, String action, Long version) {
+    /**
+     * Puts the command on Kafka; the answer comes once Kafka has it, and no thread waits meanwhile. A rollback without a version
+     * is sent for the version below the live one as the serve task reports them now, so that a command that reaches Kafka twice
+     * (sent again after a 503 that Kafka stored all the same) rolls back once, not two versions.
+     */
+    private CompletionStage<Response> send(String name, String action, Long version) {
         Response notServed = rollout(name);
         if (notServed.getStatus() != 200) {
-            return notServed;
+            return CompletableFuture.completedFuture(notServed);
         }
-        RolloutCommand command = RolloutCommand.of(name, action, version);
-        Message<byte[]> message = Message.of(command.toBytes(), Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(name)
-            .build()));
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        commands.send(message.withAck(() -> {
-            acked.complete(null);
-            return CompletableFuture.completedFuture(null);
-        }).withNack(e -> {
-            acked.completeExceptionally(e);
-            return CompletableFuture.completedFuture(null);
-        }));
-        try {
-            acked.get(config.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            return ApiError.response(503, "the " + action + " command could not be stored on Kafka: "
-                + (e instanceof ExecutionException ? e.getCause().getMessage() : "timed out"), "nothing was done; retry the request");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return ApiError.response(503, "interrupted", "retry the request");
+        Long target = RolloutCommand.ROLLBACK.equals(action) && version == null ? current().map(RolloutResource::belowLive).orElse(null)
+            : version;
+        RolloutCommand command = RolloutCommand.of(name, action, target);
+        String what = "the " + action + " command" + (target != null ? " (to version " + target + ")" : "");
+        return KeyedCommands.send(commands, name, command.toBytes(), config.publishTimeout(), what).handle((ok, error) -> {
+            if (error != null) {
+                return ApiError.response(503, error.getMessage(), "Kafka may still store it once"
+                    + " it answers, and serve-manager then carries it out: see lastDecision on GET /v1/rollout/" + name + " before you"
+                    + " send it again");
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("command", command.id());
+            body.put("action", action);
+            if (target != null) {
+                body.put("version", target);
+            }
+            body.put("status", "/v1/rollout/" + name);
+            return Response.accepted(body).build();
+        });
+    }
+
+    /**
+     * The installed version just below the live one in the serve task's report, or null when it reports none (serve-manager then
+     * picks it, or refuses the command with what is installed).
+     */
+    static Long belowLive(Map<String, Object> rollout) {
+        if (!(rollout.get("liveVersion") instanceof Number live) || !(rollout.get("installedVersions") instanceof List<?> installed)) {
+            return null;
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("command", command.id());
-        body.put("action", action);
-        if (version != null) {
-            body.put("version", version);
-        }
-        body.put("status", "/v1/rollout/" + name);
-        return Response.accepted(body).build();
+        return installed.stream().filter(Number.class::isInstance).map(v -> ((Number) v).longValue()).filter(v -> v < live.longValue())
+            .max(Long::compare).orElse(null);
     }
 
     @SuppressWarnings("unchecked")

@@ -4,9 +4,11 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -47,6 +49,13 @@ class RolloutResourceTest {
 
     @Inject
     TaskStatusBoard board;
+
+    @Test
+    void aRollbackWithoutVersionIsForTheInstalledVersionBelowTheLiveOne() {
+        assertEquals(4L, RolloutResource.belowLive(Map.of("liveVersion", 7, "installedVersions", List.of(2, 4, 7, 9))));
+        assertNull(RolloutResource.belowLive(Map.of("liveVersion", 2, "installedVersions", List.of(2, 3))), "none below the live one");
+        assertNull(RolloutResource.belowLive(Map.of("liveVersion", 2)), "no installed versions reported");
+    }
 
     @Test
     void showsTheRolloutAndSendsCommandsBehindTheToken() {
