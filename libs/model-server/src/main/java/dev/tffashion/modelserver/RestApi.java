@@ -257,6 +257,7 @@ final class RestApi {
         }
         long room = bodies.tryReserve(declared >= 0 ? declared : max);
         if (room < 0) {
+            discard(exchange);
             throw new HttpError(429, "The model server is holding as many request bodies as its heap allows (" + bodies.budgetBytes()
                 + " bytes for bodies while they are parsed, " + RestBodies.PARSE_FACTOR + " times their size); nothing was run: send the"
                 + " request again in a moment, or send fewer instances per request");
@@ -276,8 +277,9 @@ final class RestApi {
     /**
      * Reads the rest of a refused body and drops it, up to {@link #DISCARD_LIMIT}, so that the client can finish sending and
      * read the answer: the server reads 64 KiB of what is left when the exchange closes and then closes the connection, and a
-     * client still sending (Java's HttpClient, without Expect: 100-continue) then saw a reset instead of the 413. A body declared
-     * larger than the limit is answered at once (curl, which sends Expect: 100-continue, reads the answer while it sends).
+     * client still sending (Java's HttpClient, without Expect: 100-continue) then saw a reset instead of the 413, or of the 429
+     * that tells it to send again ("fixed content-length: 248, bytes received: 0" for a body of 629145 bytes). A body declared
+     * larger than this limit is answered at once (curl, which sends Expect: 100-continue, reads the answer while it sends).
      */
     private static void discard(HttpExchange exchange) throws IOException {
         byte[] sink = new byte[64 * 1024];
