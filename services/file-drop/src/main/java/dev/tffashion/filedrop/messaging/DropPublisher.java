@@ -95,10 +95,13 @@ public class DropPublisher {
         return published;
     }
 
-    /** The 503 of a drop Kafka did not take; the exception's message says which (refused, with the cause, or not in time). */
+    /**
+     * The 503 of a drop Kafka did not confirm; the exception's message says which (refused, with the cause, or not in time). It
+     * does not say that nothing was stored: a broker frozen after it received the drop writes it once it resumes.
+     */
     private static DropRefusedException unavailable(AcknowledgedSend.NotAcknowledgedException e) {
-        return new DropRefusedException(503, "kafka-unavailable", "the drop could not be stored on Kafka: " + e.getMessage(),
-                "Kafka did not acknowledge the drop in time, so it is not accepted; retry the same request with an Idempotency-Key"
-                + " header: with the same key the picture is stored once, even if Kafka wrote this try after all");
+        return new DropRefusedException(503, "kafka-unavailable", "the drop is not confirmed: " + e.getMessage(),
+                "Kafka may still store it once it answers; send the same request again with the Idempotency-Key header it carried"
+                + " (give one to every drop): with the same key the picture is stored once, even if Kafka wrote this try after all");
     }
 }

@@ -43,10 +43,9 @@ public class ReplayRequests {
                 if (error == null) {
                     published.complete(null);
                 } else {
-                    published.completeExceptionally(new DropRefusedException(503, "kafka-unavailable",
-                        error.getMessage(), "Kafka may still store it once it answers;"
-                        + " posting the same body again is safe: it is the same replay, and GET /v1/replay/" + request.id()
-                        + " shows it once predict runs it"));
+                    published.completeExceptionally(new DropRefusedException(503, "kafka-unavailable", error.getMessage(),
+                        "Kafka may still store it once it answers; posting the same body again is safe: it is the same replay, and"
+                        + " GET /v1/replay/" + request.id() + " shows it once predict runs it"));
                 }
             });
         return published;

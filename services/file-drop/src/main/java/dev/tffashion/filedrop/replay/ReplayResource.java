@@ -79,8 +79,8 @@ public class ReplayResource {
     ContentStore store;
 
     /**
-     * Publishes the replay request; the answer comes once Kafka has it (202), or says nothing was accepted (503). The method
-     * returns at once: no thread waits for Kafka's acknowledgement.
+     * Publishes the replay request; the answer comes once Kafka has it (202), or says that Kafka did not confirm it (503: it may
+     * still be stored, and the same body again is the same replay). The method returns at once: no thread waits for Kafka.
      */
     @POST
     @Consumes(MediaType.WILDCARD)
