@@ -55,19 +55,27 @@ public final class AcknowledgedSend {
         List<CompletableFuture<Void>> acks = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
             AnnotatedValue value = values.get(i);
-            CompletableFuture<Void> acked = new CompletableFuture<>();
-            acks.add(acked);
-            emitter.send(Message.of(value, Metadata.of(metadata(value, headers == null ? null : headers.get(i))))
-                    .withAck(() -> {
-                        acked.complete(null);
-                        return CompletableFuture.completedFuture(null);
-                    })
-                    .withNack(error -> {
-                        acked.completeExceptionally(error);
-                        return CompletableFuture.completedFuture(null);
-                    }));
+            acks.add(send(emitter, Message.of(value, Metadata.of(metadata(value, headers == null ? null : headers.get(i))))));
         }
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Sends one message on the emitter's channel without waiting; the future completes once Kafka has acknowledged it, or fails
+     * with Kafka's refusal. What the emitter itself throws (its buffer full, the channel down) is thrown here.
+     */
+    public static <T> CompletableFuture<Void> send(Emitter<T> emitter, Message<T> message) {
+        CompletableFuture<Void> acked = new CompletableFuture<>();
+        emitter.send(message
+                .withAck(() -> {
+                    acked.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(error -> {
+                    acked.completeExceptionally(error);
+                    return CompletableFuture.completedFuture(null);
+                }));
+        return acked;
     }
 
     /** The outgoing metadata of a value: keyed by its id, with the extra headers when there are some. */

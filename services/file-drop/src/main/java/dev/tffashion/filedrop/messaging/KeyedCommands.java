@@ -30,19 +30,13 @@ public final class KeyedCommands {
      * @param what the record, for messages ("the replay request r-1", ...)
      */
     public static CompletableFuture<Void> send(Emitter<byte[]> emitter, String key, byte[] value, Duration timeout, String what) {
-        CompletableFuture<Void> acked = new CompletableFuture<>();
+        CompletableFuture<Void> acked;
         try {
-            emitter.send(Message.of(value, Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                }).withNack(error -> {
-                    acked.completeExceptionally(error);
-                    return CompletableFuture.completedFuture(null);
-                }));
+            acked = AcknowledgedSend.send(emitter, Message.of(value,
+                Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())));
         } catch (RuntimeException e) {
             // the emitter's buffer is full, or the channel is down
-            acked.completeExceptionally(e);
+            acked = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
         acked.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
