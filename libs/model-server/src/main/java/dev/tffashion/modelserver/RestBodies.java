@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * read without a bound ran the JVM out of heap, and with {@code -XX:+ExitOnOutOfMemoryError} (serve-manager, which embeds this
  * server) the process ended. So one body is at most {@link #maxBodyBytes} (413 beyond), and bodies being read and parsed at
  * once reserve {@link #PARSE_FACTOR} times their size from {@link #budgetBytes}: a request that finds no room is answered 429
- * (TF Serving's RESOURCE_EXHAUSTED) at once, with {@code Retry-After}. TF Serving itself has no such limit.
+ * (TF Serving's RESOURCE_EXHAUSTED) with {@code Retry-After}, without waiting for room (its body is read and dropped first, so
+ * that the client reads the answer). TF Serving itself has no such limit.
  */
 final class RestBodies {
 
