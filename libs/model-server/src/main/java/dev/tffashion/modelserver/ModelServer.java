@@ -59,6 +59,7 @@ public final class ModelServer implements AutoCloseable {
     private final int requestedRestPort;
     private final Duration pollInterval;
     private final int restThreads;
+    private final Duration restTimeout;
     private final long heapBytes;
     private final String prometheusPath;
     private final java.util.List<io.grpc.ServerInterceptor> interceptors;
@@ -79,6 +80,7 @@ public final class ModelServer implements AutoCloseable {
         this.requestedRestPort = builder.restPort;
         this.pollInterval = builder.pollInterval;
         this.restThreads = builder.restThreads;
+        this.restTimeout = builder.restTimeout;
         this.heapBytes = builder.heapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
@@ -126,7 +128,7 @@ public final class ModelServer implements AutoCloseable {
             grpc = grpcBuilder.build().start();
             if (requestedRestPort != DISABLED) {
                 rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads,
-                    RestBodies.ofHeap(heapBytes));
+                    RestBodies.ofHeap(heapBytes), restTimeout);
                 rest.start();
             }
         } catch (IOException | RuntimeException e) {
@@ -292,6 +294,7 @@ public final class ModelServer implements AutoCloseable {
         private int restPort;
         private Duration pollInterval = Duration.ofSeconds(1);
         private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private Duration restTimeout = RestTimeouts.DEFAULT;
         private long heapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
@@ -352,6 +355,16 @@ public final class ModelServer implements AutoCloseable {
                 throw new IllegalArgumentException("restThreads must be at least 1: " + threads);
             }
             this.restThreads = threads;
+            return this;
+        }
+
+        /**
+         * TF Serving's --rest_api_timeout_in_ms (default 30 s): the most time a REST request may take to arrive, and its
+         * answer to be taken, before the connection is closed; whole seconds, once per JVM (see {@link RestTimeouts}).
+         */
+        public Builder restTimeout(Duration timeout) {
+            RestTimeouts.seconds(timeout);
+            this.restTimeout = timeout;
             return this;
         }
 

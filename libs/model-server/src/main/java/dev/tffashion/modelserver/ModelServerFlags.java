@@ -6,7 +6,7 @@ import java.util.Set;
 
 /** The command line of {@link ModelServerMain}: tensorflow_model_server's flags, as {@code --flag=value} or {@code --flag value}. */
 record ModelServerFlags(int port, int restApiPort, String modelName, String modelBasePath, String modelConfigFile,
-                        long pollWaitSeconds, int restApiNumThreads, String host, boolean enableBatching,
+                        long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis, String host, boolean enableBatching,
                         String batchingParametersFile, String monitoringConfigFile, boolean enableModelWarmup, boolean help) {
 
     static final String USAGE = """
@@ -19,6 +19,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
                                               ignored (as in TF Serving)
           --file_system_poll_wait_seconds=1   seconds between polls of the base path (0: only at startup)
           --rest_api_num_threads=N            threads serving REST requests
+          --rest_api_timeout_in_ms=30000      the most time a REST request may take to arrive, and its answer to be
+                                              taken, before its connection is closed (whole seconds, rounded up)
           --enable_batching[=true]            merge concurrent requests into one session run
           --batching_parameters_file=FILE     BatchingParameters in protobuf text format (max_batch_size,
                                               batch_timeout_micros, num_batch_threads, max_enqueued_batches)
@@ -30,8 +32,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         """;
 
     private static final Set<String> KNOWN = Set.of("port", "rest_api_port", "model_name", "model_base_path",
-        "model_config_file", "file_system_poll_wait_seconds", "rest_api_num_threads", "host", "help", "enable_batching",
-        "batching_parameters_file", "monitoring_config_file", "enable_model_warmup");
+        "model_config_file", "file_system_poll_wait_seconds", "rest_api_num_threads", "rest_api_timeout_in_ms", "host", "help",
+        "enable_batching", "batching_parameters_file", "monitoring_config_file", "enable_model_warmup");
     private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup");
 
     /**
@@ -97,6 +99,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             configFile,
             pollWait,
             (int) integer(values, "rest_api_num_threads", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 1024),
+            integer(values, "rest_api_timeout_in_ms", RestTimeouts.DEFAULT.toMillis(), 1, Integer.MAX_VALUE),
             values.getOrDefault("host", "0.0.0.0"),
             Boolean.parseBoolean(values.getOrDefault("enable_batching", "false")),
             values.get("batching_parameters_file"),

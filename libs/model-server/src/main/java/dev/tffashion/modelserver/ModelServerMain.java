@@ -52,6 +52,7 @@ public final class ModelServerMain {
             .restPort(flags.restApiPort() == 0 ? ModelServer.DISABLED : flags.restApiPort())
             .pollInterval(Duration.ofSeconds(flags.pollWaitSeconds()))
             .restThreads(flags.restApiNumThreads())
+            .restTimeout(Duration.ofMillis(flags.restApiTimeoutMillis()))
             .enableModelWarmup(flags.enableModelWarmup());
         if (flags.enableBatching()) {
             builder.enableBatching(true);

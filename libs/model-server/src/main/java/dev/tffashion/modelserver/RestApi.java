@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,11 +68,12 @@ final class RestApi {
     private final RestBodies bodies;
 
     RestApi(ModelRegistry registry, ServingMetrics metrics, String prometheusPath, String host, int port, int threads,
-        RestBodies bodies) throws IOException {
+        RestBodies bodies, Duration timeout) throws IOException {
         this.registry = registry;
         this.bodies = bodies;
         this.metrics = metrics;
         this.prometheusPath = prometheusPath;
+        RestTimeouts.apply(timeout);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(threads, r -> {

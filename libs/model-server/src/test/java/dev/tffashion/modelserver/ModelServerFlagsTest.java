@@ -13,12 +13,13 @@ class ModelServerFlagsTest {
     @Test
     void parsesBothForms() {
         ModelServerFlags flags = ModelServerFlags.parse("--port=8500", "--rest_api_port", "8501", "--model_name=fashion",
-            "--model_base_path", "/models/fashion", "--file_system_poll_wait_seconds=2");
+            "--model_base_path", "/models/fashion", "--file_system_poll_wait_seconds=2", "--rest_api_timeout_in_ms", "60000");
         assertEquals(8500, flags.port());
         assertEquals(8501, flags.restApiPort());
         assertEquals("fashion", flags.modelName());
         assertEquals("/models/fashion", flags.modelBasePath());
         assertEquals(2, flags.pollWaitSeconds());
+        assertEquals(60000, flags.restApiTimeoutMillis(), "as KServe's TF Serving runtime passes it");
         assertEquals("0.0.0.0", flags.host());
     }
 
@@ -29,6 +30,7 @@ class ModelServerFlagsTest {
         assertEquals(0, flags.restApiPort());
         assertEquals("default", flags.modelName());
         assertEquals(1, flags.pollWaitSeconds());
+        assertEquals(30000, flags.restApiTimeoutMillis());
     }
 
     @Test
@@ -47,6 +49,8 @@ class ModelServerFlagsTest {
             () -> ModelServerFlags.parse("--model_base_path=/m", "--enable_batching=maybe")).getMessage().contains("--enable_batching"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m", "--port=x"))
             .getMessage().contains("--port"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
+            "--rest_api_timeout_in_ms=0")).getMessage().contains("--rest_api_timeout_in_ms must be between 1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path"))
             .getMessage().contains("needs a value"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--port=8500"))

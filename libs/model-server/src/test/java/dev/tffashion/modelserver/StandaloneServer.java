@@ -30,11 +30,23 @@ final class StandaloneServer {
         }
     }
 
+    /** A standalone model server running as a child process; closing it ends the process. */
+    record Running(Process process, int restPort, Path log) implements AutoCloseable {
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /**
-     * Starts {@code java <launch...> <flags>} serving a tiny model, waits for REST status AVAILABLE, and always ends the
-     * process.
+     * Starts {@code java <launch...> <flags> <extraFlags>} serving a tiny model on loopback and waits for REST status
+     * AVAILABLE; the caller closes it. The process is ended when it does not come up.
      */
-    static void runAndCheck(Path tmp, List<String> launch) throws Exception {
+    static Running start(Path tmp, List<String> launch, List<String> extraFlags) throws Exception {
         Path base = tmp.resolve("models/fashion");
         TinyModels.export(base.resolve("1"), 1);
         int restPort = freePort();
@@ -43,8 +55,10 @@ final class StandaloneServer {
         command.addAll(launch);
         command.addAll(List.of("--port=0", "--rest_api_port", Integer.toString(restPort), "--model_name=fashion",
             "--model_base_path", base.toString(), "--file_system_poll_wait_seconds=1", "--host=127.0.0.1"));
+        command.addAll(extraFlags);
         Path log = tmp.resolve("model-server.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Running running = new Running(process, restPort, log);
         try {
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/v1/models/fashion"))
@@ -57,13 +71,17 @@ final class StandaloneServer {
                     return response.statusCode() == 200 ? new ObjectMapper().readTree(response.body()) : null;
                 }, b -> b != null);
             assertEquals("AVAILABLE", body.at("/model_version_status/0/state").asText(), body.toString());
-            String output = Files.readString(log);
-            System.out.println("Standalone model server said:\n" + output);
-        } finally {
-            process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            return running;
+        } catch (Exception | AssertionError e) {
+            running.close();
+            throw e;
+        }
+    }
+
+    /** Starts {@code java <launch...> <flags>} serving a tiny model, checks REST status AVAILABLE, and ends the process. */
+    static void runAndCheck(Path tmp, List<String> launch) throws Exception {
+        try (Running running = start(tmp, launch, List.of())) {
+            System.out.println("Standalone model server said:\n" + Files.readString(running.log()));
         }
     }
 }
