@@ -54,6 +54,7 @@ public final class ModelServer implements AutoCloseable {
     private static final int MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
     private final ModelServerConfig config;
+    private final ModelConfigFile configFile;
     private final String host;
     private final int requestedGrpcPort;
     private final int requestedRestPort;
@@ -75,6 +76,7 @@ public final class ModelServer implements AutoCloseable {
     private ModelServer(Builder builder) {
         this.interceptors = java.util.List.copyOf(builder.interceptors);
         this.config = builder.config();
+        this.configFile = builder.modelConfigFile;
         this.host = builder.host;
         this.requestedGrpcPort = builder.grpcPort;
         this.requestedRestPort = builder.restPort;
@@ -138,6 +140,13 @@ public final class ModelServer implements AutoCloseable {
         if (!pollInterval.isZero()) {
             long millis = pollInterval.toMillis();
             poller.scheduleWithFixedDelay(this::pollQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        }
+        if (configFile != null && !configFile.pollWait().isZero()) {
+            long millis = configFile.pollWait().toMillis();
+            poller.scheduleWithFixedDelay(() -> configFile.poll(changed -> {
+                registry.apply(changed);
+                registry.pollAll();
+            }), millis, millis, TimeUnit.MILLISECONDS);
         }
         LOG.info(() -> "Running gRPC ModelServer at " + host + ":" + grpcPort()
             + (rest == null ? "" : "; REST API at http://" + host + ":" + restPort() + "/v1/models/"));
@@ -289,6 +298,7 @@ public final class ModelServer implements AutoCloseable {
         private String modelName = "default";
         private Path modelBasePath;
         private ModelServerConfig modelConfig;
+        private ModelConfigFile modelConfigFile;
         private String host = "127.0.0.1";
         private int grpcPort;
         private int restPort;
@@ -319,6 +329,20 @@ public final class ModelServer implements AutoCloseable {
         /** Serves several models (TF Serving's --model_config_file); replaces modelName/modelBasePath. */
         Builder modelConfig(ModelServerConfig config) {
             this.modelConfig = Objects.requireNonNull(config, "modelConfig");
+            this.modelConfigFile = null;
+            return this;
+        }
+
+        /**
+         * Serves the models of a ModelServerConfig file in protobuf text format (TF Serving's --model_config_file), read again
+         * every {@code pollWait} when that is not zero (--model_config_file_poll_wait_seconds; see {@link ModelConfigFile}).
+         *
+         * @throws IOException when the file cannot be read or does not parse
+         */
+        Builder modelConfigFile(Path file, Duration pollWait) throws IOException {
+            ModelConfigFile read = ModelConfigFile.read(file, pollWait);
+            this.modelConfig = read.initial();
+            this.modelConfigFile = read;
             return this;
         }
 

@@ -6,8 +6,9 @@ import java.util.Set;
 
 /** The command line of {@link ModelServerMain}: tensorflow_model_server's flags, as {@code --flag=value} or {@code --flag value}. */
 record ModelServerFlags(int port, int restApiPort, String modelName, String modelBasePath, String modelConfigFile,
-                        long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis, String host, boolean enableBatching,
-                        String batchingParametersFile, String monitoringConfigFile, boolean enableModelWarmup, boolean help) {
+                        long modelConfigFilePollWaitSeconds, long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis,
+                        String host, boolean enableBatching, String batchingParametersFile, String monitoringConfigFile,
+                        boolean enableModelWarmup, boolean help) {
 
     static final String USAGE = """
         usage: java -jar model-server.jar [flags]   (the flags of tensorflow_model_server)
@@ -17,6 +18,9 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --model_base_path=PATH              folder of numeric version folders: PATH/<version>/saved_model.pb
           --model_config_file=FILE            a ModelServerConfig in protobuf text format; when set, the two above are
                                               ignored (as in TF Serving)
+          --model_config_file_poll_wait_seconds=0
+                                              seconds between reads of --model_config_file, whose changes are applied
+                                              (0: read once, at startup)
           --file_system_poll_wait_seconds=1   seconds between polls of the base path (0: only at startup)
           --rest_api_num_threads=N            threads serving REST requests
           --rest_api_timeout_in_ms=30000      the most time a REST request may take to arrive, and its answer to be
@@ -32,8 +36,9 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         """;
 
     private static final Set<String> KNOWN = Set.of("port", "rest_api_port", "model_name", "model_base_path",
-        "model_config_file", "file_system_poll_wait_seconds", "rest_api_num_threads", "rest_api_timeout_in_ms", "host", "help",
-        "enable_batching", "batching_parameters_file", "monitoring_config_file", "enable_model_warmup");
+        "model_config_file", "model_config_file_poll_wait_seconds", "file_system_poll_wait_seconds", "rest_api_num_threads",
+        "rest_api_timeout_in_ms", "host", "help", "enable_batching", "batching_parameters_file", "monitoring_config_file",
+        "enable_model_warmup");
     private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup");
 
     /**
@@ -97,6 +102,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             modelName,
             basePath,
             configFile,
+            integer(values, "model_config_file_poll_wait_seconds", 0, 0, Integer.MAX_VALUE),
             pollWait,
             (int) integer(values, "rest_api_num_threads", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 1024),
             integer(values, "rest_api_timeout_in_ms", RestTimeouts.DEFAULT.toMillis(), 1, Integer.MAX_VALUE),

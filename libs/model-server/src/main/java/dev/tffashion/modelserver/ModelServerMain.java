@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import tensorflow.serving.ModelServerConfigOuterClass.ModelServerConfig;
 import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
 
 /**
@@ -69,9 +68,7 @@ public final class ModelServerMain {
             }
         }
         if (flags.modelConfigFile() != null) {
-            ModelServerConfig.Builder config = ModelServerConfig.newBuilder();
-            TextFormat.merge(Files.readString(Path.of(flags.modelConfigFile())), config);
-            builder.modelConfig(config.build());
+            builder.modelConfigFile(Path.of(flags.modelConfigFile()), Duration.ofSeconds(flags.modelConfigFilePollWaitSeconds()));
         } else {
             builder.modelName(flags.modelName()).modelBasePath(Path.of(flags.modelBasePath()));
         }

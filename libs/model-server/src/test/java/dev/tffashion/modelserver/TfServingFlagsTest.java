@@ -1,5 +1,6 @@
 package dev.tffashion.modelserver;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -96,6 +98,38 @@ class TfServingFlagsTest {
             assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/half_plus_two:predict"));
             assertEquals("200 {\"predictions\":[4.0]}", predictions(server, "/v1/models/half_plus_three:predict"));
             assertEquals(List.of("123:AVAILABLE"), states(server, "half_plus_two"));
+        }
+    }
+
+    private static String oneModelConfig(String name, String model) {
+        return "model_config_list { config { name: \"" + name + "\" base_path: \"" + TfServingTestdata.model(model)
+            + "\" model_platform: \"tensorflow\" } }";
+    }
+
+    @Test
+    void aPolledConfigFileAppliesItsChangesAndKeepsServingThroughABadOne() throws Exception {
+        String both = Files.readString(TfServingTestdata.dir().resolve("good_model_config.txt"))
+            .replace("${TEST_HALF_PLUS_TWO_DIR}", TfServingTestdata.model("saved_model_half_plus_two_cpu").toString())
+            .replace("${TEST_HALF_PLUS_THREE_DIR}", TfServingTestdata.model("saved_model_half_plus_three").toString());
+        String two = "/v1/models/half_plus_two:predict";
+        String three = "/v1/models/half_plus_three:predict";
+        Path file = configFile(oneModelConfig("half_plus_two", "saved_model_half_plus_two_cpu"));
+        try (ModelServer server = start("--model_config_file=" + file, "--model_config_file_poll_wait_seconds=1")) {
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, two));
+            assertTrue(predictions(server, three).startsWith("404 "), "not configured yet");
+
+            Files.writeString(file, both);
+            await().atMost(Duration.ofSeconds(30)).until(() -> predictions(server, three), "200 {\"predictions\":[4.0]}"::equals);
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, two));
+
+            Files.writeString(file, "model_config_list { config { name: \"half_plus_two\" base_pa");
+            Thread.sleep(2500);
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, two), "a file cut short: the last config is kept");
+            assertEquals("200 {\"predictions\":[4.0]}", predictions(server, three), "a file cut short: the last config is kept");
+
+            Files.writeString(file, oneModelConfig("half_plus_three", "saved_model_half_plus_three"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> predictions(server, two).startsWith("404 "));
+            assertEquals("200 {\"predictions\":[4.0]}", predictions(server, three));
         }
     }
 
