@@ -39,6 +39,20 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         "model_config_file", "model_config_file_poll_wait_seconds", "file_system_poll_wait_seconds", "rest_api_num_threads",
         "rest_api_timeout_in_ms", "host", "help", "enable_batching", "batching_parameters_file", "monitoring_config_file",
         "enable_model_warmup");
+
+    /**
+     * tensorflow_model_server's other flags (its main.cc): named as such when given, so that a command line brought from TF
+     * Serving says which flag to remove instead of "unknown".
+     */
+    private static final Set<String> TF_SERVING_ONLY = Set.of("grpc_socket_path", "rest_api_enable_cors_support",
+        "allow_version_labels_for_unavailable_models", "enable_per_model_batching_parameters", "num_load_threads",
+        "num_unload_threads", "max_num_load_retries", "load_retry_interval_micros", "flush_filesystem_caches",
+        "tensorflow_session_parallelism", "tensorflow_session_config_file", "tensorflow_intra_op_parallelism",
+        "tensorflow_inter_op_parallelism", "use_alts_credentials", "ssl_config_file", "platform_config_file",
+        "per_process_gpu_memory_fraction", "saved_model_tags", "grpc_channel_arguments", "grpc_max_threads",
+        "num_request_iterations_for_warmup", "version", "remove_unused_fields_from_bundle_metagraph", "prefer_tflite_model",
+        "num_tflite_pools", "num_tflite_interpreters_per_pool", "enable_signature_method_name_check", "xla_cpu_compilation_enabled",
+        "enable_profiler", "thread_pool_factory_config_file");
     private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup");
 
     /**
@@ -62,6 +76,10 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             }
             if (flag.equals("h")) {
                 flag = "help";
+            }
+            if (TF_SERVING_ONLY.contains(flag)) {
+                throw new IllegalArgumentException("--" + flag + " is a flag of tensorflow_model_server that this model server does"
+                    + " not implement; remove it (the flags it takes are below)");
             }
             if (!KNOWN.contains(flag)) {
                 throw new IllegalArgumentException("Unknown flag --" + flag);

@@ -51,6 +51,11 @@ class ModelServerFlagsTest {
             .getMessage().contains("--port"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
             "--rest_api_timeout_in_ms=0")).getMessage().contains("--rest_api_timeout_in_ms must be between 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
+            "--tensorflow_intra_op_parallelism=2")).getMessage().contains("a flag of tensorflow_model_server that this model server"
+            + " does not implement; remove it"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m", "--prot=1"))
+            .getMessage().contains("Unknown flag --prot"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path"))
             .getMessage().contains("needs a value"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--port=8500"))
