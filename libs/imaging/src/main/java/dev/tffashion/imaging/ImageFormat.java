@@ -21,7 +21,11 @@ public enum ImageFormat {
     JPEG_XL("JPEG XL", "image/jxl", false),
     ICO("ICO", "image/vnd.microsoft.icon", false),
     PSD("Photoshop PSD", "image/vnd.adobe.photoshop", false),
-    PDF("PDF", "application/pdf", false);
+    PDF("PDF", "application/pdf", false),
+    NETPBM("Netpbm (PBM, PGM, PPM, PAM or PFM)", "image/x-portable-anymap", false),
+    QOI("QOI", "image/qoi", false),
+    OPENEXR("OpenEXR", "image/x-exr", false),
+    RADIANCE_HDR("Radiance HDR", "image/vnd.radiance", false);
 
     /** The formats that are decoded, for messages and hints. */
     public static final String SUPPORTED = "PNG, JPEG, GIF, BMP, WebP or TIFF";
@@ -77,8 +81,21 @@ public enum ImageFormat {
         if (startsWith(b, 0, 0, 0, 1, 0) && b.length > 4 && b[4] != 0) return ICO;
         if (startsWith(b, 0, '8', 'B', 'P', 'S')) return PSD;
         if (startsWith(b, 0, '%', 'P', 'D', 'F')) return PDF;
+        if (isNetpbm(b)) return NETPBM;
+        if (startsWith(b, 0, 'q', 'o', 'i', 'f')) return QOI;
+        if (startsWith(b, 0, 0x76, 0x2F, 0x31, 0x01)) return OPENEXR;
+        if (startsWith(b, 0, '#', '?', 'R', 'A', 'D', 'I', 'A', 'N', 'C', 'E') || startsWith(b, 0, '#', '?', 'R', 'G', 'B', 'E')) {
+            return RADIANCE_HDR;
+        }
         if (looksLikeSvg(b)) return SVG;
         return null;
+    }
+
+    /** P1 to P7 (bitmap, graymap, pixmap, in text or binary; PAM), PF or Pf (float maps), then white space. */
+    private static boolean isNetpbm(byte[] b) {
+        if (b.length < 3 || b[0] != 'P') return false;
+        boolean kind = (b[1] >= '1' && b[1] <= '7') || b[1] == 'F' || b[1] == 'f';
+        return kind && (b[2] == ' ' || b[2] == '\t' || b[2] == '\n' || b[2] == '\r');
     }
 
     private static boolean looksLikeSvg(byte[] b) {

@@ -61,6 +61,15 @@ class PreprocessorTest {
         System.arraycopy("avif".getBytes(StandardCharsets.US_ASCII), 0, avif, 8, 4);
         assertRejected(Reason.UNSUPPORTED_FORMAT, avif, "AVIF");
         assertRejected(Reason.UNSUPPORTED_FORMAT, "%PDF-1.7\n".getBytes(StandardCharsets.US_ASCII), "Convert it to PNG or JPEG");
+        byte[] ppm = new byte[15 + 2 * 2 * 3];
+        System.arraycopy("P6\n2 2\n255\n".getBytes(StandardCharsets.US_ASCII), 0, ppm, 0, 11);
+        assertRejected(Reason.UNSUPPORTED_FORMAT, ppm, "Netpbm");
+        assertRejected(Reason.UNSUPPORTED_FORMAT, "P5 28 28 255 ".getBytes(StandardCharsets.US_ASCII), "Netpbm");
+        assertRejected(Reason.UNSUPPORTED_FORMAT, "qoif\0\0\0\34\0\0\0\34\3\0".getBytes(StandardCharsets.US_ASCII), "QOI");
+        assertRejected(Reason.UNSUPPORTED_FORMAT, "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n".getBytes(StandardCharsets.US_ASCII),
+            "Radiance HDR");
+        assertRejected(Reason.UNSUPPORTED_FORMAT, new byte[] {0x76, 0x2F, 0x31, 0x01, 2, 0, 0, 0}, "OpenEXR");
+        assertRejected(Reason.NOT_AN_IMAGE, "Pants, size 32".getBytes(StandardCharsets.US_ASCII), "not a picture");
     }
 
     @ParameterizedTest
