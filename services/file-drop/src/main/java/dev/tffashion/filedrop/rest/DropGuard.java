@@ -151,14 +151,12 @@ public class DropGuard {
                     rule.tooLargeHint());
             return;
         }
-        Runnable release = memory.tryReserve(declared != null ? declared : allowed);
-        if (release == null) {
-            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-            refusals.refuse(ctx, rule.name(), 503, "busy", "file-drop is holding as many uploads as it has memory for ("
-                    + config.uploadMemoryMib() + " MiB, file-drop.upload-memory-mib); this " + rule.what() + " ("
-                    + (declared != null ? declared + " bytes" : "no Content-Length: counted at its limit") + ") found no room",
-                    "nothing was accepted; send it again in a moment" + (rule.task() != null
-                            ? " (with the same Idempotency-Key a retry is safe), or send fewer large files at once" : ""));
+        // a raw body without Content-Length starts with room for its first bytes and grows it as it arrives (WriteBodies.read);
+        // a form is parsed by Quarkus, so one without a length is counted at its limit
+        long first = declared != null ? declared : rule.multipart() ? allowed : Math.min(allowed, WriteBodies.CHUNKED_START);
+        UploadMemory.Reservation reservation = memory.tryReserve(first);
+        if (reservation == null) {
+            refusals.busy(ctx, rule, declared != null ? declared + " bytes" : "no Content-Length");
             return;
         }
         long timer = request.isEnded() ? -1 : ctx.vertx().setTimer(config.uploadTimeout().toMillis(),
@@ -169,13 +167,13 @@ public class DropGuard {
             }
         };
         ctx.addEndHandler(ended -> {
-            release.run();
+            reservation.release();
             stopTimer.run();
         });
         if (rule.multipart()) {
             ctx.next();
         } else {
-            bodies.read(ctx, rule, declared, stopTimer);
+            bodies.read(ctx, rule, declared, reservation, stopTimer);
         }
     }
 

@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.tffashion.filedrop.config.FileDropConfig;
 import dev.tffashion.pipeline.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.buffer.Buffer;
@@ -32,6 +33,9 @@ public class Refusals {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    FileDropConfig config;
+
     /**
      * Answers the refusal at once.
      *
@@ -54,6 +58,19 @@ public class Refusals {
             ctx.addEndHandler(done -> discardThenClose(ctx));
         }
         response.end(Buffer.buffer(Json.toString(new ApiError(error, hint))));
+    }
+
+    /**
+     * Refuses a write that finds no room in the upload memory ({@link UploadMemory}): 503 busy with Retry-After, nothing accepted.
+     *
+     * @param size what was counted: its declared bytes, or what had arrived of a body without Content-Length
+     */
+    void busy(RoutingContext ctx, WriteBodies.Rule rule, String size) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        refuse(ctx, rule.name(), 503, "busy", "file-drop is holding as many uploads as it has memory for (" + config.uploadMemoryMib()
+                + " MiB, file-drop.upload-memory-mib); this " + rule.what() + " (" + size + ") found no room",
+                "nothing was accepted; send it again in a moment" + (rule.task() != null
+                        ? " (with the same Idempotency-Key a retry is safe), or send fewer large files at once" : ""));
     }
 
     /**

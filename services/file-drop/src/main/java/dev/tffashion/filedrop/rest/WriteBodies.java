@@ -33,8 +33,11 @@ public class WriteBodies {
     /** Room for the multipart envelope (boundaries, part headers) around a file of exactly the limit. */
     static final long MULTIPART_SLACK = 64 * 1024;
 
-    /** The first capacity of a body without Content-Length (it grows as it arrives, up to the write's limit). */
-    private static final int CHUNKED_START = 64 * 1024;
+    /**
+     * The first capacity, and the first room in the upload memory, of a body without Content-Length (both grow as it arrives, up
+     * to the write's limit).
+     */
+    static final int CHUNKED_START = 64 * 1024;
 
     private static final Logger LOG = Logger.getLogger(WriteBodies.class);
 
@@ -97,8 +100,9 @@ public class WriteBodies {
      * Reads a write's body here, on the event loop, as it arrives (at most its limit: 413 beyond it), then passes the request on
      * with the body in {@link #BODY_KEY}, after telling {@code arrived}. A body read by the resource would hold a worker thread
      * while it arrives: 250 clients sending one byte every 10 s held all of them, and every drop and health check then waited.
+     * A body without Content-Length grows its {@code room} as it arrives, and is answered 503 busy when there is no more.
      */
-    void read(RoutingContext ctx, Rule rule, Long declared, Runnable arrived) {
+    void read(RoutingContext ctx, Rule rule, Long declared, UploadMemory.Reservation room, Runnable arrived) {
         HttpServerRequest request = ctx.request();
         if (request.isEnded()) {
             ctx.put(BODY_KEY, Buffer.buffer(0));
@@ -117,6 +121,10 @@ public class WriteBodies {
             if (body.length() + chunk.length() > limit) {
                 refusals.refuse(ctx, rule.name(), 413, "too-large", "the " + rule.what() + " is more than the limit of " + limit
                         + " bytes", rule.tooLargeHint());
+                return;
+            }
+            if (declared == null && !room.growTo(body.length() + chunk.length())) {
+                refusals.busy(ctx, rule, "no Content-Length; " + (body.length() + chunk.length()) + " bytes so far");
                 return;
             }
             body.appendBuffer(chunk);

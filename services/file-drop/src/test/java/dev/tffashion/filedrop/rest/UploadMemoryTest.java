@@ -4,12 +4,18 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -24,7 +30,8 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * With 1 MiB for drop bodies in memory ({@code file-drop.upload-memory-mib}): while one upload of 800 kB holds its room, a second
- * is answered 503 busy at once with Retry-After, nothing accepted; a small picture still fits beside it; once the first upload's
+ * is answered 503 busy at once with Retry-After, nothing accepted; a small picture still fits beside it, with or without
+ * Content-Length, and a large one without Content-Length is refused busy once it has no more room; once the first upload's
  * connection is gone its room is given back and the same upload is taken again.
  */
 @QuarkusTest
@@ -41,8 +48,17 @@ class UploadMemoryTest {
 
     private static final int LARGE = 800_000;
 
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
     @TestHTTPResource("/")
     URI base;
+
+    private HttpResponse<String> chunked(byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/imageInput")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
 
     @Test
     void aDropThatFindsNoRoomIsBusyAndTheRoomComesBackWhenTheHolderIsGone() throws Exception {
@@ -58,6 +74,13 @@ class UploadMemoryTest {
                     .header("Retry-After", equalTo("1")).body("error", containsString("file-drop.upload-memory-mib"))
                     .body("hint", containsString("nothing was accepted"));
             given().body(TestImages.garment("png", 20, 20)).post("/imageInput").then().statusCode(202);
+            // a picture without Content-Length (chunked) holds room only for what has arrived: a small one fits beside the holder,
+            // a large one is refused busy once it finds no more (counted at its limit from the start, the small one was refused too)
+            HttpResponse<String> small = chunked(TestImages.garment("png", 20, 20));
+            assertEquals(202, small.statusCode(), "a small chunked picture beside the holder: " + small.body());
+            HttpResponse<String> large = chunked(new byte[LARGE]);
+            assertEquals(503, large.statusCode(), "a large chunked drop beside the holder: " + large.body());
+            assertTrue(large.body().contains("no Content-Length; ") && large.body().contains("bytes so far"), large.body());
             InputStream in = holder.getInputStream();
             holder.shutdownOutput();
             in.readAllBytes();
