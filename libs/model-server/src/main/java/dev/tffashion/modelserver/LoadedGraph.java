@@ -12,6 +12,7 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.CollectionDef;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SaverDef;
@@ -39,19 +40,21 @@ final class LoadedGraph implements AutoCloseable {
         this.resources = resources;
     }
 
-    static LoadedGraph load(Path dir) {
+    /** Loads the SavedModel with {@code config} (null: TensorFlow's defaults). */
+    static LoadedGraph load(Path dir, ConfigProto config) {
         SavedModelBundle bundle;
         try {
-            bundle = SavedModelBundle.load(dir.toString(), TAG);
+            SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(TAG);
+            bundle = (config == null ? loader : loader.withConfigProto(config)).load();
         } catch (IllegalArgumentException e) {
             LOG.info(() -> "TensorFlow Java refused the signatures of " + dir + " (" + e.getMessage() + "); loading its graph as"
                 + " TF Serving does, without checking the signatures");
-            return loadGraph(dir);
+            return loadGraph(dir, config);
         }
         return new LoadedGraph(bundle.session(), bundle.metaGraphDef(), bundle);
     }
 
-    private static LoadedGraph loadGraph(Path dir) {
+    private static LoadedGraph loadGraph(Path dir, ConfigProto config) {
         SavedModel savedModel;
         try {
             savedModel = SavedModel.parseFrom(Files.readAllBytes(dir.resolve("saved_model.pb")));
@@ -66,7 +69,7 @@ final class LoadedGraph implements AutoCloseable {
         Session session = null;
         try {
             graph.importGraphDef(metaGraph.getGraphDef());
-            session = new Session(graph);
+            session = config == null ? new Session(graph) : new Session(graph, config);
             SaverDef saver = metaGraph.getSaverDef();
             Path variables = dir.resolve("variables").resolve("variables");
             if (!saver.getRestoreOpName().isEmpty() && Files.exists(dir.resolve("variables").resolve("variables.index"))) {

@@ -86,7 +86,7 @@ public final class ModelServer implements AutoCloseable {
         this.heapBytes = builder.heapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
-        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup));
+        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup, builder.sessionConfig));
     }
 
     /** A builder with the embedded defaults: host 127.0.0.1, free gRPC and REST ports, a poll every second. */
@@ -308,6 +308,7 @@ public final class ModelServer implements AutoCloseable {
         private long heapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
+        private org.tensorflow.proto.ConfigProto sessionConfig;
         private String prometheusPath;
         private final java.util.List<io.grpc.ServerInterceptor> interceptors = new java.util.ArrayList<>();
 
@@ -423,6 +424,20 @@ public final class ModelServer implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("Invalid --batching_parameters_file " + file + ": " + e.getMessage(), e);
             }
+            return this;
+        }
+
+        /**
+         * TF Serving's --tensorflow_intra_op_parallelism and --tensorflow_inter_op_parallelism: the threads TensorFlow runs one
+         * op on, and the ops it runs at once; 0 leaves either to TensorFlow (the machine's cores). TensorFlow keeps these pools
+         * once per process, sized by the first session loaded in it: in a JVM with several model servers, the first wins.
+         */
+        public Builder sessionThreads(int intraOp, int interOp) {
+            if (intraOp < 0 || interOp < 0) {
+                throw new IllegalArgumentException("session threads must not be negative: intra-op " + intraOp + ", inter-op " + interOp);
+            }
+            this.sessionConfig = intraOp == 0 && interOp == 0 ? null : org.tensorflow.proto.ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(intraOp).setInterOpParallelismThreads(interOp).build();
             return this;
         }
 

@@ -8,7 +8,7 @@ import java.util.Set;
 record ModelServerFlags(int port, int restApiPort, String modelName, String modelBasePath, String modelConfigFile,
                         long modelConfigFilePollWaitSeconds, long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis,
                         String host, boolean enableBatching, String batchingParametersFile, String monitoringConfigFile,
-                        boolean enableModelWarmup, boolean help) {
+                        boolean enableModelWarmup, int intraOpParallelism, int interOpParallelism, boolean help) {
 
     static final String USAGE = """
         usage: java -jar model-server.jar [flags]   (the flags of tensorflow_model_server)
@@ -31,6 +31,9 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --monitoring_config_file=FILE       MonitoringConfig in protobuf text format; prometheus_config { enable:
                                               true, path: "/monitoring/prometheus/metrics" } serves the metrics on the REST port
           --enable_model_warmup=true          replay assets.extra/tf_serving_warmup_requests before a version serves
+          --tensorflow_intra_op_parallelism=0 threads that run one op (0: TensorFlow's choice, the machine's cores)
+          --tensorflow_inter_op_parallelism=0 ops run at once (0: TensorFlow's choice)
+          --tensorflow_session_parallelism=0  both of the above, when neither is set
           --host=0.0.0.0                      address to bind (not a TF Serving flag)
           --help                              this text
         """;
@@ -38,7 +41,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
     private static final Set<String> KNOWN = Set.of("port", "rest_api_port", "model_name", "model_base_path",
         "model_config_file", "model_config_file_poll_wait_seconds", "file_system_poll_wait_seconds", "rest_api_num_threads",
         "rest_api_timeout_in_ms", "host", "help", "enable_batching", "batching_parameters_file", "monitoring_config_file",
-        "enable_model_warmup");
+        "enable_model_warmup", "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism", "tensorflow_session_parallelism");
 
     /**
      * tensorflow_model_server's other flags (its main.cc): named as such when given, so that a command line brought from TF
@@ -47,8 +50,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
     private static final Set<String> TF_SERVING_ONLY = Set.of("grpc_socket_path", "rest_api_enable_cors_support",
         "allow_version_labels_for_unavailable_models", "enable_per_model_batching_parameters", "num_load_threads",
         "num_unload_threads", "max_num_load_retries", "load_retry_interval_micros", "flush_filesystem_caches",
-        "tensorflow_session_parallelism", "tensorflow_session_config_file", "tensorflow_intra_op_parallelism",
-        "tensorflow_inter_op_parallelism", "use_alts_credentials", "ssl_config_file", "platform_config_file",
+        "tensorflow_session_config_file", "use_alts_credentials", "ssl_config_file", "platform_config_file",
         "per_process_gpu_memory_fraction", "saved_model_tags", "grpc_channel_arguments", "grpc_max_threads",
         "num_request_iterations_for_warmup", "version", "remove_unused_fields_from_bundle_metagraph", "prefer_tflite_model",
         "num_tflite_pools", "num_tflite_interpreters_per_pool", "enable_signature_method_name_check", "xla_cpu_compilation_enabled",
@@ -114,6 +116,13 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             modelName = "default";
         }
         long pollWait = integer(values, "file_system_poll_wait_seconds", 1, 0, Integer.MAX_VALUE);
+        int intraOp = (int) integer(values, "tensorflow_intra_op_parallelism", 0, 0, 4096);
+        int interOp = (int) integer(values, "tensorflow_inter_op_parallelism", 0, 0, 4096);
+        int session = (int) integer(values, "tensorflow_session_parallelism", 0, 0, 4096);
+        if (session > 0 && intraOp > 0 && interOp > 0) {
+            throw new IllegalArgumentException("Set --tensorflow_session_parallelism or --tensorflow_intra_op_parallelism and"
+                + " --tensorflow_inter_op_parallelism, not all three (as tensorflow_model_server)");
+        }
         return new ModelServerFlags(
             (int) integer(values, "port", 8500, 0, 65535),
             (int) integer(values, "rest_api_port", 0, 0, 65535),
@@ -129,6 +138,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             values.get("batching_parameters_file"),
             values.get("monitoring_config_file"),
             Boolean.parseBoolean(values.getOrDefault("enable_model_warmup", "true")),
+            intraOp > 0 || interOp > 0 ? intraOp : session,
+            intraOp > 0 || interOp > 0 ? interOp : session,
             help);
     }
 

@@ -31,6 +31,26 @@ class ModelServerFlagsTest {
         assertEquals("default", flags.modelName());
         assertEquals(1, flags.pollWaitSeconds());
         assertEquals(30000, flags.restApiTimeoutMillis());
+        assertEquals(0, flags.intraOpParallelism(), "TensorFlow's choice");
+        assertEquals(0, flags.interOpParallelism(), "TensorFlow's choice");
+    }
+
+    @Test
+    void sessionParallelismAppliesWhenNeitherIntraNorInterOpIsSetAsInTfServing() {
+        ModelServerFlags both = ModelServerFlags.parse("--model_base_path=/m", "--tensorflow_intra_op_parallelism=3",
+            "--tensorflow_inter_op_parallelism=1");
+        assertEquals(3, both.intraOpParallelism());
+        assertEquals(1, both.interOpParallelism());
+        ModelServerFlags session = ModelServerFlags.parse("--model_base_path=/m", "--tensorflow_session_parallelism=2",
+            "--tensorflow_intra_op_parallelism=4");
+        assertEquals(4, session.intraOpParallelism());
+        assertEquals(0, session.interOpParallelism(), "TensorFlow's choice: tensorflow_model_server ignores the session's here");
+        ModelServerFlags alone = ModelServerFlags.parse("--model_base_path=/m", "--tensorflow_session_parallelism=2");
+        assertEquals(2, alone.intraOpParallelism());
+        assertEquals(2, alone.interOpParallelism());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
+            "--tensorflow_session_parallelism=2", "--tensorflow_intra_op_parallelism=4", "--tensorflow_inter_op_parallelism=1"))
+            .getMessage().contains("not all three"));
     }
 
     @Test
@@ -52,7 +72,7 @@ class ModelServerFlagsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
             "--rest_api_timeout_in_ms=0")).getMessage().contains("--rest_api_timeout_in_ms must be between 1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
-            "--tensorflow_intra_op_parallelism=2")).getMessage().contains("a flag of tensorflow_model_server that this model server"
+            "--ssl_config_file=/ssl.config")).getMessage().contains("a flag of tensorflow_model_server that this model server"
             + " does not implement; remove it"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m", "--prot=1"))
             .getMessage().contains("Unknown flag --prot"));
