@@ -429,8 +429,8 @@ public final class ModelServer implements AutoCloseable {
 
         /**
          * TF Serving's --tensorflow_intra_op_parallelism and --tensorflow_inter_op_parallelism: the threads TensorFlow runs one
-         * op on, and the ops it runs at once; 0 leaves either to TensorFlow (the machine's cores). TensorFlow keeps these pools
-         * once per process, sized by the first session loaded in it: in a JVM with several model servers, the first wins.
+         * op on, and the ops it runs at once; 0 leaves either to TensorFlow (the machine's cores). TensorFlow makes its thread
+         * pools per process, with the first session: in a JVM with several model servers, the first one's values may hold.
          */
         public Builder sessionThreads(int intraOp, int interOp) {
             if (intraOp < 0 || interOp < 0) {
