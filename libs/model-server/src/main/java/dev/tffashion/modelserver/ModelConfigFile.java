@@ -56,10 +56,6 @@ final class ModelConfigFile {
         return config.build();
     }
 
-    Path path() {
-        return path;
-    }
-
     Duration pollWait() {
         return pollWait;
     }

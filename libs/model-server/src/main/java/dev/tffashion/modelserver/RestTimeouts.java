@@ -24,12 +24,12 @@ final class RestTimeouts {
     /** TF Serving's default for {@code --rest_api_timeout_in_ms}. */
     static final Duration DEFAULT = Duration.ofMillis(30_000);
 
-    static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
-    static final String MAX_RESPONSE_TIME = "sun.net.httpserver.maxRspTime";
+    private static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+    private static final String MAX_RESPONSE_TIME = "sun.net.httpserver.maxRspTime";
 
     private static final Logger LOG = Logger.getLogger(RestTimeouts.class.getName());
 
-    /** The limit this JVM's REST APIs keep once the first has set it; null before. */
+    /** The limit this JVM's REST APIs keep once the first has set it (0 or less: none, as set with -D); null before. */
     private static Long appliedSeconds;
 
     private RestTimeouts() {
@@ -44,12 +44,8 @@ final class RestTimeouts {
         return Math.max(1, (millis + 999) / 1000);
     }
 
-    /**
-     * Sets the JDK HTTP server's request and response time limits for this JVM, before its first server is made.
-     *
-     * @return the limit in seconds that this JVM's REST APIs keep (0 or less: none, as set on the command line)
-     */
-    static synchronized long apply(Duration timeout) {
+    /** Sets the JDK HTTP server's request and response time limits for this JVM, before its first server is made. */
+    static synchronized void apply(Duration timeout) {
         long wanted = seconds(timeout);
         if (appliedSeconds == null) {
             appliedSeconds = set(MAX_REQUEST_TIME, wanted);
@@ -58,7 +54,6 @@ final class RestTimeouts {
             LOG.warning(() -> "The REST timeout of " + wanted + " s is not applied: the JDK's HTTP server reads its time limits"
                 + " once per JVM, and this JVM's REST APIs keep " + appliedSeconds + " s");
         }
-        return appliedSeconds;
     }
 
     private static long set(String property, long seconds) {
