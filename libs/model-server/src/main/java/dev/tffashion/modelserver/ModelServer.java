@@ -61,6 +61,7 @@ public final class ModelServer implements AutoCloseable {
     private final Duration pollInterval;
     private final int restThreads;
     private final Duration restTimeout;
+    private final boolean restCors;
     private final long heapBytes;
     private final String prometheusPath;
     private final java.util.List<io.grpc.ServerInterceptor> interceptors;
@@ -83,6 +84,7 @@ public final class ModelServer implements AutoCloseable {
         this.pollInterval = builder.pollInterval;
         this.restThreads = builder.restThreads;
         this.restTimeout = builder.restTimeout;
+        this.restCors = builder.restCors;
         this.heapBytes = builder.heapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
@@ -130,7 +132,7 @@ public final class ModelServer implements AutoCloseable {
             grpc = grpcBuilder.build().start();
             if (requestedRestPort != DISABLED) {
                 rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads,
-                    RestBodies.ofHeap(heapBytes), restTimeout);
+                    RestBodies.ofHeap(heapBytes), restTimeout, restCors);
                 rest.start();
             }
         } catch (IOException | RuntimeException e) {
@@ -305,6 +307,7 @@ public final class ModelServer implements AutoCloseable {
         private Duration pollInterval = Duration.ofSeconds(1);
         private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private Duration restTimeout = RestTimeouts.DEFAULT;
+        private boolean restCors;
         private long heapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
@@ -390,6 +393,16 @@ public final class ModelServer implements AutoCloseable {
         public Builder restTimeout(Duration timeout) {
             RestTimeouts.seconds(timeout);
             this.restTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * TF Serving's --rest_api_enable_cors_support (default off): every REST answer says {@code Access-Control-Allow-Origin: *},
+         * and a CORS preflight ({@code OPTIONS}) is answered 204 with the methods and headers a browser may send, so that a page
+         * from another origin can call the REST API.
+         */
+        public Builder restCors(boolean enable) {
+            this.restCors = enable;
             return this;
         }
 

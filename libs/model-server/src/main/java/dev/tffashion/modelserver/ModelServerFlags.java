@@ -7,7 +7,8 @@ import java.util.Set;
 /** The command line of {@link ModelServerMain}: tensorflow_model_server's flags, as {@code --flag=value} or {@code --flag value}. */
 record ModelServerFlags(int port, int restApiPort, String modelName, String modelBasePath, String modelConfigFile,
                         long modelConfigFilePollWaitSeconds, long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis,
-                        String host, boolean enableBatching, String batchingParametersFile, String monitoringConfigFile,
+                        String host, boolean restApiEnableCorsSupport, boolean enableBatching, String batchingParametersFile,
+                        String monitoringConfigFile,
                         boolean enableModelWarmup, int intraOpParallelism, int interOpParallelism, boolean help) {
 
     static final String USAGE = """
@@ -25,6 +26,9 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --rest_api_num_threads=N            threads serving REST requests
           --rest_api_timeout_in_ms=30000      the most time a REST request may take to arrive, and its answer to be
                                               taken, before its connection is closed (whole seconds, rounded up)
+          --rest_api_enable_cors_support[=true]
+                                              answer browsers from other origins: Access-Control-Allow-Origin: * on
+                                              every REST answer, and CORS preflights (OPTIONS) answered 204
           --enable_batching[=true]            merge concurrent requests into one session run
           --batching_parameters_file=FILE     BatchingParameters in protobuf text format (max_batch_size,
                                               batch_timeout_micros, num_batch_threads, max_enqueued_batches)
@@ -40,22 +44,24 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
 
     private static final Set<String> KNOWN = Set.of("port", "rest_api_port", "model_name", "model_base_path",
         "model_config_file", "model_config_file_poll_wait_seconds", "file_system_poll_wait_seconds", "rest_api_num_threads",
-        "rest_api_timeout_in_ms", "host", "help", "enable_batching", "batching_parameters_file", "monitoring_config_file",
+        "rest_api_timeout_in_ms", "rest_api_enable_cors_support", "host", "help", "enable_batching", "batching_parameters_file",
+        "monitoring_config_file",
         "enable_model_warmup", "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism", "tensorflow_session_parallelism");
 
     /**
      * tensorflow_model_server's other flags (its main.cc): named as such when given, so that a command line brought from TF
      * Serving says which flag to remove instead of "unknown".
      */
-    private static final Set<String> TF_SERVING_ONLY = Set.of("grpc_socket_path", "rest_api_enable_cors_support",
-        "allow_version_labels_for_unavailable_models", "enable_per_model_batching_parameters", "num_load_threads",
+    private static final Set<String> TF_SERVING_ONLY = Set.of("grpc_socket_path", "allow_version_labels_for_unavailable_models",
+        "enable_per_model_batching_parameters", "num_load_threads",
         "num_unload_threads", "max_num_load_retries", "load_retry_interval_micros", "flush_filesystem_caches",
         "tensorflow_session_config_file", "use_alts_credentials", "ssl_config_file", "platform_config_file",
         "per_process_gpu_memory_fraction", "saved_model_tags", "grpc_channel_arguments", "grpc_max_threads",
         "num_request_iterations_for_warmup", "version", "remove_unused_fields_from_bundle_metagraph", "prefer_tflite_model",
         "num_tflite_pools", "num_tflite_interpreters_per_pool", "enable_signature_method_name_check", "xla_cpu_compilation_enabled",
         "enable_profiler", "thread_pool_factory_config_file");
-    private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup");
+    private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup",
+        "rest_api_enable_cors_support");
 
     /**
      * Parses the arguments.
@@ -134,6 +140,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             (int) integer(values, "rest_api_num_threads", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), 1, 1024),
             integer(values, "rest_api_timeout_in_ms", RestTimeouts.DEFAULT.toMillis(), 1, Integer.MAX_VALUE),
             values.getOrDefault("host", "0.0.0.0"),
+            Boolean.parseBoolean(values.getOrDefault("rest_api_enable_cors_support", "false")),
             Boolean.parseBoolean(values.getOrDefault("enable_batching", "false")),
             values.get("batching_parameters_file"),
             values.get("monitoring_config_file"),

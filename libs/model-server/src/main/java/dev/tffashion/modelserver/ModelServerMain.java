@@ -52,6 +52,7 @@ public final class ModelServerMain {
             .pollInterval(Duration.ofSeconds(flags.pollWaitSeconds()))
             .restThreads(flags.restApiNumThreads())
             .restTimeout(Duration.ofMillis(flags.restApiTimeoutMillis()))
+            .restCors(flags.restApiEnableCorsSupport())
             .sessionThreads(flags.intraOpParallelism(), flags.interOpParallelism())
             .enableModelWarmup(flags.enableModelWarmup());
         if (flags.enableBatching()) {

@@ -66,11 +66,13 @@ final class RestApi {
     private final ExecutorService executor;
 
     private final RestBodies bodies;
+    private final boolean cors;
 
     RestApi(ModelRegistry registry, ServingMetrics metrics, String prometheusPath, String host, int port, int threads,
-        RestBodies bodies, Duration timeout) throws IOException {
+        RestBodies bodies, Duration timeout, boolean cors) throws IOException {
         this.registry = registry;
         this.bodies = bodies;
+        this.cors = cors;
         this.metrics = metrics;
         this.prometheusPath = prometheusPath;
         RestTimeouts.apply(timeout);
@@ -106,6 +108,9 @@ final class RestApi {
         try (exchange) {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getPath();
+            if (cors && allowOtherOrigins(exchange, method)) {
+                return;
+            }
             if (prometheusPath != null && path.equals(prometheusPath) && method.equals("GET")) {
                 byte[] page = metrics.prometheus().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -143,6 +148,28 @@ final class RestApi {
                 out.write(bytes);
             }
         }
+    }
+
+    /**
+     * With --rest_api_enable_cors_support: lets a page from any origin read the answer ({@code Access-Control-Allow-Origin: *},
+     * and {@code Retry-After} readable, which a 429 carries) and answers a CORS preflight at once: 204 with the methods the API
+     * takes and the headers the browser asked to send. Nothing is allowed with credentials: the API has none.
+     *
+     * @return whether the request was a preflight, now answered
+     */
+    private static boolean allowOtherOrigins(HttpExchange exchange, String method) throws IOException {
+        var headers = exchange.getResponseHeaders();
+        headers.set("Access-Control-Allow-Origin", "*");
+        headers.set("Access-Control-Expose-Headers", "Retry-After");
+        if (!method.equals("OPTIONS")) {
+            return false;
+        }
+        String asked = exchange.getRequestHeaders().getFirst("Access-Control-Request-Headers");
+        headers.set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        headers.set("Access-Control-Allow-Headers", asked == null || asked.isBlank() ? "Content-Type" : asked);
+        headers.set("Access-Control-Max-Age", "600");
+        exchange.sendResponseHeaders(204, -1);
+        return true;
     }
 
     /** The answer's body: predict, classify and regress as TF Serving's json_tensor.cc writes them, the rest by Jackson. */

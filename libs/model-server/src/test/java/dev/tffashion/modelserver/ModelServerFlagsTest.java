@@ -64,6 +64,16 @@ class ModelServerFlagsTest {
     }
 
     @Test
+    void corsSupportIsABooleanFlagOffByDefaultAsInTfServing() {
+        assertEquals(false, ModelServerFlags.parse("--model_base_path=/m").restApiEnableCorsSupport());
+        assertEquals(true, ModelServerFlags.parse("--model_base_path=/m", "--rest_api_enable_cors_support").restApiEnableCorsSupport());
+        assertEquals(true, ModelServerFlags.parse("--model_base_path=/m", "--rest_api_enable_cors_support=true")
+            .restApiEnableCorsSupport());
+        assertEquals(false, ModelServerFlags.parse("--model_base_path=/m", "--rest_api_enable_cors_support=false")
+            .restApiEnableCorsSupport());
+    }
+
+    @Test
     void badInputIsNamed() {
         assertTrue(assertThrows(IllegalArgumentException.class,
             () -> ModelServerFlags.parse("--model_base_path=/m", "--enable_batching=maybe")).getMessage().contains("--enable_batching"));

@@ -45,7 +45,7 @@ import tensorflow.serving.PredictionServiceGrpc;
 /**
  * TF Serving's server flags against its own test models and config files: --model_config_file (version policies,
  * labels, HandleReloadConfigRequest), --enable_batching with --batching_parameters_file, --monitoring_config_file
- * (Prometheus) and model warm-up.
+ * (Prometheus), --rest_api_enable_cors_support and model warm-up.
  */
 class TfServingFlagsTest {
 
@@ -336,6 +336,43 @@ class TfServingFlagsTest {
             assertTrue(text.contains(":tensorflow:cc:saved_model:load_attempt_count{model_path=\""
                 + TfServingTestdata.model("saved_model_half_plus_two_cpu").resolve("00000123").toAbsolutePath().normalize()
                 + "\",status=\"success\"} 1\n"), text);
+        }
+    }
+
+    private static HttpResponse<String> send(ModelServer server, String method, String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.restPort() + path))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void corsSupportLetsAPageFromAnotherOriginCallTheRestApi() throws Exception {
+        String model = "--model_base_path=" + TfServingTestdata.model("saved_model_half_plus_two_cpu");
+        try (ModelServer server = start("--model_name=default", model, "--rest_api_enable_cors_support")) {
+            // The browser's preflight before a POST with a JSON body from another origin
+            HttpResponse<String> preflight = send(server, "OPTIONS", "/v1/models/default:predict", "Origin", "http://page.example",
+                "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type,x-request-id");
+            assertEquals(204, preflight.statusCode(), preflight.body());
+            assertEquals("*", preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+            assertTrue(preflight.headers().firstValue("Access-Control-Allow-Methods").orElse("").contains("POST"));
+            assertEquals("content-type,x-request-id", preflight.headers().firstValue("Access-Control-Allow-Headers").orElse(null));
+            HttpResponse<String> predict = TfServingParityTest.post(server.restPort(), "/v1/models/default:predict",
+                "{\"instances\": [2.0]}");
+            assertEquals("200 {\"predictions\":[3.0]}", predict.statusCode() + " " + JSON.readTree(predict.body()));
+            assertEquals("*", predict.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+            HttpResponse<String> unknown = send(server, "GET", "/v1/models/nothing", "Origin", "http://page.example");
+            assertEquals(404, unknown.statusCode());
+            assertEquals("*", unknown.headers().firstValue("Access-Control-Allow-Origin").orElse(null), "errors are readable too");
+        }
+        try (ModelServer server = start("--model_name=default", model, "--rest_api_enable_cors_support=false")) {
+            HttpResponse<String> status = send(server, "GET", "/v1/models/default", "Origin", "http://page.example");
+            assertEquals(200, status.statusCode());
+            assertTrue(status.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), status.headers().toString());
+            assertEquals(405, send(server, "OPTIONS", "/v1/models/default:predict", "Origin", "http://page.example",
+                "Access-Control-Request-Method", "POST").statusCode());
         }
     }
 

@@ -47,6 +47,7 @@ public final class EmbeddedServing implements ServingBackend, AutoCloseable {
         ModelServer created = builder.modelName(config.modelName()).modelBasePath(basePath)
                 .host(config.embedded().host()).grpcPort(config.grpcPort()).restPort(config.restPort())
                 .pollInterval(config.embedded().pollInterval())
+                .restCors(config.embedded().restCors())
                 .enableModelWarmup(true)
                 .enableBatching(false)
                 .build();

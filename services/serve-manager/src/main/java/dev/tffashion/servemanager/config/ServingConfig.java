@@ -217,6 +217,13 @@ public interface ServingConfig {
         /** How often the model server scans the base path on its own (it is also told at once after each install). */
         @WithDefault("1s")
         Duration pollInterval();
+
+        /**
+         * TF Serving's {@code --rest_api_enable_cors_support}: the REST API answers pages from other origins
+         * ({@code Access-Control-Allow-Origin: *}, CORS preflights answered); off by default, as in TF Serving.
+         */
+        @WithDefault("false")
+        boolean restCors();
     }
 
     /** Settings of kubernetes mode. */
