@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
@@ -19,16 +20,18 @@ import org.tensorflow.proto.SaverDef;
 import org.tensorflow.types.TString;
 
 /**
- * The session and MetaGraphDef of a loaded SavedModel (tag "serve"). Loaded with TensorFlow Java's SavedModelBundle;
- * when that refuses a model because a SignatureDef's declared dtype differs from its graph tensor (TensorFlow Java
- * checks every signature at load, TF Serving checks none; TF Serving's own saved_model_half_plus_three is such a
- * model), the TF1 SavedModel is loaded the way TensorFlow's C++ loader does it: import the graph, run the saver's
- * restore op on {@code variables/variables}, then the main or legacy init op with the asset files fed.
+ * The session and MetaGraphDef of a loaded SavedModel (the MetaGraph tagged "serve", or --saved_model_tags). Loaded with
+ * TensorFlow Java's SavedModelBundle; when that refuses a model because a SignatureDef's declared dtype differs from its
+ * graph tensor (TensorFlow Java checks every signature at load, TF Serving checks none; TF Serving's own
+ * saved_model_half_plus_three is such a model), the TF1 SavedModel is loaded the way TensorFlow's C++ loader does it:
+ * import the graph, run the saver's restore op on {@code variables/variables}, then the main or legacy init op with the
+ * asset files fed.
  */
 final class LoadedGraph implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LoadedGraph.class.getName());
-    private static final String TAG = SavedModelBundle.DEFAULT_TAG;
+    /** The tag of the MetaGraph that TF Serving loads unless --saved_model_tags says otherwise. */
+    static final String SERVE = SavedModelBundle.DEFAULT_TAG;
 
     private final Session session;
     private final MetaGraphDef metaGraph;
@@ -40,21 +43,21 @@ final class LoadedGraph implements AutoCloseable {
         this.resources = resources;
     }
 
-    /** Loads the SavedModel with {@code config} (null: TensorFlow's defaults). */
-    static LoadedGraph load(Path dir, ConfigProto config) {
+    /** Loads the MetaGraph tagged exactly {@code tags} of the SavedModel with {@code config} (null: TensorFlow's defaults). */
+    static LoadedGraph load(Path dir, ConfigProto config, Set<String> tags) {
         SavedModelBundle bundle;
         try {
-            SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(TAG);
+            SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(tags.toArray(String[]::new));
             bundle = (config == null ? loader : loader.withConfigProto(config)).load();
         } catch (IllegalArgumentException e) {
             LOG.info(() -> "TensorFlow Java refused the signatures of " + dir + " (" + e.getMessage() + "); loading its graph as"
                 + " TF Serving does, without checking the signatures");
-            return loadGraph(dir, config);
+            return loadGraph(dir, config, tags);
         }
         return new LoadedGraph(bundle.session(), bundle.metaGraphDef(), bundle);
     }
 
-    private static LoadedGraph loadGraph(Path dir, ConfigProto config) {
+    private static LoadedGraph loadGraph(Path dir, ConfigProto config, Set<String> tags) {
         SavedModel savedModel;
         try {
             savedModel = SavedModel.parseFrom(Files.readAllBytes(dir.resolve("saved_model.pb")));
@@ -62,9 +65,11 @@ final class LoadedGraph implements AutoCloseable {
             throw ServingException.invalidArgument("Cannot read " + dir.resolve("saved_model.pb") + ": " + e.getMessage());
         }
         MetaGraphDef metaGraph = savedModel.getMetaGraphsList().stream()
-            .filter(m -> m.getMetaInfoDef().getTagsList().contains(TAG))
+            .filter(m -> Set.copyOf(m.getMetaInfoDef().getTagsList()).equals(tags))
             .findFirst()
-            .orElseThrow(() -> ServingException.notFound("SavedModel " + dir + " has no MetaGraph tagged '" + TAG + "'"));
+            .orElseThrow(() -> ServingException.notFound("SavedModel " + dir + " has no MetaGraph tagged " + tags + "; its MetaGraphs"
+                + " are tagged " + savedModel.getMetaGraphsList().stream().map(m -> m.getMetaInfoDef().getTagsList()).toList()
+                + " (--saved_model_tags picks one)"));
         Graph graph = new Graph();
         Session session = null;
         try {

@@ -82,7 +82,7 @@ final class LoadedVersion {
         LoadedGraph graph;
         long start = System.nanoTime();
         try {
-            graph = LoadedGraph.load(dir, context.sessionConfig());
+            graph = LoadedGraph.load(dir, context.sessionConfig(), context.tags());
         } catch (TensorFlowException | TFInvalidArgumentException | TFUnimplementedException e) {
             context.metrics().loadAttempt(dir, false, System.nanoTime() - start);
             throw new ServingException(codeOf(e), "Failed to load SavedModel from " + dir + ": " + e.getMessage(), e);

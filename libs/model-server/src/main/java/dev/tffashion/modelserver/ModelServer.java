@@ -8,14 +8,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import tensorflow.serving.ModelServerConfigOuterClass.ModelConfig;
@@ -62,6 +66,9 @@ public final class ModelServer implements AutoCloseable {
     private final int restThreads;
     private final Duration restTimeout;
     private final boolean restCors;
+    private final int grpcThreads;
+    private final Map<String, String> grpcChannelArguments;
+    private ExecutorService grpcExecutor;
     private final long heapBytes;
     private final String prometheusPath;
     private final java.util.List<io.grpc.ServerInterceptor> interceptors;
@@ -85,10 +92,13 @@ public final class ModelServer implements AutoCloseable {
         this.restThreads = builder.restThreads;
         this.restTimeout = builder.restTimeout;
         this.restCors = builder.restCors;
+        this.grpcThreads = builder.grpcThreads;
+        this.grpcChannelArguments = builder.grpcChannelArguments;
         this.heapBytes = builder.heapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
-        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup, builder.sessionConfig));
+        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup, builder.sessionConfig,
+            builder.savedModelTags));
     }
 
     /** A builder with the embedded defaults: host 127.0.0.1, free gRPC and REST ports, a poll every second. */
@@ -128,7 +138,12 @@ public final class ModelServer implements AutoCloseable {
                 .addService(new PredictionServiceImpl(registry, metrics))
                 .addService(new ModelServiceImpl(this))
                 .maxInboundMessageSize(maxMessageBytes(heapBytes));
+            GrpcChannelArguments.apply(grpcChannelArguments, grpcBuilder, maxMessageBytes(heapBytes));
             interceptors.forEach(grpcBuilder::intercept);
+            if (grpcThreads > 0) {
+                grpcExecutor = daemonPool("model-server-grpc-", grpcThreads);
+                grpcBuilder.executor(grpcExecutor);
+            }
             grpc = grpcBuilder.build().start();
             if (requestedRestPort != DISABLED) {
                 rest = new RestApi(registry, metrics, prometheusPath, host, requestedRestPort, restThreads,
@@ -153,6 +168,16 @@ public final class ModelServer implements AutoCloseable {
         LOG.info(() -> "Running gRPC ModelServer at " + host + ":" + grpcPort()
             + (rest == null ? "" : "; REST API at http://" + host + ":" + restPort() + "/v1/models/"));
         return this;
+    }
+
+    /** A fixed pool of {@code threads} daemon threads named {@code prefix} 1, 2, and so on. */
+    static ExecutorService daemonPool(String prefix, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private void pollQuietly() {
@@ -283,6 +308,9 @@ public final class ModelServer implements AutoCloseable {
                     grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 }
             }
+            if (grpcExecutor != null) {
+                grpcExecutor.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -308,6 +336,9 @@ public final class ModelServer implements AutoCloseable {
         private int restThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private Duration restTimeout = RestTimeouts.DEFAULT;
         private boolean restCors;
+        private int grpcThreads;
+        private Map<String, String> grpcChannelArguments = Map.of();
+        private Set<String> savedModelTags = Set.of(LoadedGraph.SERVE);
         private long heapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
@@ -393,6 +424,43 @@ public final class ModelServer implements AutoCloseable {
         public Builder restTimeout(Duration timeout) {
             RestTimeouts.seconds(timeout);
             this.restTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * TF Serving's --saved_model_tags (default {@code serve}): the MetaGraph loaded from each SavedModel is the one tagged
+         * with exactly these tags.
+         */
+        public Builder savedModelTags(Set<String> tags) {
+            if (tags.isEmpty() || tags.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("savedModelTags needs at least one tag, none blank: " + tags);
+            }
+            this.savedModelTags = Set.copyOf(tags);
+            return this;
+        }
+
+        /**
+         * TF Serving's --grpc_channel_arguments, parsed ({@link GrpcChannelArguments#parse}): the gRPC server settings that gRPC
+         * Java has (connection age and idle time, keep-alive, message and metadata size, streams per connection); other keys are
+         * logged and ignored, as gRPC core does.
+         *
+         * @throws IllegalArgumentException when an applied key's value is not a whole number in its range
+         */
+        public Builder grpcChannelArguments(Map<String, String> arguments) {
+            GrpcChannelArguments.apply(arguments, NettyServerBuilder.forPort(0), Integer.MAX_VALUE);
+            this.grpcChannelArguments = Map.copyOf(arguments);
+            return this;
+        }
+
+        /**
+         * TF Serving's --grpc_max_threads: the gRPC calls run on this many threads at the most, the rest wait for one; 0 (the
+         * default) leaves it to gRPC, which starts a thread for each call running at once.
+         */
+        public Builder grpcThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("grpcThreads must not be negative: " + threads);
+            }
+            this.grpcThreads = threads;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.tffashion.modelserver;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -9,7 +10,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
                         long modelConfigFilePollWaitSeconds, long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis,
                         String host, boolean restApiEnableCorsSupport, boolean enableBatching, String batchingParametersFile,
                         String monitoringConfigFile,
-                        boolean enableModelWarmup, int intraOpParallelism, int interOpParallelism, boolean help) {
+                        boolean enableModelWarmup, int intraOpParallelism, int interOpParallelism, int grpcMaxThreads,
+                        Set<String> savedModelTags, Map<String, String> grpcChannelArguments, boolean version, boolean help) {
 
     static final String USAGE = """
         usage: java -jar model-server.jar [flags]   (the flags of tensorflow_model_server)
@@ -38,7 +40,14 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --tensorflow_intra_op_parallelism=0 threads that run one op (0: TensorFlow's choice, the machine's cores)
           --tensorflow_inter_op_parallelism=0 ops run at once (0: TensorFlow's choice)
           --tensorflow_session_parallelism=0  both of the above, when neither is set
+          --grpc_max_threads=0                threads running gRPC calls at the most (0: gRPC's choice, a thread
+                                              for each call running at once)
+          --grpc_channel_arguments=K=V,K=V    gRPC server settings, e.g. grpc.max_connection_age_ms=2000 (those gRPC
+                                              Java has: connection age and idle, keep-alive, message and metadata
+                                              size, streams per connection; others are logged and ignored)
+          --saved_model_tags=serve            comma-separated tags of the MetaGraph to load from each SavedModel
           --host=0.0.0.0                      address to bind (not a TF Serving flag)
+          --version                           the server's version and TensorFlow's, then exit
           --help                              this text
         """;
 
@@ -46,21 +55,20 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         "model_config_file", "model_config_file_poll_wait_seconds", "file_system_poll_wait_seconds", "rest_api_num_threads",
         "rest_api_timeout_in_ms", "rest_api_enable_cors_support", "host", "help", "enable_batching", "batching_parameters_file",
         "monitoring_config_file",
-        "enable_model_warmup", "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism", "tensorflow_session_parallelism");
+        "enable_model_warmup", "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism", "tensorflow_session_parallelism",
+        "grpc_max_threads", "saved_model_tags", "grpc_channel_arguments", "version");
 
     /**
      * tensorflow_model_server's other flags (its main.cc): named as such when given, so that a command line brought from TF
      * Serving says which flag to remove instead of "unknown".
      */
     private static final Set<String> TF_SERVING_ONLY = Set.of("grpc_socket_path", "allow_version_labels_for_unavailable_models",
-        "enable_per_model_batching_parameters", "num_load_threads",
-        "num_unload_threads", "max_num_load_retries", "load_retry_interval_micros", "flush_filesystem_caches",
-        "tensorflow_session_config_file", "use_alts_credentials", "ssl_config_file", "platform_config_file",
-        "per_process_gpu_memory_fraction", "saved_model_tags", "grpc_channel_arguments", "grpc_max_threads",
-        "num_request_iterations_for_warmup", "version", "remove_unused_fields_from_bundle_metagraph", "prefer_tflite_model",
-        "num_tflite_pools", "num_tflite_interpreters_per_pool", "enable_signature_method_name_check", "xla_cpu_compilation_enabled",
-        "enable_profiler", "thread_pool_factory_config_file");
-    private static final Set<String> BOOLEAN = Set.of("help", "enable_batching", "enable_model_warmup",
+        "enable_per_model_batching_parameters", "num_load_threads", "num_unload_threads", "max_num_load_retries",
+        "load_retry_interval_micros", "flush_filesystem_caches", "tensorflow_session_config_file", "use_alts_credentials",
+        "ssl_config_file", "platform_config_file", "per_process_gpu_memory_fraction", "num_request_iterations_for_warmup",
+        "remove_unused_fields_from_bundle_metagraph", "prefer_tflite_model", "num_tflite_pools", "num_tflite_interpreters_per_pool",
+        "enable_signature_method_name_check", "xla_cpu_compilation_enabled", "enable_profiler", "thread_pool_factory_config_file");
+    private static final Set<String> BOOLEAN = Set.of("help", "version", "enable_batching", "enable_model_warmup",
         "rest_api_enable_cors_support");
 
     /**
@@ -109,9 +117,10 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             values.put(flag, value);
         }
         boolean help = Boolean.parseBoolean(values.getOrDefault("help", "false"));
+        boolean version = Boolean.parseBoolean(values.getOrDefault("version", "false"));
         String basePath = values.get("model_base_path");
         String configFile = values.get("model_config_file");
-        if (!help && basePath == null && configFile == null) {
+        if (!help && !version && basePath == null && configFile == null) {
             throw new IllegalArgumentException("Set --model_base_path (with --model_name) or --model_config_file");
         }
         // As tensorflow_model_server: with --model_config_file, --model_name and --model_base_path are ignored. tensorflow/serving's
@@ -147,7 +156,24 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             Boolean.parseBoolean(values.getOrDefault("enable_model_warmup", "true")),
             intraOp > 0 || interOp > 0 ? intraOp : session,
             intraOp > 0 || interOp > 0 ? interOp : session,
+            (int) integer(values, "grpc_max_threads", 0, 0, 4096),
+            tags(values.getOrDefault("saved_model_tags", LoadedGraph.SERVE)),
+            values.containsKey("grpc_channel_arguments") ? GrpcChannelArguments.parse(values.get("grpc_channel_arguments")) : Map.of(),
+            version,
             help);
+    }
+
+    /** TF Serving's --saved_model_tags: comma-separated, blanks around a tag dropped. */
+    private static Set<String> tags(String text) {
+        Set<String> tags = new HashSet<>();
+        for (String tag : text.split(",", -1)) {
+            if (tag.isBlank()) {
+                throw new IllegalArgumentException("Flag --saved_model_tags takes tags separated by commas, e.g. serve or serve,gpu;"
+                    + " got '" + text + "'");
+            }
+            tags.add(tag.strip());
+        }
+        return Set.copyOf(tags);
     }
 
     private static long integer(Map<String, String> values, String flag, long fallback, long min, long max) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.tensorflow.TensorFlow;
 import tensorflow.serving.MonitoringConfigOuterClass.MonitoringConfig;
 
 /**
@@ -53,6 +54,9 @@ public final class ModelServerMain {
             .restThreads(flags.restApiNumThreads())
             .restTimeout(Duration.ofMillis(flags.restApiTimeoutMillis()))
             .restCors(flags.restApiEnableCorsSupport())
+            .grpcThreads(flags.grpcMaxThreads())
+            .savedModelTags(flags.savedModelTags())
+            .grpcChannelArguments(flags.grpcChannelArguments())
             .sessionThreads(flags.intraOpParallelism(), flags.interOpParallelism())
             .enableModelWarmup(flags.enableModelWarmup());
         if (flags.enableBatching()) {
@@ -77,6 +81,12 @@ public final class ModelServerMain {
         return builder;
     }
 
+    /** This server's version: its jar's Implementation-Version, or "unknown" when run from classes (a build's tests). */
+    static String version() {
+        String version = ModelServerMain.class.getPackage().getImplementationVersion();
+        return version == null ? "unknown" : version;
+    }
+
     /** Runs until the JVM shuts down; returns an exit status when it cannot start (1: environment, 2: usage). */
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
@@ -95,6 +105,12 @@ public final class ModelServerMain {
             return 0;
         }
         Optional<String> cpuProblem = NativeCpuCheck.problem();
+        if (flags.version()) {
+            // TF Serving's two lines, so that scripts reading them work; the first says which server this is
+            out.println("TensorFlow ModelServer: " + version() + " (tf-fashion's model server: TF Serving's gRPC and REST API)");
+            out.println("TensorFlow Library: " + cpuProblem.map(p -> "not loaded: " + p).orElseGet(TensorFlow::version));
+            return 0;
+        }
         if (cpuProblem.isPresent()) {
             err.println("model-server: " + cpuProblem.get());
             return 1;

@@ -19,8 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -77,12 +75,7 @@ final class RestApi {
         this.prometheusPath = prometheusPath;
         RestTimeouts.apply(timeout);
         this.server = HttpServer.create(new InetSocketAddress(host, port), 128);
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "model-server-rest-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = ModelServer.daemonPool("model-server-rest-", threads);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
     }

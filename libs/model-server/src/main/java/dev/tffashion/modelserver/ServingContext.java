@@ -1,16 +1,13 @@
 package dev.tffashion.modelserver;
 
+import java.util.Set;
 import org.tensorflow.proto.ConfigProto;
 
 /**
  * What every served model shares: the batching scheduler (null when --enable_batching is off), the metrics,
- * whether warm-up records are replayed before a version becomes AVAILABLE, and the TensorFlow session config its
- * versions are loaded with (null: TensorFlow's defaults).
+ * whether warm-up records are replayed before a version becomes AVAILABLE, the TensorFlow session config its
+ * versions are loaded with (null: TensorFlow's defaults), and the tags of the MetaGraph loaded from each SavedModel
+ * (--saved_model_tags).
  */
-record ServingContext(BatchScheduler batching, ServingMetrics metrics, boolean warmup, ConfigProto sessionConfig) {
-
-    /** No batching, fresh metrics, warm-up on, TensorFlow's session defaults (TF Serving's defaults). */
-    static ServingContext defaults() {
-        return new ServingContext(null, new ServingMetrics(), true, null);
-    }
+record ServingContext(BatchScheduler batching, ServingMetrics metrics, boolean warmup, ConfigProto sessionConfig, Set<String> tags) {
 }

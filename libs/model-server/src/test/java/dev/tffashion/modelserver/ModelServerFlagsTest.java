@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** tensorflow_model_server's flags, in both --flag=value and --flag value forms. */
@@ -71,6 +73,35 @@ class ModelServerFlagsTest {
             .restApiEnableCorsSupport());
         assertEquals(false, ModelServerFlags.parse("--model_base_path=/m", "--rest_api_enable_cors_support=false")
             .restApiEnableCorsSupport());
+    }
+
+    @Test
+    void versionNeedsNoModelAndGrpcThreadsDefaultToGrpcsChoice() {
+        ModelServerFlags version = ModelServerFlags.parse("--version");
+        assertTrue(version.version());
+        assertEquals(0, version.grpcMaxThreads());
+        assertEquals(8, ModelServerFlags.parse("--model_base_path=/m", "--grpc_max_threads", "8").grpcMaxThreads());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
+            "--grpc_max_threads=-1")).getMessage().contains("--grpc_max_threads must be between 0"));
+    }
+
+    @Test
+    void grpcChannelArgumentsAreKeyValuePairsAsInTfServing() {
+        assertEquals(Map.of("grpc.max_connection_age_ms", "2000", "grpc.keepalive_time_ms", "10000"), ModelServerFlags.parse(
+            "--model_base_path=/m", "--grpc_channel_arguments=grpc.max_connection_age_ms=2000,grpc.keepalive_time_ms=10000")
+            .grpcChannelArguments());
+        assertEquals(Map.of(), ModelServerFlags.parse("--model_base_path=/m").grpcChannelArguments());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
+            "--grpc_channel_arguments=grpc.max_connection_age_ms")).getMessage().contains("takes key=value pairs"));
+    }
+
+    @Test
+    void savedModelTagsAreCommaSeparatedAndServeByDefault() {
+        assertEquals(Set.of("serve"), ModelServerFlags.parse("--model_base_path=/m").savedModelTags());
+        assertEquals(Set.of("serve", "gpu"), ModelServerFlags.parse("--model_base_path=/m", "--saved_model_tags=serve, gpu")
+            .savedModelTags());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ModelServerFlags.parse("--model_base_path=/m",
+            "--saved_model_tags=serve,")).getMessage().contains("--saved_model_tags takes tags separated by commas"));
     }
 
     @Test

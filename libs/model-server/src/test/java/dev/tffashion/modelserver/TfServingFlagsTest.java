@@ -45,7 +45,8 @@ import tensorflow.serving.PredictionServiceGrpc;
 /**
  * TF Serving's server flags against its own test models and config files: --model_config_file (version policies,
  * labels, HandleReloadConfigRequest), --enable_batching with --batching_parameters_file, --monitoring_config_file
- * (Prometheus), --rest_api_enable_cors_support and model warm-up.
+ * (Prometheus), --rest_api_enable_cors_support, --grpc_max_threads, --grpc_channel_arguments,
+ * --saved_model_tags and model warm-up.
  */
 class TfServingFlagsTest {
 
@@ -231,6 +232,82 @@ class TfServingFlagsTest {
             pool.shutdownNow();
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    private static long grpcThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("model-server-grpc-")).count();
+    }
+
+    @Test
+    void grpcMaxThreadsBoundsTheThreadsThatRunCalls() throws Exception {
+        String model = "--model_base_path=" + TfServingTestdata.model("saved_model_half_plus_two_cpu");
+        try (ModelServer server = start("--model_name=default", model, "--grpc_max_threads=2")) {
+            List<Float> answers = concurrently(server, 16);
+            for (int i = 0; i < answers.size(); i++) {
+                assertEquals(0.5f * i + 2, answers.get(i));
+            }
+            long threads = grpcThreads();
+            assertTrue(threads >= 1 && threads <= 2, "16 concurrent calls ran on " + threads + " of the server's own threads");
+        }
+        try (ModelServer server = start("--model_name=default", model)) {
+            assertEquals(16, concurrently(server, 16).size());
+            assertEquals(0, grpcThreads(), "without the flag, gRPC's own executor runs the calls");
+        }
+    }
+
+    @Test
+    void savedModelTagsPickTheMetaGraphToLoad() throws Exception {
+        Path base = tmp.resolve("tagged");
+        TinyModels.export(base.resolve("1"), 1, "serve", "tpu");
+        try (ModelServer server = start("--model_name=tagged", "--model_base_path=" + base)) {
+            VersionStatus status = server.versionStatus("tagged").get(0);
+            assertEquals(VersionState.END, status.state(), "a SavedModel without a MetaGraph tagged exactly {serve} is not loaded");
+            assertTrue(status.errorMessage().contains("serve"), status.errorMessage());
+        }
+        try (ModelServer server = start("--model_name=tagged", "--model_base_path=" + base, "--saved_model_tags=tpu,serve")) {
+            assertEquals(List.of("1:AVAILABLE"), states(server, "tagged"));
+            HttpResponse<String> status = get(server, "/v1/models/tagged");
+            assertEquals(200, status.statusCode(), status.body());
+        }
+    }
+
+    private static PredictRequest halves(int n) {
+        org.tensorflow.proto.TensorProto.Builder x = org.tensorflow.proto.TensorProto.newBuilder()
+            .setDtype(org.tensorflow.proto.DataType.DT_FLOAT).setTensorShape(TensorConversion.shapeProto(new long[] {n, 1}));
+        for (int i = 0; i < n; i++) {
+            x.addFloatVal(i);
+        }
+        return PredictRequest.newBuilder().setModelSpec(ModelSpec.newBuilder().setName("default")).putInputs("x", x.build()).build();
+    }
+
+    private static Status.Code predictStatus(ModelServer server, PredictRequest request) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(server.grpcTarget()).usePlaintext().build();
+        try {
+            PredictionServiceGrpc.newBlockingStub(channel).predict(request);
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void grpcChannelArgumentsSetTheServersLimits() throws Exception {
+        String model = "--model_base_path=" + TfServingTestdata.model("saved_model_half_plus_two_cpu");
+        PredictRequest large = halves(200);
+        assertTrue(large.getSerializedSize() > 800, "a request of " + large.getSerializedSize() + " bytes");
+        try (ModelServer server = start("--model_name=default", model,
+            "--grpc_channel_arguments=grpc.max_receive_message_length=512,grpc.max_connection_age_ms=60000,grpc.lb_policy_name=x")) {
+            assertEquals(Status.Code.OK, predictStatus(server, halves(2)));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, predictStatus(server, large), "a message above 512 bytes is refused");
+        }
+        try (ModelServer server = start("--model_name=default", model)) {
+            assertEquals(Status.Code.OK, predictStatus(server, large), "without the argument, the heap's bound");
+        }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> start("--model_name=default", model,
+            "--grpc_channel_arguments=grpc.max_connection_age_ms=soon"));
+        assertTrue(bad.getMessage().contains("grpc.max_connection_age_ms=soon: takes a whole number"), bad.getMessage());
     }
 
     @Test

@@ -31,8 +31,13 @@ final class TinyModels {
     private TinyModels() {
     }
 
-    /** Exports a SavedModel whose weights depend on the seed into dir (which must not exist). */
+    /** Exports a SavedModel whose weights depend on the seed into dir (which must not exist), its MetaGraph tagged "serve". */
     static void export(Path dir, long seed) throws Exception {
+        export(dir, seed, "serve");
+    }
+
+    /** The same, its MetaGraph tagged with {@code tags}. */
+    static void export(Path dir, long seed, String... tags) throws Exception {
         Random random = new Random(seed);
         float[] weights = new float[PIXELS * CLASSES];
         for (int i = 0; i < weights.length; i++) {
@@ -54,7 +59,7 @@ final class TinyModels {
             try (Session session = new Session(graph)) {
                 session.initialize();
                 SavedModelBundle.exporter(dir.toString())
-                    .withTags("serve")
+                    .withTags(tags)
                     .withSession(session)
                     .withSignature(Signature.builder()
                         .key("serving_default")
