@@ -97,8 +97,8 @@ public final class ModelServer implements AutoCloseable {
         this.heapBytes = builder.heapBytes;
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
-        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup, builder.sessionConfig,
-            builder.savedModelTags));
+        this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup ? builder.warmupIterations : 0,
+            builder.sessionConfig, builder.savedModelTags));
     }
 
     /** A builder with the embedded defaults: host 127.0.0.1, free gRPC and REST ports, a poll every second. */
@@ -342,6 +342,7 @@ public final class ModelServer implements AutoCloseable {
         private long heapBytes = Runtime.getRuntime().maxMemory();
         private BatchingParameters batching;
         private boolean warmup = true;
+        private int warmupIterations = 1;
         private org.tensorflow.proto.ConfigProto sessionConfig;
         private String prometheusPath;
         private final java.util.List<io.grpc.ServerInterceptor> interceptors = new java.util.ArrayList<>();
@@ -525,6 +526,15 @@ public final class ModelServer implements AutoCloseable {
         /** TF Serving's --enable_model_warmup (default true): replay assets.extra/tf_serving_warmup_requests before AVAILABLE. */
         public Builder enableModelWarmup(boolean enable) {
             this.warmup = enable;
+            return this;
+        }
+
+        /** TF Serving's --num_request_iterations_for_warmup (default 1): how many times each warm-up record runs in a row. */
+        public Builder warmupIterations(int iterations) {
+            if (iterations < 1) {
+                throw new IllegalArgumentException("warmupIterations must be at least 1: " + iterations);
+            }
+            this.warmupIterations = iterations;
             return this;
         }
 

@@ -10,7 +10,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
                         long modelConfigFilePollWaitSeconds, long pollWaitSeconds, int restApiNumThreads, long restApiTimeoutMillis,
                         String host, boolean restApiEnableCorsSupport, boolean enableBatching, String batchingParametersFile,
                         String monitoringConfigFile,
-                        boolean enableModelWarmup, int intraOpParallelism, int interOpParallelism, int grpcMaxThreads,
+                        boolean enableModelWarmup, int warmupIterations, int intraOpParallelism, int interOpParallelism, int grpcMaxThreads,
                         Set<String> savedModelTags, Map<String, String> grpcChannelArguments, boolean version, boolean help) {
 
     static final String USAGE = """
@@ -37,6 +37,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --monitoring_config_file=FILE       MonitoringConfig in protobuf text format; prometheus_config { enable:
                                               true, path: "/monitoring/prometheus/metrics" } serves the metrics on the REST port
           --enable_model_warmup=true          replay assets.extra/tf_serving_warmup_requests before a version serves
+          --num_request_iterations_for_warmup=1
+                                              times each warm-up record runs (0: the default, 1)
           --tensorflow_intra_op_parallelism=0 threads that run one op (0: TensorFlow's choice, the machine's cores)
           --tensorflow_inter_op_parallelism=0 ops run at once (0: TensorFlow's choice)
           --tensorflow_session_parallelism=0  both of the above, when neither is set
@@ -56,7 +58,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         "rest_api_timeout_in_ms", "rest_api_enable_cors_support", "host", "help", "enable_batching", "batching_parameters_file",
         "monitoring_config_file",
         "enable_model_warmup", "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism", "tensorflow_session_parallelism",
-        "grpc_max_threads", "saved_model_tags", "grpc_channel_arguments", "version");
+        "grpc_max_threads", "saved_model_tags", "grpc_channel_arguments", "num_request_iterations_for_warmup", "version");
 
     /**
      * tensorflow_model_server's other flags (its main.cc): named as such when given, so that a command line brought from TF
@@ -65,9 +67,9 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
     private static final Set<String> TF_SERVING_ONLY = Set.of("grpc_socket_path", "allow_version_labels_for_unavailable_models",
         "enable_per_model_batching_parameters", "num_load_threads", "num_unload_threads", "max_num_load_retries",
         "load_retry_interval_micros", "flush_filesystem_caches", "tensorflow_session_config_file", "use_alts_credentials",
-        "ssl_config_file", "platform_config_file", "per_process_gpu_memory_fraction", "num_request_iterations_for_warmup",
-        "remove_unused_fields_from_bundle_metagraph", "prefer_tflite_model", "num_tflite_pools", "num_tflite_interpreters_per_pool",
-        "enable_signature_method_name_check", "xla_cpu_compilation_enabled", "enable_profiler", "thread_pool_factory_config_file");
+        "ssl_config_file", "platform_config_file", "per_process_gpu_memory_fraction", "remove_unused_fields_from_bundle_metagraph",
+        "prefer_tflite_model", "num_tflite_pools", "num_tflite_interpreters_per_pool", "enable_signature_method_name_check",
+        "xla_cpu_compilation_enabled", "enable_profiler", "thread_pool_factory_config_file");
     private static final Set<String> BOOLEAN = Set.of("help", "version", "enable_batching", "enable_model_warmup",
         "rest_api_enable_cors_support");
 
@@ -154,6 +156,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             values.get("batching_parameters_file"),
             values.get("monitoring_config_file"),
             Boolean.parseBoolean(values.getOrDefault("enable_model_warmup", "true")),
+            // as TF Serving: "used only if > 0"
+            (int) Math.max(1, integer(values, "num_request_iterations_for_warmup", 1, 0, 1_000_000)),
             intraOp > 0 || interOp > 0 ? intraOp : session,
             intraOp > 0 || interOp > 0 ? interOp : session,
             (int) integer(values, "grpc_max_threads", 0, 0, 4096),

@@ -58,7 +58,8 @@ public final class ModelServerMain {
             .savedModelTags(flags.savedModelTags())
             .grpcChannelArguments(flags.grpcChannelArguments())
             .sessionThreads(flags.intraOpParallelism(), flags.interOpParallelism())
-            .enableModelWarmup(flags.enableModelWarmup());
+            .enableModelWarmup(flags.enableModelWarmup())
+            .warmupIterations(flags.warmupIterations());
         if (flags.enableBatching()) {
             builder.enableBatching(true);
             if (flags.batchingParametersFile() != null) {

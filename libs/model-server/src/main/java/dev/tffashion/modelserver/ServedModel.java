@@ -151,9 +151,9 @@ final class ServedModel {
         long start = System.nanoTime();
         try {
             LoadedVersion loaded = LoadedVersion.load(name, version, dir, this::closed, context);
-            if (context.warmup()) {
+            if (context.warmupIterations() > 0) {
                 try {
-                    Warmup.run(loaded, context.metrics());
+                    Warmup.run(loaded, context.metrics(), context.warmupIterations());
                 } catch (RuntimeException e) {
                     loaded.retire();
                     throw e;

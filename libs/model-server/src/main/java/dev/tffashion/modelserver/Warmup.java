@@ -12,7 +12,8 @@ import tensorflow.serving.PredictionLogOuterClass.PredictionLog;
 /**
  * TF Serving's model warm-up: the PredictionLog records of {@code assets.extra/tf_serving_warmup_requests} are replayed
  * against a freshly loaded version before it becomes AVAILABLE, so the first real request does not pay for TensorFlow's
- * lazy initialisation. A version without the file is served without warm-up; a failing record fails the load.
+ * lazy initialisation. A version without the file is served without warm-up; a failing record fails the load. Each record
+ * runs {@code iterations} times in a row (--num_request_iterations_for_warmup, 1 by default).
  */
 final class Warmup {
 
@@ -21,8 +22,8 @@ final class Warmup {
     private Warmup() {
     }
 
-    /** Replays the version's warm-up records, if it has any; returns how many ran. */
-    static int run(LoadedVersion version, ServingMetrics metrics) {
+    /** Replays the version's warm-up records, each {@code iterations} times, if it has any; returns how many records there were. */
+    static int run(LoadedVersion version, ServingMetrics metrics, int iterations) {
         Path file = WarmupRecords.file(version.dir());
         if (!Files.isRegularFile(file)) {
             LOG.fine(() -> "No warm-up data file found at " + file);
@@ -38,12 +39,14 @@ final class Warmup {
         for (int i = 0; i < records.size(); i++) {
             PredictionLog record = records.get(i);
             try {
-                switch (record.getLogTypeCase()) {
-                    case PREDICT_LOG -> version.predict(record.getPredictLog().getRequest());
-                    case CLASSIFY_LOG -> ExampleInference.classify(version, record.getClassifyLog().getRequest());
-                    case REGRESS_LOG -> ExampleInference.regress(version, record.getRegressLog().getRequest());
-                    case MULTI_INFERENCE_LOG -> ExampleInference.multiInference(version, record.getMultiInferenceLog().getRequest());
-                    default -> throw ServingException.unimplemented("Unsupported log_type for warmup: " + record.getLogTypeCase());
+                for (int run = 0; run < iterations; run++) {
+                    switch (record.getLogTypeCase()) {
+                        case PREDICT_LOG -> version.predict(record.getPredictLog().getRequest());
+                        case CLASSIFY_LOG -> ExampleInference.classify(version, record.getClassifyLog().getRequest());
+                        case REGRESS_LOG -> ExampleInference.regress(version, record.getRegressLog().getRequest());
+                        case MULTI_INFERENCE_LOG -> ExampleInference.multiInference(version, record.getMultiInferenceLog().getRequest());
+                        default -> throw ServingException.unimplemented("Unsupported log_type for warmup: " + record.getLogTypeCase());
+                    }
                 }
             } catch (ServingException e) {
                 throw new ServingException(e.code(), "Warm-up record " + i + " of " + file + " failed: " + e.getMessage(), e);

@@ -96,6 +96,13 @@ class ModelServerFlagsTest {
     }
 
     @Test
+    void warmupIterationsAreOneUnlessAboveZeroAsInTfServing() {
+        assertEquals(1, ModelServerFlags.parse("--model_base_path=/m").warmupIterations());
+        assertEquals(1, ModelServerFlags.parse("--model_base_path=/m", "--num_request_iterations_for_warmup=0").warmupIterations());
+        assertEquals(5, ModelServerFlags.parse("--model_base_path=/m", "--num_request_iterations_for_warmup=5").warmupIterations());
+    }
+
+    @Test
     void savedModelTagsAreCommaSeparatedAndServeByDefault() {
         assertEquals(Set.of("serve"), ModelServerFlags.parse("--model_base_path=/m").savedModelTags());
         assertEquals(Set.of("serve", "gpu"), ModelServerFlags.parse("--model_base_path=/m", "--saved_model_tags=serve, gpu")

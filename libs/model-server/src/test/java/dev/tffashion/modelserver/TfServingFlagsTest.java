@@ -46,7 +46,7 @@ import tensorflow.serving.PredictionServiceGrpc;
  * TF Serving's server flags against its own test models and config files: --model_config_file (version policies,
  * labels, HandleReloadConfigRequest), --enable_batching with --batching_parameters_file, --monitoring_config_file
  * (Prometheus), --rest_api_enable_cors_support, --grpc_max_threads, --grpc_channel_arguments,
- * --saved_model_tags and model warm-up.
+ * --saved_model_tags and model warm-up (--num_request_iterations_for_warmup).
  */
 class TfServingFlagsTest {
 
@@ -465,6 +465,14 @@ class TfServingFlagsTest {
         try (ModelServer server = ModelServer.builder().modelName("fashion").modelBasePath(base).build().start()) {
             assertEquals(List.of("1:AVAILABLE"), states(server, "fashion"));
             assertEquals(1, server.metrics().observations(ServingMetrics.WARMUP_LATENCY, base.resolve("1").toAbsolutePath().toString()));
+            assertEquals(1, server.metrics().observations(ServingMetrics.RUNTIME_LATENCY, "fashion", "Predict", ServingMetrics.RUNTIME_TF1),
+                "the record ran once");
+        }
+        // --num_request_iterations_for_warmup: each record runs that many times in a row
+        try (ModelServer server = start("--model_name=fashion", "--model_base_path=" + base, "--num_request_iterations_for_warmup=3")) {
+            assertEquals(List.of("1:AVAILABLE"), states(server, "fashion"));
+            assertEquals(3, server.metrics().observations(ServingMetrics.RUNTIME_LATENCY, "fashion", "Predict",
+                ServingMetrics.RUNTIME_TF1));
         }
 
         // A record the model cannot answer fails the load, as in TF Serving; with warm-up off the version serves.
