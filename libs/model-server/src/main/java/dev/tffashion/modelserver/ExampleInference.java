@@ -48,7 +48,7 @@ final class ExampleInference {
     static ClassificationResponse classify(LoadedVersion version, ClassificationRequest request) {
         String signatureName = signatureName(request.getModelSpec());
         SignatureDef signature = signature(version, signatureName, CLASSIFY_METHOD, "classification");
-        Prepared prepared = prepareClassification(signature);
+        Prepared prepared = prepareClassification(signature, version.methodNameCheck());
         TensorProto examples = serializedExamples(request.getInput());
         List<TensorProto> outputs = version.timedRun(request.getModelSpec().getName(), "Classify", Map.of(prepared.input(), examples),
             prepared.outputs());
@@ -61,7 +61,7 @@ final class ExampleInference {
     static RegressionResponse regress(LoadedVersion version, RegressionRequest request) {
         String signatureName = signatureName(request.getModelSpec());
         SignatureDef signature = signature(version, signatureName, REGRESS_METHOD, "regression");
-        Prepared prepared = prepareRegression(signature);
+        Prepared prepared = prepareRegression(signature, version.methodNameCheck());
         TensorProto examples = serializedExamples(request.getInput());
         List<TensorProto> outputs = version.timedRun(request.getModelSpec().getName(), "Regress", Map.of(prepared.input(), examples),
             prepared.outputs());
@@ -96,8 +96,8 @@ final class ExampleInference {
                 throw ServingException.invalidArgument("Requested signature not found in model graph: " + signatureName);
             }
             Prepared prepared = switch (task.getMethodName()) {
-                case CLASSIFY_METHOD -> prepareClassification(signature);
-                case REGRESS_METHOD -> prepareRegression(signature);
+                case CLASSIFY_METHOD -> prepareClassification(signature, version.methodNameCheck());
+                case REGRESS_METHOD -> prepareRegression(signature, version.methodNameCheck());
                 default -> throw ServingException.invalidArgument("Unsupported signature method_name: " + task.getMethodName());
             };
             if (input == null) {
@@ -136,7 +136,7 @@ final class ExampleInference {
             throw ServingException.invalidArgument("No signature was found with the name: " + name + " (model "
                 + version.modelName() + " version " + version.version() + " has " + version.signatures().keySet() + ")");
         }
-        if (!signature.getMethodName().equals(method)) {
+        if (version.methodNameCheck() && !signature.getMethodName().equals(method)) {
             throw ServingException.invalidArgument("Expected " + kind + " signature method_name to be " + method + ". Was: "
                 + signature.getMethodName());
         }
@@ -147,8 +147,12 @@ final class ExampleInference {
     private record Prepared(String input, List<String> outputs) {
     }
 
-    private static Prepared prepareClassification(SignatureDef signature) {
-        if (!signature.getMethodName().equals(CLASSIFY_METHOD)) {
+    /**
+     * TF Serving's PreProcessClassification: the signature's shape (one input "inputs"; "classes", "scores" or both), and its
+     * method_name only with --enable_signature_method_name_check (off by default: TF2 models name no such method).
+     */
+    private static Prepared prepareClassification(SignatureDef signature, boolean methodNameCheck) {
+        if (methodNameCheck && !signature.getMethodName().equals(CLASSIFY_METHOD)) {
             throw ServingException.invalidArgument("Expected classification signature method_name to be " + CLASSIFY_METHOD
                 + ". Was: " + signature.getMethodName());
         }
@@ -160,12 +164,12 @@ final class ExampleInference {
         }
         TensorInfo input = signature.getInputsMap().get(INPUTS);
         if (input == null) {
-            throw ServingException.failedPrecondition("No classification inputs found in SignatureDef: " + signature);
+            throw ServingException.invalidArgument("No classification inputs found in SignatureDef: " + signature);
         }
         TensorInfo classes = signature.getOutputsMap().get(CLASSES);
         TensorInfo scores = signature.getOutputsMap().get(SCORES);
         if (classes == null && scores == null) {
-            throw ServingException.failedPrecondition("Expected classification signature outputs to contain at least one of \""
+            throw ServingException.invalidArgument("Expected classification signature outputs to contain at least one of \""
                 + CLASSES + "\" or \"" + SCORES + "\". Signature was: " + signature);
         }
         List<String> outputs = new ArrayList<>();
@@ -178,8 +182,9 @@ final class ExampleInference {
         return new Prepared(input.getName(), outputs);
     }
 
-    private static Prepared prepareRegression(SignatureDef signature) {
-        if (!signature.getMethodName().equals(REGRESS_METHOD)) {
+    /** TF Serving's PreProcessRegression: one input "inputs", one output "outputs"; the method_name as for classification. */
+    private static Prepared prepareRegression(SignatureDef signature, boolean methodNameCheck) {
+        if (methodNameCheck && !signature.getMethodName().equals(REGRESS_METHOD)) {
             throw ServingException.invalidArgument("Expected regression signature method_name to be " + REGRESS_METHOD
                 + ". Was: " + signature.getMethodName());
         }
@@ -191,11 +196,11 @@ final class ExampleInference {
         }
         TensorInfo input = signature.getInputsMap().get(INPUTS);
         if (input == null) {
-            throw ServingException.failedPrecondition("No regression inputs found in SignatureDef: " + signature);
+            throw ServingException.invalidArgument("No regression inputs found in SignatureDef: " + signature);
         }
         TensorInfo output = signature.getOutputsMap().get(OUTPUTS);
         if (output == null) {
-            throw ServingException.failedPrecondition("No regression outputs found in SignatureDef: " + signature);
+            throw ServingException.invalidArgument("No regression outputs found in SignatureDef: " + signature);
         }
         return new Prepared(input.getName(), List.of(output.getName()));
     }

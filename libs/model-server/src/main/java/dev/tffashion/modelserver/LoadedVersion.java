@@ -56,11 +56,13 @@ final class LoadedVersion {
     private final Consumer<LoadedVersion> onClosed;
     private final BatchScheduler batching;
     private final ServingMetrics metrics;
+    private final boolean methodNameCheck;
 
     private LoadedVersion(String modelName, long version, Path dir, LoadedGraph graph, Consumer<LoadedVersion> onClosed,
                           ServingContext context) {
         this.batching = context.batching();
         this.metrics = context.metrics();
+        this.methodNameCheck = context.methodNameCheck();
         this.modelName = modelName;
         this.version = version;
         this.dir = dir;
@@ -152,6 +154,11 @@ final class LoadedVersion {
             .build();
     }
 
+    /** Whether signatures must name the method a request calls (--enable_signature_method_name_check; off by default). */
+    boolean methodNameCheck() {
+        return methodNameCheck;
+    }
+
     /** The signature a request names (serving_default when it names none). */
     SignatureDef signature(String requested) {
         String name = requested.isEmpty() ? DEFAULT_SIGNATURE : requested;
@@ -172,7 +179,7 @@ final class LoadedVersion {
             ? DEFAULT_SIGNATURE : request.getModelSpec().getSignatureName();
         SignatureDef signature = signature(signatureName);
         String method = signature.getMethodName();
-        if (!method.equals(PREDICT_METHOD) && !method.equals(ExampleInference.CLASSIFY_METHOD)
+        if (methodNameCheck && !method.equals(PREDICT_METHOD) && !method.equals(ExampleInference.CLASSIFY_METHOD)
             && !method.equals(ExampleInference.REGRESS_METHOD)) {
             throw new ServingException(Code.INTERNAL, "Expected prediction signature method_name to be one of {"
                 + PREDICT_METHOD + ", " + ExampleInference.CLASSIFY_METHOD + ", " + ExampleInference.REGRESS_METHOD + "}. Was: "

@@ -98,7 +98,7 @@ public final class ModelServer implements AutoCloseable {
         this.prometheusPath = builder.prometheusPath;
         this.batching = builder.batching == null ? null : new BatchScheduler(builder.batching, metrics);
         this.registry = new ModelRegistry(new ServingContext(batching, metrics, builder.warmup ? builder.warmupIterations : 0,
-            builder.sessionConfig, builder.savedModelTags));
+            builder.sessionConfig, builder.savedModelTags, builder.methodNameCheck));
     }
 
     /** A builder with the embedded defaults: host 127.0.0.1, free gRPC and REST ports, a poll every second. */
@@ -343,6 +343,7 @@ public final class ModelServer implements AutoCloseable {
         private BatchingParameters batching;
         private boolean warmup = true;
         private int warmupIterations = 1;
+        private boolean methodNameCheck;
         private org.tensorflow.proto.ConfigProto sessionConfig;
         private String prometheusPath;
         private final java.util.List<io.grpc.ServerInterceptor> interceptors = new java.util.ArrayList<>();
@@ -526,6 +527,16 @@ public final class ModelServer implements AutoCloseable {
         /** TF Serving's --enable_model_warmup (default true): replay assets.extra/tf_serving_warmup_requests before AVAILABLE. */
         public Builder enableModelWarmup(boolean enable) {
             this.warmup = enable;
+            return this;
+        }
+
+        /**
+         * TF Serving's --enable_signature_method_name_check (default off, as in TF Serving since TF2): Predict then takes only
+         * signatures whose method_name is predict, classify or regress, and Classify and Regress only their own; off, a
+         * signature of the right shape serves whatever it names (TF2 models name none of these).
+         */
+        public Builder methodNameCheck(boolean enable) {
+            this.methodNameCheck = enable;
             return this;
         }
 

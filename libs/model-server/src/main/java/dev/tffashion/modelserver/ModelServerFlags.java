@@ -11,7 +11,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
                         String host, boolean restApiEnableCorsSupport, boolean enableBatching, String batchingParametersFile,
                         String monitoringConfigFile,
                         boolean enableModelWarmup, int warmupIterations, int intraOpParallelism, int interOpParallelism, int grpcMaxThreads,
-                        Set<String> savedModelTags, Map<String, String> grpcChannelArguments, boolean version, boolean help) {
+                        Set<String> savedModelTags, Map<String, String> grpcChannelArguments, boolean enableSignatureMethodNameCheck,
+                        boolean version, boolean help) {
 
     static final String USAGE = """
         usage: java -jar model-server.jar [flags]   (the flags of tensorflow_model_server)
@@ -47,6 +48,9 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
           --grpc_channel_arguments=K=V,K=V    gRPC server settings, e.g. grpc.max_connection_age_ms=2000 (those gRPC
                                               Java has: connection age and idle, keep-alive, message and metadata
                                               size, streams per connection; others are logged and ignored)
+          --enable_signature_method_name_check[=true]
+                                              signatures must name the method a request calls (predict, classify,
+                                              regress); off: their shape decides, as TF2 models name none
           --saved_model_tags=serve            comma-separated tags of the MetaGraph to load from each SavedModel
           --host=0.0.0.0                      address to bind (not a TF Serving flag)
           --version                           the server's version and TensorFlow's, then exit
@@ -58,7 +62,8 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         "rest_api_timeout_in_ms", "rest_api_enable_cors_support", "host", "help", "enable_batching", "batching_parameters_file",
         "monitoring_config_file",
         "enable_model_warmup", "tensorflow_intra_op_parallelism", "tensorflow_inter_op_parallelism", "tensorflow_session_parallelism",
-        "grpc_max_threads", "saved_model_tags", "grpc_channel_arguments", "num_request_iterations_for_warmup", "version");
+        "grpc_max_threads", "saved_model_tags", "grpc_channel_arguments", "num_request_iterations_for_warmup", "version",
+        "enable_signature_method_name_check");
 
     /**
      * tensorflow_model_server's other flags (its main.cc): named as such when given, so that a command line brought from TF
@@ -68,10 +73,10 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
         "enable_per_model_batching_parameters", "num_load_threads", "num_unload_threads", "max_num_load_retries",
         "load_retry_interval_micros", "flush_filesystem_caches", "tensorflow_session_config_file", "use_alts_credentials",
         "ssl_config_file", "platform_config_file", "per_process_gpu_memory_fraction", "remove_unused_fields_from_bundle_metagraph",
-        "prefer_tflite_model", "num_tflite_pools", "num_tflite_interpreters_per_pool", "enable_signature_method_name_check",
-        "xla_cpu_compilation_enabled", "enable_profiler", "thread_pool_factory_config_file");
+        "prefer_tflite_model", "num_tflite_pools", "num_tflite_interpreters_per_pool", "xla_cpu_compilation_enabled", "enable_profiler",
+        "thread_pool_factory_config_file");
     private static final Set<String> BOOLEAN = Set.of("help", "version", "enable_batching", "enable_model_warmup",
-        "rest_api_enable_cors_support");
+        "rest_api_enable_cors_support", "enable_signature_method_name_check");
 
     /**
      * Parses the arguments.
@@ -163,6 +168,7 @@ record ModelServerFlags(int port, int restApiPort, String modelName, String mode
             (int) integer(values, "grpc_max_threads", 0, 0, 4096),
             tags(values.getOrDefault("saved_model_tags", LoadedGraph.SERVE)),
             values.containsKey("grpc_channel_arguments") ? GrpcChannelArguments.parse(values.get("grpc_channel_arguments")) : Map.of(),
+            Boolean.parseBoolean(values.getOrDefault("enable_signature_method_name_check", "false")),
             version,
             help);
     }

@@ -57,6 +57,7 @@ public final class ModelServerMain {
             .grpcThreads(flags.grpcMaxThreads())
             .savedModelTags(flags.savedModelTags())
             .grpcChannelArguments(flags.grpcChannelArguments())
+            .methodNameCheck(flags.enableSignatureMethodNameCheck())
             .sessionThreads(flags.intraOpParallelism(), flags.interOpParallelism())
             .enableModelWarmup(flags.enableModelWarmup())
             .warmupIterations(flags.warmupIterations());

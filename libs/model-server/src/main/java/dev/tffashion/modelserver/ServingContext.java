@@ -11,5 +11,5 @@ import org.tensorflow.proto.ConfigProto;
  * (--saved_model_tags).
  */
 record ServingContext(BatchScheduler batching, ServingMetrics metrics, int warmupIterations, ConfigProto sessionConfig,
-                      Set<String> tags) {
+                      Set<String> tags, boolean methodNameCheck) {
 }

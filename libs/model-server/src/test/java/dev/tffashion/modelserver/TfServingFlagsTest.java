@@ -46,7 +46,7 @@ import tensorflow.serving.PredictionServiceGrpc;
  * TF Serving's server flags against its own test models and config files: --model_config_file (version policies,
  * labels, HandleReloadConfigRequest), --enable_batching with --batching_parameters_file, --monitoring_config_file
  * (Prometheus), --rest_api_enable_cors_support, --grpc_max_threads, --grpc_channel_arguments,
- * --saved_model_tags and model warm-up (--num_request_iterations_for_warmup).
+ * --saved_model_tags, --enable_signature_method_name_check and model warm-up (--num_request_iterations_for_warmup).
  */
 class TfServingFlagsTest {
 
@@ -308,6 +308,26 @@ class TfServingFlagsTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> start("--model_name=default", model,
             "--grpc_channel_arguments=grpc.max_connection_age_ms=soon"));
         assertTrue(bad.getMessage().contains("grpc.max_connection_age_ms=soon: takes a whole number"), bad.getMessage());
+    }
+
+    @Test
+    void methodNameCheckIsOffByDefaultAsInTfServing() throws Exception {
+        String model = "--model_base_path=" + TfServingTestdata.model("saved_model_half_plus_two_cpu");
+        String classify = "/v1/models/default:classify";
+        String examples = "{\"examples\": [{\"x\": 1.0}]}";
+        try (ModelServer server = start("--model_name=default", model)) {
+            HttpResponse<String> shape = TfServingParityTest.post(server.restPort(), classify, examples);
+            assertEquals(400, shape.statusCode());
+            assertTrue(JSON.readTree(shape.body()).get("error").asText().startsWith("No classification inputs found in SignatureDef"),
+                shape.body());
+        }
+        try (ModelServer server = start("--model_name=default", model, "--enable_signature_method_name_check")) {
+            HttpResponse<String> method = TfServingParityTest.post(server.restPort(), classify, examples);
+            assertEquals(400, method.statusCode());
+            assertEquals("Expected classification signature method_name to be tensorflow/serving/classify. Was: tensorflow/serving/predict",
+                JSON.readTree(method.body()).get("error").asText());
+            assertEquals("200 {\"predictions\":[3.0]}", predictions(server, "/v1/models/default:predict"));
+        }
     }
 
     @Test
