@@ -47,7 +47,7 @@ final class ExampleInference {
 
     static ClassificationResponse classify(LoadedVersion version, ClassificationRequest request) {
         String signatureName = signatureName(request.getModelSpec());
-        SignatureDef signature = signature(version, signatureName, CLASSIFY_METHOD, "classification");
+        SignatureDef signature = signature(version, signatureName);
         Prepared prepared = prepareClassification(signature, version.methodNameCheck());
         TensorProto examples = serializedExamples(request.getInput());
         List<TensorProto> outputs = version.timedRun(request.getModelSpec().getName(), "Classify", Map.of(prepared.input(), examples),
@@ -60,7 +60,7 @@ final class ExampleInference {
 
     static RegressionResponse regress(LoadedVersion version, RegressionRequest request) {
         String signatureName = signatureName(request.getModelSpec());
-        SignatureDef signature = signature(version, signatureName, REGRESS_METHOD, "regression");
+        SignatureDef signature = signature(version, signatureName);
         Prepared prepared = prepareRegression(signature, version.methodNameCheck());
         TensorProto examples = serializedExamples(request.getInput());
         List<TensorProto> outputs = version.timedRun(request.getModelSpec().getName(), "Regress", Map.of(prepared.input(), examples),
@@ -130,15 +130,12 @@ final class ExampleInference {
         return spec.getSignatureName().isEmpty() ? LoadedVersion.DEFAULT_SIGNATURE : spec.getSignatureName();
     }
 
-    private static SignatureDef signature(LoadedVersion version, String name, String method, String kind) {
+    /** The named signature; its method_name and shape are checked where it is prepared. */
+    private static SignatureDef signature(LoadedVersion version, String name) {
         SignatureDef signature = version.signatures().get(name);
         if (signature == null) {
             throw ServingException.invalidArgument("No signature was found with the name: " + name + " (model "
                 + version.modelName() + " version " + version.version() + " has " + version.signatures().keySet() + ")");
-        }
-        if (version.methodNameCheck() && !signature.getMethodName().equals(method)) {
-            throw ServingException.invalidArgument("Expected " + kind + " signature method_name to be " + method + ". Was: "
-                + signature.getMethodName());
         }
         return signature;
     }
