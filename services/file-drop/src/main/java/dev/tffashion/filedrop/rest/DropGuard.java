@@ -106,6 +106,11 @@ public class DropGuard {
         });
     }
 
+    /** quarkus.http.limits.max-body-size, as read when the guard was installed. */
+    Optional<MemorySize> maxBodySize() {
+        return maxBodySize;
+    }
+
     private Optional<String> token() {
         return config.token().map(String::strip).filter(t -> !t.isEmpty());
     }

@@ -1,19 +1,15 @@
 package dev.tffashion.filedrop.rest;
 
-import java.util.Optional;
-
 import jakarta.inject.Inject;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.DropService;
-import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpServerRequest;
 
 /** Maps every failure of the API to a JSON {@link ApiError}, never an HTML page or a stack trace. */
@@ -34,8 +30,14 @@ public class ErrorMappers {
     @Inject
     DropService drops;
 
-    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
-    Optional<MemorySize> maxBodySize;
+    /**
+     * Read from the guard, created at startup, rather than injected here: this bean is created at the first failure it maps, on
+     * whatever worker thread that is, and a worker thread started from a JDK timer thread of an earlier Quarkus application in
+     * the same test JVM carried that application's class loader, under which the configuration was not found (a 500 instead of
+     * the 503 it was mapping, once in UnansweredKafkaTest).
+     */
+    @Inject
+    DropGuard guard;
 
     /**
      * A 413 from the request stream: a body without Content-Length (chunked) that outgrew quarkus.http.limits.max-body-size before
@@ -45,7 +47,7 @@ public class ErrorMappers {
     public Response web(WebApplicationException e, HttpServerRequest request) {
         int status = e.getResponse().getStatus();
         if (status == 413) {
-            String limit = maxBodySize.map(m -> " (" + m.asLongValue() + " bytes, quarkus.http.limits.max-body-size)").orElse("");
+            String limit = guard.maxBodySize().map(m -> " (" + m.asLongValue() + " bytes, quarkus.http.limits.max-body-size)").orElse("");
             String task = WriteBodies.task(request.path());
             if (task == null) {
                 return ApiError.response(413, "the request body is larger than the server accepts" + limit, "send a smaller request");
