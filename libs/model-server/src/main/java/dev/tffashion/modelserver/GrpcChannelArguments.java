@@ -52,16 +52,19 @@ final class GrpcChannelArguments {
 
     /**
      * Applies the arguments to the server being built; {@code maxMessageBytes} bounds grpc.max_receive_message_length (the
-     * heap's share, see {@link ModelServer#maxMessageBytes}).
+     * heap's share, see {@link ModelServer#maxMessageBytes}). {@code logIgnored}: warn about the keys not applied (once, where
+     * the arguments are first checked, not again when the server starts).
      *
      * @throws IllegalArgumentException when an applied key's value is not a whole number in its range
      */
-    static void apply(Map<String, String> arguments, NettyServerBuilder builder, int maxMessageBytes) {
+    static void apply(Map<String, String> arguments, NettyServerBuilder builder, int maxMessageBytes, boolean logIgnored) {
         for (Map.Entry<String, String> argument : arguments.entrySet()) {
             String key = argument.getKey();
             if (!APPLIED.containsKey(key)) {
-                LOG.warning(() -> "--grpc_channel_arguments: " + key + " is not applied by this model server (gRPC Java); the ones it"
-                    + " applies: " + String.join(", ", APPLIED.keySet().stream().sorted().toList()));
+                if (logIgnored) {
+                    LOG.warning(() -> "--grpc_channel_arguments: " + key + " is not applied by this model server (gRPC Java); the"
+                        + " ones it applies: " + String.join(", ", APPLIED.keySet().stream().sorted().toList()));
+                }
                 continue;
             }
             try {

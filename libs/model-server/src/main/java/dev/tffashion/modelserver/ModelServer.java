@@ -138,7 +138,7 @@ public final class ModelServer implements AutoCloseable {
                 .addService(new PredictionServiceImpl(registry, metrics))
                 .addService(new ModelServiceImpl(this))
                 .maxInboundMessageSize(maxMessageBytes(heapBytes));
-            GrpcChannelArguments.apply(grpcChannelArguments, grpcBuilder, maxMessageBytes(heapBytes));
+            GrpcChannelArguments.apply(grpcChannelArguments, grpcBuilder, maxMessageBytes(heapBytes), false);
             interceptors.forEach(grpcBuilder::intercept);
             if (grpcThreads > 0) {
                 grpcExecutor = daemonPool("model-server-grpc-", grpcThreads);
@@ -449,7 +449,7 @@ public final class ModelServer implements AutoCloseable {
          * @throws IllegalArgumentException when an applied key's value is not a whole number in its range
          */
         public Builder grpcChannelArguments(Map<String, String> arguments) {
-            GrpcChannelArguments.apply(arguments, NettyServerBuilder.forPort(0), Integer.MAX_VALUE);
+            GrpcChannelArguments.apply(arguments, NettyServerBuilder.forPort(0), Integer.MAX_VALUE, true);
             this.grpcChannelArguments = Map.copyOf(arguments);
             return this;
         }
