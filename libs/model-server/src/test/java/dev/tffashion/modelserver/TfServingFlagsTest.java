@@ -25,10 +25,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tensorflow.serving.GetModelStatus.GetModelStatusRequest;
@@ -297,11 +302,36 @@ class TfServingFlagsTest {
         String model = "--model_base_path=" + TfServingTestdata.model("saved_model_half_plus_two_cpu");
         PredictRequest large = halves(200);
         assertTrue(large.getSerializedSize() > 800, "a request of " + large.getSerializedSize() + " bytes");
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(GrpcChannelArguments.class.getName());
+        logger.addHandler(handler);
         try (ModelServer server = start("--model_name=default", model,
             "--grpc_channel_arguments=grpc.max_receive_message_length=512,grpc.max_connection_age_ms=60000,grpc.lb_policy_name=x")) {
             assertEquals(Status.Code.OK, predictStatus(server, halves(2)));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, predictStatus(server, large), "a message above 512 bytes is refused");
+        } finally {
+            logger.removeHandler(handler);
         }
+        assertEquals(1, warnings.stream().filter(w -> w.contains("grpc.lb_policy_name is not applied")).count(),
+            "the key gRPC Java has no setting for is warned about once, from the flags to the running server: " + warnings);
+        assertTrue(warnings.stream().noneMatch(w -> w.startsWith("--grpc_channel_arguments: grpc.max_")),
+            "the keys applied are not warned about: " + warnings);
         try (ModelServer server = start("--model_name=default", model)) {
             assertEquals(Status.Code.OK, predictStatus(server, large), "without the argument, the heap's bound");
         }

@@ -32,9 +32,10 @@ public class ErrorMappers {
 
     /**
      * Read from the guard, created at startup, rather than injected here: this bean is created at the first failure it maps, on
-     * whatever worker thread that is, and a worker thread started from a JDK timer thread of an earlier Quarkus application in
-     * the same test JVM carried that application's class loader, under which the configuration was not found (a 500 instead of
-     * the 503 it was mapping, once in UnansweredKafkaTest).
+     * whatever worker thread that is. Once, in UnansweredKafkaTest, injecting the setting here failed with the configuration not
+     * found, and a 500 went out for the 503 being mapped. The cause is inferred, not proven: a worker thread started from a JDK
+     * timer thread of an earlier Quarkus application in the same test JVM would carry that application's class loader. No test
+     * reproduces it; reading the setting from a bean made at startup takes this bean's creation out of it either way.
      */
     @Inject
     DropGuard guard;
