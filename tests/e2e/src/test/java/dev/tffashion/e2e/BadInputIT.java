@@ -168,6 +168,16 @@ class BadInputIT {
                 () -> BadPayloads.zeros(new byte[0], HUNDRED_MB, new byte[0])), "application/octet-stream", false));
 
         byte[] picture = Files.readAllBytes(png);
+        var twoFiles = new ByteArrayOutputStream();
+        twoFiles.writeBytes(multipartHead(boundary, "a.png", "image/png"));
+        twoFiles.writeBytes(picture);
+        twoFiles.writeBytes(("\r\n").getBytes(StandardCharsets.US_ASCII));
+        twoFiles.writeBytes(multipartHead(boundary, "b.png", "image/png"));
+        twoFiles.writeBytes(picture);
+        twoFiles.writeBytes(tail);
+        refused(group, "two files in one form", "POST /imageInput, multipart, two parts 'file' (a.png, b.png)", 400, "2 files",
+            () -> post("/imageInput", HttpRequest.BodyPublishers.ofByteArray(twoFiles.toByteArray()),
+                "multipart/form-data; boundary=" + boundary, false));
         traversal(group, "path traversal (multipart)", "../../../../etc/cron.d/passwd.png", "passwd.png", picture, true);
         traversal(group, "path traversal (Windows)", "..\\..\\Windows\\System32\\evil.png", "evil.png", picture, true);
         traversal(group, "path traversal (?name=)", "../../.ssh/authorized_keys.png", "authorized_keys.png", picture, false);

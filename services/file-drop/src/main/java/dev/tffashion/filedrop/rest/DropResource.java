@@ -2,9 +2,11 @@ package dev.tffashion.filedrop.rest;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -49,8 +51,9 @@ public class DropResource {
     @POST
     @Path("scriptInput")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public CompletionStage<Response> scriptMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
-        return multipart("scriptInput", file, key);
+    public CompletionStage<Response> scriptMultipart(@RestForm("file") FileUpload file, @RestForm(FileUpload.ALL) List<FileUpload> all,
+            @HeaderParam("Idempotency-Key") String key) {
+        return multipart("scriptInput", file, all, key);
     }
 
     @POST
@@ -64,8 +67,9 @@ public class DropResource {
     @POST
     @Path("imageInput")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    public CompletionStage<Response> imageMultipart(@RestForm("file") FileUpload file, @HeaderParam("Idempotency-Key") String key) {
-        return multipart("imageInput", file, key);
+    public CompletionStage<Response> imageMultipart(@RestForm("file") FileUpload file, @RestForm(FileUpload.ALL) List<FileUpload> all,
+            @HeaderParam("Idempotency-Key") String key) {
+        return multipart("imageInput", file, all, key);
     }
 
     @POST
@@ -84,10 +88,25 @@ public class DropResource {
         }
     }
 
-    private CompletionStage<Response> multipart(String task, FileUpload file, String key) {
+    /**
+     * A multipart drop is one file: the part named {@code file} (with a file name, or its content given inline, {@code -F
+     * file=<garment.png}), else the one part that carries a file name, whatever it is called. A form with several files is
+     * refused whole, nothing accepted: taking one of them would lose the others without a word.
+     */
+    private CompletionStage<Response> multipart(String task, FileUpload named, List<FileUpload> all, String key) {
+        List<FileUpload> files = all == null ? List.of() : all;
+        boolean namedIsAmongFiles = files.stream().anyMatch(f -> "file".equals(f.name()));
+        int count = files.size() + (named != null && !namedIsAmongFiles ? 1 : 0);
+        String example = "curl -F file=@" + ("imageInput".equals(task) ? "garment.png" : "recipe.yaml") + " http://localhost:8080/" + task;
+        if (count > 1) {
+            throw new DropRefusedException(400, "several-files", "the multipart request carries " + count + " files ("
+                    + files.stream().map(DropResource::describe).collect(Collectors.joining(", ")) + "); a drop is one "
+                    + DropService.what(task) + ", and none of these was accepted", "send one request per file: " + example);
+        }
+        FileUpload file = named != null ? named : files.isEmpty() ? null : files.get(0);
         if (file == null) {
-            throw new DropRefusedException(400, "no-file", "the multipart request has no part named 'file'",
-                    "send it as: curl -F file=@garment.png http://localhost:8080/" + task);
+            throw new DropRefusedException(400, "no-file", "the multipart request carries no file: no part named 'file', and no part"
+                    + " with a file name", "send it as: " + example);
         }
         drops.checkSize(task, file.size());
         try {
@@ -99,6 +118,12 @@ public class DropResource {
             throw new DropRefusedException(400, "unreadable", "the uploaded part could not be read: " + e.getMessage(),
                     "send the file again");
         }
+    }
+
+    private static String describe(FileUpload file) {
+        String name = FileNames.sanitize(file.fileName());
+        String part = file.name() == null ? "" : file.name();
+        return "part '" + (part.length() > 64 ? part.substring(0, 64) + "..." : part) + "'" + (name == null ? "" : " " + name);
     }
 
     /**

@@ -58,6 +58,17 @@ public class ErrorMappers {
                     + ", with quarkus.http.limits.max-body-size at least " + WriteBodies.MULTIPART_SLACK / 1024 + " KiB above it for the"
                     + " multipart envelope");
         }
+        if (status == 405) {
+            String task = WriteBodies.task(request.path());
+            String what = request.method().name() + " is not allowed on " + request.path();
+            if (task != null) {
+                Response answer = ApiError.response(405, what + ": a " + DropService.what(task) + " is dropped with POST",
+                        "curl --data-binary @" + ("imageInput".equals(task) ? "garment.png" : "recipe.yaml") + " http://localhost:8080/"
+                                + task + " (or drop it on the page at /)");
+                return Response.fromResponse(answer).header("Allow", "POST").build();
+            }
+            return ApiError.response(405, what, "the README's API section lists each path with its method; reads are GET");
+        }
         return ApiError.response(status, e.getMessage(), "check the request against the README's API section");
     }
 

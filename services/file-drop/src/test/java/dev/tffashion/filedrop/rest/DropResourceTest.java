@@ -121,6 +121,55 @@ class DropResourceTest {
     }
 
     @Test
+    void aMultipartDropIsOneFileWhateverItsPartIsCalled() {
+        String image = given().multiPart("image", "coat.png", TestImages.garment("png", 30, 40), "image/png").post("/imageInput")
+                .then().statusCode(202).extract().path("id");
+        assertEquals("coat.png", decode(recordWithKey(IMAGES, image)).annotation("fileName"));
+        String inline = given().contentType("multipart/form-data; boundary=" + BOUNDARY)
+                .body(inlinePart("file", TestImages.garment("png", 30, 40))).post("/imageInput").then().statusCode(202)
+                .extract().path("id");
+        assertEquals("image/png", decode(recordWithKey(IMAGES, inline)).mediaType());
+
+        byte[] first = TestImages.garment("png", 41, 37);
+        byte[] second = TestImages.garment("png", 43, 39);
+        given().multiPart("file", "a.png", first, "image/png").multiPart("file", "b.png", second, "image/png").post("/imageInput")
+                .then().statusCode(400).contentType(ContentType.JSON).body("error", containsString("carries 2 files"))
+                .body("error", containsString("b.png"))
+                .body("hint", containsString("one request per file"));
+        given().multiPart("file", "a.png", first, "image/png").multiPart("extra", "b.png", second, "image/png").post("/imageInput")
+                .then().statusCode(400).body("error", containsString("carries 2 files"));
+        given().multiPart("note", "hello").post("/imageInput").then().statusCode(400).body("error", containsString("carries no file"))
+                .body("hint", containsString("curl -F file=@"));
+
+        String marker = given().body(TestImages.garment("png", 20, 20)).post("/imageInput").then().statusCode(202).extract().path("id");
+        Set<Long> sizes = recordsUntil(IMAGES, marker).stream()
+                .map(r -> ValueRecords.decode(r.headers(), r.value()).size()).collect(Collectors.toSet());
+        assertTrue(!sizes.contains((long) first.length) && !sizes.contains((long) second.length),
+                "no file of a refused form with several files reached Kafka");
+    }
+
+    private static final String BOUNDARY = "tf-fashion-test-boundary";
+
+    /** A multipart body of one part without a file name, as {@code curl -F name=<file} sends it. */
+    private static byte[] inlinePart(String name, byte[] content) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\nContent-Type: image/png\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(content);
+        body.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return body.toByteArray();
+    }
+
+    @Test
+    void aDropWithAnotherMethodIsToldToUsePost() {
+        given().body(TestImages.garment("png", 20, 20)).put("/imageInput").then().statusCode(405).contentType(ContentType.JSON)
+                .header("Allow", "POST").body("error", containsString("PUT is not allowed on /imageInput"))
+                .body("error", containsString("dropped with POST")).body("hint", containsString("curl --data-binary @garment.png"));
+        given().get("/scriptInput").then().statusCode(405).header("Allow", "POST").body("hint", containsString("recipe.yaml"));
+        given().delete("/v1/pipeline").then().statusCode(405).body("error", containsString("DELETE is not allowed on /v1/pipeline"));
+    }
+
+    @Test
     void pathTraversalInFileNamesKeepsOnlyASafeBaseName() {
         Map<String, String> multipart = Map.of(
                 "..\\..\\Windows\\System32\\evil.png", "evil.png",
