@@ -21,7 +21,23 @@ public final class ScriptCheck {
     private static final Pattern PYTHON_HINTS = Pattern.compile(
             "(?m)^(#!.*python|import \\w|from [\\w.]+ import |def \\w+\\(|if __name__ ?==)");
 
+    /** A YAML key and the space after it ({@code model: }), wherever it stands. */
+    private static final Pattern KEY = Pattern.compile("[A-Za-z_][\\w-]*:\\s");
+
     private ScriptCheck() {
+    }
+
+    /**
+     * Whether a script reads as a file of several lines with its line breaks taken out, as {@code curl -d @file} sends it: no line
+     * break at all, not a one-line flow mapping ({@code {model: mlp, epochs: 1}}), and a comment (which now runs to the end) or
+     * two keys or more ({@code model: mlpepochs: 1}). A one-line recipe typed on the command line ({@code -d 'model: mlp'}) is not.
+     */
+    public static boolean flattened(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty() || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 || text.startsWith("{")) {
+            return false;
+        }
+        return text.indexOf('#') >= 0 || KEY.matcher(text).results().limit(2).count() >= 2;
     }
 
     /** Returns the media type of the script, or refuses the drop. */

@@ -178,6 +178,11 @@ class BadInputIT {
         refused(group, "two files in one form", "POST /imageInput, multipart, two parts 'file' (a.png, b.png)", 400, "2 files",
             () -> post("/imageInput", HttpRequest.BodyPublishers.ofByteArray(twoFiles.toByteArray()),
                 "multipart/form-data; boundary=" + boundary, false));
+        byte[] quick = Files.readAllBytes(root.resolve("samples/recipes/quick.yaml"));
+        byte[] oneLine = new String(quick, StandardCharsets.UTF_8).replace("\r", "").replace("\n", "").getBytes(StandardCharsets.UTF_8);
+        refused(group, "recipe sent with curl -d", "POST /scriptInput, samples/recipes/quick.yaml without its line breaks, as"
+            + " application/x-www-form-urlencoded", 400, "one line",
+            () -> post("/scriptInput", HttpRequest.BodyPublishers.ofByteArray(oneLine), "application/x-www-form-urlencoded", false));
         traversal(group, "path traversal (multipart)", "../../../../etc/cron.d/passwd.png", "passwd.png", picture, true);
         traversal(group, "path traversal (Windows)", "..\\..\\Windows\\System32\\evil.png", "evil.png", picture, true);
         traversal(group, "path traversal (?name=)", "../../.ssh/authorized_keys.png", "authorized_keys.png", picture, false);

@@ -148,6 +148,14 @@ public class DropGuard {
                 return;
             }
         }
+        String encoding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        if (rule.task() != null && encoding != null && !encoding.isBlank() && !encoding.strip().equalsIgnoreCase("identity")) {
+            String shown = encoding.length() > 40 ? encoding.substring(0, 40) + "..." : encoding;
+            refusals.refuse(ctx, rule.name(), 415, "content-encoding", "the " + rule.what() + " came with Content-Encoding: " + shown
+                    + ", and drops are taken as the file itself, never decoded", "send the file without Content-Encoding (pictures in"
+                            + " PNG or JPEG are compressed already): curl --data-binary @file");
+            return;
+        }
         Long declared = WriteBodies.declaredLength(request);
         long allowed = rule.limit() + (rule.multipart() ? WriteBodies.MULTIPART_SLACK : 0);
         if (declared != null && declared > allowed) {

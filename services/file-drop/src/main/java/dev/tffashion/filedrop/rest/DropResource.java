@@ -3,6 +3,7 @@ package dev.tffashion.filedrop.rest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,6 +26,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 import dev.tffashion.filedrop.DropRefusedException;
 import dev.tffashion.filedrop.DropService;
+import dev.tffashion.filedrop.ScriptCheck;
 import dev.tffashion.pipeline.quarkus.trace.PipelineTracing;
 import io.opentelemetry.context.Scope;
 import io.smallrye.common.annotation.Blocking;
@@ -83,9 +85,37 @@ public class DropResource {
     /** A raw body: read whole by {@link WriteBodies} on the event loop (no thread waits for it), within the task's limit. */
     private CompletionStage<Response> raw(String task, RoutingContext ctx, String key, String name) {
         byte[] bytes = WriteBodies.body(ctx);
-        try (Scope client = tracing.requestScope(headers::getHeaderString)) {
-            return accepted(drops.drop(task, bytes, FileNames.sanitize(name), key));
+        boolean form = isFormEncoded(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
+        if (form && "scriptInput".equals(task) && ScriptCheck.flattened(bytes)) {
+            throw new DropRefusedException(400, "flattened", "the script came on one line, without line breaks (" + bytes.length
+                    + " bytes, sent as application/x-www-form-urlencoded): curl -d @file removes a file's line breaks, and a recipe or"
+                    + " a script without them means something else", "send the file as it is: curl --data-binary @recipe.yaml"
+                            + " http://localhost:8080/scriptInput");
         }
+        try (Scope client = tracing.requestScope(headers::getHeaderString)) {
+            CompletableFuture<DropService.Accepted> dropped = drops.drop(task, bytes, FileNames.sanitize(name), key);
+            return accepted(form ? dropped.exceptionallyCompose(DropResource::formEncodedHint) : dropped);
+        }
+    }
+
+    /** {@code curl -d} sends a file as {@code application/x-www-form-urlencoded}, and removes its CR and LF bytes on the way. */
+    static boolean isFormEncoded(String contentType) {
+        return contentType != null && contentType.strip().toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    }
+
+    /**
+     * A picture refused for its content (415 not a picture, 422 damaged or cut short) that came form-encoded was most likely sent
+     * with {@code curl -d @file}, which removes the bytes of line breaks from the file and so damages any picture: say so.
+     */
+    private static CompletableFuture<DropService.Accepted> formEncodedHint(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof DropRefusedException refused && (refused.status() == 415 || refused.status() == 422)) {
+            return CompletableFuture.failedFuture(new DropRefusedException(refused.status(), refused.reason(), refused.getMessage(),
+                    "it came as application/x-www-form-urlencoded, as curl -d sends it, and curl -d @file removes the file's"
+                            + " line-break bytes, which damages a picture: send it with curl --data-binary @garment.png"
+                            + " http://localhost:8080/imageInput"));
+        }
+        return CompletableFuture.failedFuture(cause);
     }
 
     /**

@@ -161,6 +161,64 @@ class DropResourceTest {
     }
 
     @Test
+    void whatCurlDashDDoesToAFileIsNamedInTheAnswer() {
+        String form = "application/x-www-form-urlencoded";
+        String flattened = "# A quick trial: the MLP for one epoch.model: mlpepochs: 1batchSize: 100";
+        given().contentType(form).body(flattened).post("/scriptInput").then().statusCode(400)
+                .body("error", containsString("on one line")).body("hint", containsString("--data-binary"));
+        given().contentType(form).body("model: mlpepochs: 1").post("/scriptInput").then().statusCode(400);
+        given().contentType("application/octet-stream").body(flattened.getBytes(StandardCharsets.UTF_8))
+                .post("/scriptInput").then().statusCode(202);
+        given().contentType(form).body("model: mlp").post("/scriptInput").then().statusCode(202);
+        given().contentType(form).body("{model: mlp, epochs: 1}").post("/scriptInput").then().statusCode(202);
+
+        byte[] png = TestImages.garment("png", 40, 40);
+        java.io.ByteArrayOutputStream stripped = new java.io.ByteArrayOutputStream();
+        for (byte b : png) {
+            if (b != '\r' && b != '\n') {
+                stripped.write(b);
+            }
+        }
+        java.net.http.HttpResponse<String> damaged = post("/imageInput", form, stripped.toByteArray());
+        assertEquals(415, damaged.statusCode(), damaged.body());
+        assertTrue(damaged.body().contains("curl -d @file removes") && damaged.body().contains("--data-binary"), damaged.body());
+        java.net.http.HttpResponse<String> raw = post("/imageInput", "application/octet-stream", stripped.toByteArray());
+        assertEquals(415, raw.statusCode(), raw.body());
+        assertTrue(!raw.body().contains("curl -d"), raw.body());
+        assertEquals(202, post("/imageInput", form, png).statusCode(), "a picture intact, form-encoded or not, is accepted");
+    }
+
+    /** RestAssured encodes a form's body itself; curl -d sends the file's bytes as they are (less its line breaks). */
+    private static java.net.http.HttpResponse<String> post(String path, String contentType, byte[] body) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + path)).header("Content-Type", contentType)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void anEncodedDropIsRefusedNotDecoded() {
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gzip.write(TestImages.garment("png", 40, 40));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        given().header("Content-Encoding", "gzip").body(gzipped.toByteArray()).post("/imageInput").then().statusCode(415)
+                .contentType(ContentType.JSON).body("error", containsString("Content-Encoding: gzip"))
+                .body("hint", containsString("without Content-Encoding"));
+        given().header("Content-Encoding", "identity").body(TestImages.garment("png", 40, 40)).post("/imageInput").then()
+                .statusCode(202);
+    }
+
+    @Test
     void aDropWithAnotherMethodIsToldToUsePost() {
         given().body(TestImages.garment("png", 20, 20)).put("/imageInput").then().statusCode(405).contentType(ContentType.JSON)
                 .header("Allow", "POST").body("error", containsString("PUT is not allowed on /imageInput"))
