@@ -200,6 +200,11 @@ public class DropService {
         return "imageInput".equals(task) ? "picture" : "script";
     }
 
+    /** The file name the answers' curl examples use for a task's drops: "garment.png" (imageInput) or "recipe.yaml" (scriptInput). */
+    public static String exampleFile(String task) {
+        return "imageInput".equals(task) ? "garment.png" : "recipe.yaml";
+    }
+
     /** The byte limit of a task's drops. */
     public long limit(String task) {
         return "imageInput".equals(task) ? config.maxImageBytes() : config.maxScriptBytes();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
@@ -89,12 +90,12 @@ public class DropResource {
         if (form && "scriptInput".equals(task) && ScriptCheck.flattened(bytes)) {
             throw new DropRefusedException(400, "flattened", "the script came on one line, without line breaks (" + bytes.length
                     + " bytes, sent as application/x-www-form-urlencoded): curl -d @file removes a file's line breaks, and a recipe or"
-                    + " a script without them means something else", "send the file as it is: curl --data-binary @recipe.yaml"
-                            + " http://localhost:8080/scriptInput");
+                    + " a script without them means something else", "send the file as it is: curl --data-binary @"
+                            + DropService.exampleFile(task) + " http://localhost:8080/" + task);
         }
         try (Scope client = tracing.requestScope(headers::getHeaderString)) {
             CompletableFuture<DropService.Accepted> dropped = drops.drop(task, bytes, FileNames.sanitize(name), key);
-            return accepted(form ? dropped.exceptionallyCompose(DropResource::formEncodedHint) : dropped);
+            return accepted(form && "imageInput".equals(task) ? dropped.exceptionallyCompose(DropResource::formEncodedHint) : dropped);
         }
     }
 
@@ -108,12 +109,12 @@ public class DropResource {
      * with {@code curl -d @file}, which removes the bytes of line breaks from the file and so damages any picture: say so.
      */
     private static CompletableFuture<DropService.Accepted> formEncodedHint(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof DropRefusedException refused && (refused.status() == 415 || refused.status() == 422)) {
             return CompletableFuture.failedFuture(new DropRefusedException(refused.status(), refused.reason(), refused.getMessage(),
                     "it came as application/x-www-form-urlencoded, as curl -d sends it, and curl -d @file removes the file's"
-                            + " line-break bytes, which damages a picture: send it with curl --data-binary @garment.png"
-                            + " http://localhost:8080/imageInput"));
+                            + " line-break bytes, which damages a picture: send it with curl --data-binary @"
+                            + DropService.exampleFile("imageInput") + " http://localhost:8080/imageInput"));
         }
         return CompletableFuture.failedFuture(cause);
     }
@@ -127,7 +128,7 @@ public class DropResource {
         List<FileUpload> files = all == null ? List.of() : all;
         boolean namedIsAmongFiles = files.stream().anyMatch(f -> "file".equals(f.name()));
         int count = files.size() + (named != null && !namedIsAmongFiles ? 1 : 0);
-        String example = "curl -F file=@" + ("imageInput".equals(task) ? "garment.png" : "recipe.yaml") + " http://localhost:8080/" + task;
+        String example = "curl -F file=@" + DropService.exampleFile(task) + " http://localhost:8080/" + task;
         if (count > 1) {
             throw new DropRefusedException(400, "several-files", "the multipart request carries " + count + " files ("
                     + files.stream().map(DropResource::describe).collect(Collectors.joining(", ")) + "); a drop is one "

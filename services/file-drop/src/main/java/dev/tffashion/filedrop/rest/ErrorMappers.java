@@ -63,8 +63,8 @@ public class ErrorMappers {
             String what = request.method().name() + " is not allowed on " + request.path();
             if (task != null) {
                 Response answer = ApiError.response(405, what + ": a " + DropService.what(task) + " is dropped with POST",
-                        "curl --data-binary @" + ("imageInput".equals(task) ? "garment.png" : "recipe.yaml") + " http://localhost:8080/"
-                                + task + " (or drop it on the page at /)");
+                        "curl --data-binary @" + DropService.exampleFile(task) + " http://localhost:8080/" + task
+                                + " (or drop it on the page at /)");
                 return Response.fromResponse(answer).header("Allow", "POST").build();
             }
             return ApiError.response(405, what, "the README's API section lists each path with its method; reads are GET");
